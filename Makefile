@@ -1,0 +1,48 @@
+# Two front doors: `make run` (product on the embedded default) and `make test` (lint, types, tests).
+PYTHON ?= python3
+VENV ?= .venv
+PY := $(VENV)/bin/python
+JOBMATCH := $(VENV)/bin/jobmatch
+PORT ?= 8501
+
+.PHONY: run test install install-dev lint typecheck pytest data bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	# CPU torch first, from local disk; an unpinned torch would pull a multi-GB CUDA build.
+	$(PY) -m pip install --quiet torch==2.13.0
+	$(PY) -m pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-dev: $(VENV)/.installed
+	$(PY) -m pip install --quiet -e '.[dev]'
+	touch $@
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+data: install
+	$(JOBMATCH) generate --if-absent
+
+run: data
+	$(JOBMATCH) build
+	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true
+
+lint: install-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+
+typecheck: install-dev
+	$(VENV)/bin/mypy .
+
+pytest: install-dev
+	$(VENV)/bin/pytest
+
+test: lint typecheck pytest
+
+bench: install
+	$(JOBMATCH) bench generate
+
+clean:
+	rm -rf $(VENV) artefacts

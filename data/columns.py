@@ -1,0 +1,62 @@
+"""Column and table names used across packages, in one place (frames are tidy polars frames)."""
+
+from typing import Final
+
+# Taxonomy
+OCCUPATION_ID: Final = "occupation_id"
+SKILL_ID: Final = "skill_id"
+LABEL_DA: Final = "label_da"
+LABEL_EN: Final = "label_en"
+SYNONYMS: Final = "synonyms"
+ISCO_CODE: Final = "isco_code"
+SECTOR: Final = "sector"
+ISCED_MIN: Final = "isced_min"
+SKILL_TYPE: Final = "skill_type"
+RELATION: Final = "relation"
+ESSENTIAL: Final = "essential"
+OPTIONAL: Final = "optional"
+TAXONOMY: Final = "taxonomy"
+
+# Entities
+JOBCENTER_ID: Final = "jobcenter_id"
+SEEKER_ID: Final = "seeker_id"
+EMPLOYER_ID: Final = "employer_id"
+VACANCY_ID: Final = "vacancy_id"
+EPISODE_ID: Final = "episode_id"
+PROGRAMME: Final = "programme"
+
+# Interaction events, in funnel order.
+EVENTS: Final = ("shown", "viewed", "applied", "interview", "hired", "rejected")
+EVENT_SOURCES: Final = ("consultant", "self")
+
+# Programmes (indsatser); "none" is the comparison arm.
+PROGRAMMES: Final = (
+    "none",
+    "virksomhedspraktik",
+    "loentilskud_privat",
+    "loentilskud_offentlig",
+    "opkvalificering_amu",
+    "jobrettet_uddannelse_6u",
+    "mentorstoette",
+    "ips",
+    "jobsamtaler_vejledning",
+)
+PROGRAMME_LABELS_DA: Final = {
+    "none": "Ingen indsats",
+    "virksomhedspraktik": "Virksomhedspraktik",
+    "loentilskud_privat": "Løntilskud (privat)",
+    "loentilskud_offentlig": "Løntilskud (offentlig)",
+    "opkvalificering_amu": "Opkvalificering / AMU-kursus",
+    "jobrettet_uddannelse_6u": "6 ugers jobrettet uddannelse",
+    "mentorstoette": "Mentorstøtte",
+    "ips": "IPS (individuelt planlagt job med støtte)",
+    "jobsamtaler_vejledning": "Jobsamtaler / vejledning",
+}
+COMPANY_BASED_PROGRAMMES: Final = ("virksomhedspraktik", "loentilskud_privat", "loentilskud_offentlig")
+
+BENEFIT_TYPES: Final = ("dagpenge", "kontanthjaelp", "uddannelseshjaelp", "sygedagpenge", "selvforsoerger")
+TARGET_GROUPS: Final = ("jobparat", "aktivitetsparat")
+VACANCY_STATUSES: Final = ("open", "closed", "filled")
+
+# Protected attributes: fairness audits only, never ranking features.
+PROTECTED_ATTRIBUTES: Final = ("gender", "age", "origin_group", "disability")

@@ -1,0 +1,74 @@
+"""One settings object for the whole product, read from a TOML file and JOBMATCH_* environment variables.
+
+Precedence: explicit arguments > environment variables > settings file > defaults. The settings file is
+``$JOBMATCH_CONFIG`` if set, else ``jobmatch.toml`` in the working directory if it exists.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+TaxonomyName = Literal["builtin", "esco"]
+
+
+class Settings(BaseSettings):
+    """Where artefacts live, the default world's size and the import guards."""
+
+    model_config = SettingsConfigDict(env_prefix="JOBMATCH_", extra="forbid", validate_assignment=True)
+
+    home: Path = Field(Path("artefacts"), description="Folder for every generated artefact (git-ignored).")
+    db_file: str = Field("jobmatch.duckdb", description="DuckDB file name inside `home`.")
+    seed: int = Field(42, description="Seed of the default synthetic world.")
+    seekers: int = Field(20_000, ge=1, description="Seekers in the default world.")
+    vacancies: int = Field(6_000, ge=1, description="Vacancies in the default world.")
+    interactions: int = Field(150_000, ge=0, description="Target number of interaction events.")
+    episodes: int = Field(25_000, ge=0, description="Target number of intervention episodes.")
+    taxonomy: TaxonomyName = Field("builtin", description="Taxonomy the world is generated from.")
+    import_max_bytes: int = Field(
+        200 * 1024 * 1024, ge=1, description="Largest file `jobmatch import` reads."
+    )
+
+    @property
+    def db_path(self) -> Path:
+        return self.home / self.db_file
+
+    @property
+    def reports_dir(self) -> Path:
+        return self.home / "reports"
+
+    @property
+    def bench_dir(self) -> Path:
+        return self.home / "bench"
+
+    @classmethod
+    def settings_customise_sources(
+        cls,
+        settings_cls: type[BaseSettings],
+        init_settings: PydanticBaseSettingsSource,
+        env_settings: PydanticBaseSettingsSource,
+        dotenv_settings: PydanticBaseSettingsSource,
+        file_secret_settings: PydanticBaseSettingsSource,
+    ) -> tuple[PydanticBaseSettingsSource, ...]:
+        config = os.environ.get("JOBMATCH_CONFIG")
+        path = Path(config) if config else Path("jobmatch.toml")
+        sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+        if config and not path.is_file():
+            raise FileNotFoundError(f"JOBMATCH_CONFIG points to {path}, which does not exist")
+        if path.is_file():
+            sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
+        return tuple(sources)
+
+
+def load_settings(**overrides: object) -> Settings:
+    """Settings from file and environment, with explicit overrides on top."""
+    return Settings(**overrides)  # type: ignore[arg-type]

@@ -1,0 +1,1 @@
+"""evaluation package (see ../shared/DESIGN.md for its role in the data flow)."""

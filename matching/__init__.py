@@ -1,0 +1,1 @@
+"""matching package (see ../shared/DESIGN.md for its role in the data flow)."""

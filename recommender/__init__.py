@@ -1,0 +1,1 @@
+"""recommender package (see ../shared/DESIGN.md for its role in the data flow)."""
