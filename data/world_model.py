@@ -1,0 +1,153 @@
+"""The hidden ground-truth model of the synthetic world: how utilities, callbacks and programme effects arise.
+
+The generator samples from these functions; ``evaluation/`` recomputes them from the ``gt_*`` tables to get
+true match utilities and true programme effects. Products (matching, recommender) never import this module.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+
+import numpy as np
+
+TASTE_DIM = 8
+
+
+def sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+@dataclass(frozen=True)
+class MatchParams:
+    """Weights of the match utility and the employer's callback decision (incl. the injected bias)."""
+
+    w_cov: float = 3.0  # share of the vacancy's essential skills the seeker has
+    w_opt: float = 0.8  # share of optional skills
+    w_desired: float = 1.2  # vacancy occupation is among the seeker's desired occupations
+    w_dist: float = 1.5  # distance relative to the seeker's commute limit
+    w_edu: float = 0.7  # per ISCED level below the vacancy's minimum
+    w_hours: float = 0.6  # hours mismatch (per 10 hours)
+    w_taste: float = 1.0  # latent taste (low-rank, unobserved)
+    apply_bias: float = -1.8
+    callback_bias: float = -1.6
+    callback_cov: float = 3.0
+    callback_edu: float = 0.8
+    callback_exp: float = 0.3  # per log(1 + years of experience)
+    hire_bias: float = -0.2
+    hire_util: float = 0.6
+    # Injected historical bias in employer callbacks (logit shifts): the fairness audit must find it.
+    bias_origin_nonwestern: float = -0.7
+    bias_age_55plus: float = -0.5
+    bias_disability: float = -0.4
+
+    def to_json(self) -> str:
+        return json.dumps(asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> MatchParams:
+        return cls(**json.loads(text))
+
+
+def match_utility(
+    p: MatchParams,
+    *,
+    cov_essential: np.ndarray,
+    cov_optional: np.ndarray,
+    desired: np.ndarray,
+    dist_ratio: np.ndarray,
+    edu_shortfall: np.ndarray,
+    hours_gap: np.ndarray,
+    taste: np.ndarray,
+    attractiveness: np.ndarray,
+) -> np.ndarray:
+    """True utility of a (seeker, vacancy) pair for the seeker; higher means a better match."""
+    return (
+        p.w_cov * cov_essential
+        + p.w_opt * cov_optional
+        + p.w_desired * desired
+        - p.w_dist * np.clip(dist_ratio, 0.0, 3.0)
+        - p.w_edu * edu_shortfall
+        - p.w_hours * hours_gap / 10.0
+        + p.w_taste * taste
+        + attractiveness
+    )
+
+
+def callback_logit(
+    p: MatchParams,
+    *,
+    cov_essential: np.ndarray,
+    edu_shortfall: np.ndarray,
+    experience_years: np.ndarray,
+    nonwestern: np.ndarray,
+    age_55plus: np.ndarray,
+    disability: np.ndarray,
+) -> np.ndarray:
+    """Employer's logit of inviting an applicant to interview, with the injected bias."""
+    merit = (
+        p.callback_bias
+        + p.callback_cov * cov_essential
+        - p.callback_edu * edu_shortfall
+        + p.callback_exp * np.log1p(experience_years)
+    )
+    bias = (
+        p.bias_origin_nonwestern * nonwestern
+        + p.bias_age_55plus * age_55plus
+        + p.bias_disability * disability
+    )
+    return merit + bias
+
+
+# --- intervention effects ---------------------------------------------------------------------------
+
+
+def baseline_p26(
+    *,
+    isced: np.ndarray,
+    experience_years: np.ndarray,
+    weeks_unemployed: np.ndarray,
+    jobparat: np.ndarray,
+    dagpenge: np.ndarray,
+    skill_coverage: np.ndarray,
+    age: np.ndarray,
+) -> np.ndarray:
+    """Chance of being in work within 26 weeks without any programme."""
+    logit = (
+        -0.9
+        + 0.12 * (isced - 3)
+        + 0.25 * np.log1p(experience_years)
+        - 0.9 * np.log1p(weeks_unemployed / 26.0)
+        + 0.9 * jobparat
+        + 0.3 * dagpenge
+        + 0.8 * (skill_coverage - 0.5)
+        - 0.02 * np.clip(age - 50, 0, None)
+    )
+    return sigmoid(logit)
+
+
+def programme_effects(
+    *,
+    experience_years: np.ndarray,
+    weeks_unemployed: np.ndarray,
+    skill_gap: np.ndarray,
+    isced: np.ndarray,
+    jobparat: np.ndarray,
+    dagpenge: np.ndarray,
+    kontanthjaelp: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """True effect (percentage points / 100) of each programme on employment within 26 weeks."""
+    long_term = np.clip(weeks_unemployed / 52.0, 0.0, 1.5) / 1.5
+    aktivitetsparat = 1.0 - jobparat
+    low_edu = (isced <= 3).astype(float)
+    return {
+        "none": np.zeros_like(skill_gap),
+        "virksomhedspraktik": 0.02 + 0.14 * np.exp(-experience_years / 3.0),
+        "loentilskud_privat": 0.01 + 0.15 * long_term,
+        "loentilskud_offentlig": 0.00 + 0.07 * long_term,
+        "opkvalificering_amu": -0.03 + 0.22 * skill_gap,
+        "jobrettet_uddannelse_6u": 0.01 + 0.08 * dagpenge * low_edu,
+        "mentorstoette": 0.005 + 0.08 * aktivitetsparat,
+        "ips": 0.00 + 0.13 * aktivitetsparat * kontanthjaelp,
+        "jobsamtaler_vejledning": np.full_like(skill_gap, 0.03),
+    }
