@@ -1,0 +1,261 @@
+"""`jobmatch`: the batch front door. Thin: every command parses arguments and calls into the packages."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from data.settings import Settings, TaxonomyName, load_settings
+
+console = Console()
+err = Console(stderr=True, soft_wrap=True)
+app = typer.Typer(
+    help="Jobmatch: decision support for Danish job centres.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+data_app = typer.Typer(help="Inspect the data in the store.", no_args_is_help=True)
+taxonomy_app = typer.Typer(
+    help="Occupation and skill taxonomies (built-in Danish catalogue, ESCO).", no_args_is_help=True
+)
+bench_app = typer.Typer(
+    help="Benchmarks that print their figures and write a results file.", no_args_is_help=True
+)
+app.add_typer(data_app, name="data")
+app.add_typer(taxonomy_app, name="taxonomy")
+app.add_typer(bench_app, name="bench")
+
+
+def _settings(ctx: typer.Context) -> Settings:
+    return ctx.obj
+
+
+@app.callback()
+def main_options(
+    ctx: typer.Context,
+    home: Annotated[
+        Path | None, typer.Option(help="Artefacts folder (default: settings / JOBMATCH_HOME).")
+    ] = None,
+) -> None:
+    """Settings come from jobmatch.toml (or $JOBMATCH_CONFIG) and JOBMATCH_* variables."""
+    ctx.obj = load_settings(**({"home": home} if home else {}))
+
+
+@app.command()
+def generate(
+    ctx: typer.Context,
+    seekers: Annotated[int | None, typer.Option(min=1, help="Number of seekers.")] = None,
+    vacancies: Annotated[int | None, typer.Option(min=1, help="Number of vacancies.")] = None,
+    interactions: Annotated[
+        int | None, typer.Option(min=0, help="Target number of interaction events.")
+    ] = None,
+    episodes: Annotated[int | None, typer.Option(min=0, help="Number of intervention episodes.")] = None,
+    seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
+    taxonomy: Annotated[TaxonomyName | None, typer.Option(help="Taxonomy to generate from.")] = None,
+    if_absent: Annotated[bool, typer.Option("--if-absent", help="Do nothing if the store exists.")] = False,
+) -> None:
+    """Generate the synthetic Odense + Copenhagen world into the DuckDB store (replaced atomically)."""
+    from data.generate import WorldSize
+    from data.world import generate_store
+
+    s = _settings(ctx)
+    if if_absent and s.db_path.exists():
+        console.print(f"store exists at {s.db_path}; nothing to generate")
+        return
+    size = WorldSize(
+        seekers=seekers or s.seekers,
+        vacancies=vacancies or s.vacancies,
+        interactions=s.interactions if interactions is None else interactions,
+        episodes=s.episodes if episodes is None else episodes,
+        seed=s.seed if seed is None else seed,
+    )
+    counts = generate_store(s.db_path, size, taxonomy or s.taxonomy)
+    table = Table("table", "rows", title=f"Generated world in {s.db_path}")
+    for name, n in counts.items():
+        if not name.startswith("gt_"):
+            table.add_row(name, f"{n:,}")
+    console.print(table)
+
+
+@app.command()
+def migrate(ctx: typer.Context) -> None:
+    """Create the store if needed and apply pending schema migrations."""
+    from data.store import Store
+
+    with Store(_settings(ctx).db_path, read_only=False) as store:
+        console.print(f"{store.path}: schema version {store.schema_version()}")
+
+
+@app.command()
+def build(ctx: typer.Context) -> None:
+    """Build every derived artefact that exists so far from the store (today: checks the store is ready)."""
+    from data.store import Store
+
+    with Store(_settings(ctx).db_path, read_only=True) as store:
+        console.print(
+            f"store {store.path} ready: schema v{store.schema_version()}, data version {store.data_version}, "
+            f"{store.count('seekers'):,} seekers, {store.count('vacancies'):,} vacancies"
+        )
+
+
+@app.command("import")
+def import_(
+    ctx: typer.Context,
+    table: Annotated[str, typer.Argument(help="seekers | vacancies | employers | interactions")],
+    file: Annotated[Path, typer.Argument(help="CSV (',' ';' or tab; UTF-8 or Latin-1) or Parquet file.")],
+    replace: Annotated[bool, typer.Option("--replace", help="Update rows whose id already exists.")] = False,
+) -> None:
+    """Validate a file completely and import it in one transaction; a bad file writes nothing."""
+    from data.importing import import_file
+    from data.store import Store
+
+    s = _settings(ctx)
+    with Store(s.db_path, read_only=False) as store:
+        report = import_file(store, table, file, max_bytes=s.import_max_bytes, replace=replace)
+    console.print(
+        f"imported {report.rows:,} {table} rows from {file} ({report.encoding}"
+        + (f", delimiter {report.delimiter!r}" if report.delimiter else "")
+        + f"); replaced {report.replaced}; data version {report.data_version}"
+    )
+    if report.masked_cpr_rows:
+        console.print(
+            f"[yellow]masked CPR-number-like text in {len(report.masked_cpr_rows)} row(s): "
+            f"{report.masked_cpr_rows[:20]}[/yellow]"
+        )
+
+
+@app.command()
+def export(
+    ctx: typer.Context,
+    table: Annotated[str, typer.Argument(help="Any table in the store.")],
+    file: Annotated[Path, typer.Argument(help="Output .parquet or .csv (CSV is guarded against formulas).")],
+) -> None:
+    """Export a table to Parquet or CSV."""
+    from data.export import export_table
+    from data.store import Store
+
+    with Store(_settings(ctx).db_path, read_only=True) as store:
+        n = export_table(store, table, file)
+    console.print(f"wrote {n:,} rows of {table} to {file}")
+
+
+@data_app.command("report")
+def data_report(
+    ctx: typer.Context,
+    out: Annotated[Path | None, typer.Option(help="Also write the report as Markdown to this file.")] = None,
+) -> None:
+    """Counts and distributions of the world in the store."""
+    from data.report import data_report as build_report
+    from data.report import to_markdown
+    from data.store import Store
+
+    with Store(_settings(ctx).db_path, read_only=True) as store:
+        sections = build_report(store)
+    for title, frame in sections:
+        table = Table(*frame.columns, title=title, title_justify="left")
+        for row in frame.iter_rows():
+            table.add_row(*("" if v is None else str(v) for v in row))
+        console.print(table)
+    if out:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(to_markdown(sections), encoding="utf-8")
+        console.print(f"wrote {out}")
+
+
+@taxonomy_app.command("import-esco")
+def taxonomy_import_esco(
+    ctx: typer.Context,
+    path: Annotated[
+        Path, typer.Argument(help="Folder with the ESCO CSV zips, an extracted folder, or one zip.")
+    ],
+    labels_da: Annotated[
+        Path | None, typer.Option("--labels-da", help="Danish labels CSV (conceptUri,label,labelIndex).")
+    ] = None,
+) -> None:
+    """Load the official ESCO CSV download into the store as taxonomy 'esco'."""
+    from data.esco import load_esco
+    from data.store import Store
+
+    taxonomy = load_esco(path, labels_da, progress=True)
+    with Store(_settings(ctx).db_path, read_only=False) as store:
+        store.save_taxonomy(taxonomy)
+    _print_summary("esco", taxonomy.summary())
+
+
+@taxonomy_app.command("show")
+def taxonomy_show(
+    ctx: typer.Context,
+    name: Annotated[TaxonomyName, typer.Option("--taxonomy", help="Which taxonomy.")] = "builtin",
+) -> None:
+    """Counts of a taxonomy (the built-in catalogue needs no store)."""
+    from data.store import Store
+    from data.taxonomy import load_builtin
+
+    if name == "builtin":
+        taxonomy = load_builtin()
+    else:
+        with Store(_settings(ctx).db_path, read_only=True) as store:
+            taxonomy = store.load_taxonomy(name)
+    _print_summary(name, taxonomy.summary())
+
+
+def _print_summary(name: str, summary: dict[str, int]) -> None:
+    table = Table("what", "count", title=f"Taxonomy {name}")
+    for key, value in summary.items():
+        table.add_row(key, f"{value:,}")
+    console.print(table)
+
+
+@bench_app.command("generate")
+def bench_generate(
+    ctx: typer.Context,
+    vacancies: Annotated[list[int] | None, typer.Option(help="Vacancy counts to time (repeatable).")] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Runs per size; the median is reported.")] = 3,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench).")
+    ] = None,
+) -> None:
+    """Time and peak memory of world generation at the default size and at large vacancy counts."""
+    from evaluation.benchmarks import bench_generate as run
+
+    s = _settings(ctx)
+    result = run(s, vacancy_sizes=vacancies or [s.vacancies, 1_000_000], repeats=repeats)
+    target = json_out or s.bench_dir / "generate.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    table = Table("vacancies", "seekers", "median s", "peak MiB", "runs", title="World generation")
+    for row in result["results"]:
+        table.add_row(
+            f"{row['vacancies']:,}",
+            f"{row['seekers']:,}",
+            f"{row['median_s']:.1f}",
+            f"{row['peak_rss_mib']:.0f}",
+            str(row["runs"]),
+        )
+    console.print(table)
+    console.print(f"wrote {target} and {target.with_suffix('.md')}")
+    target.with_suffix(".md").write_text(result["markdown"], encoding="utf-8")
+
+
+def main() -> None:
+    """Entry point: known, user-facing errors print one clear line and exit 2, without a traceback."""
+    from data.esco import EscoImportError
+    from data.importing import ImportValidationError
+    from data.store import StoreError
+    from data.taxonomy import TaxonomyError
+
+    try:
+        app()
+    except (ImportValidationError, StoreError, EscoImportError, TaxonomyError, FileNotFoundError) as exc:
+        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        sys.exit(2)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,139 @@
+"""A short data report (counts and distributions) so a person can sanity-check a world or an import."""
+
+from __future__ import annotations
+
+import polars as pl
+
+from data.store import Store
+
+Section = tuple[str, pl.DataFrame]
+
+
+def _share(sql: str, store: Store) -> pl.DataFrame:
+    frame = store.query(sql)
+    total = frame["n"].sum()
+    return frame.with_columns((pl.col("n") / max(total, 1) * 100).round(1).alias("pct"))
+
+
+def data_report(store: Store) -> list[Section]:
+    """Sections of (title, table); pure reads, fast on the default world."""
+    counts = pl.DataFrame(
+        {
+            "table": (
+                tables := [
+                    t
+                    for t in (
+                        "jobcenters",
+                        "employers",
+                        "seekers",
+                        "vacancies",
+                        "interactions",
+                        "interventions",
+                        "outcomes",
+                        "taxonomy_occupations",
+                        "taxonomy_skills",
+                    )
+                    if t in store.tables()
+                ]
+            ),
+            "rows": [store.count(t) for t in tables],
+        }
+    )
+    sections: list[Section] = [
+        ("Rows per table", counts),
+        (
+            "Meta",
+            store.query("SELECT key, value FROM meta WHERE key NOT LIKE 'taxonomy_version%' ORDER BY key"),
+        ),
+        (
+            "Seekers per job centre",
+            _share("SELECT jobcenter_id, count(*) n FROM seekers GROUP BY 1 ORDER BY 1", store),
+        ),
+        (
+            "Seekers by benefit type and target group",
+            store.query(
+                "SELECT benefit_type, target_group, count(*) n, round(avg(weeks_unemployed), 1) mean_weeks "
+                "FROM seekers GROUP BY ALL ORDER BY n DESC"
+            ),
+        ),
+        (
+            "Seekers by education (ISCED)",
+            _share("SELECT isced_level, count(*) n FROM seekers GROUP BY 1 ORDER BY 1", store),
+        ),
+        (
+            "Seeker profile summary",
+            store.query(
+                "SELECT round(avg(len(skills)), 1) mean_skills, round(avg(len(desired_occupations)), 2) "
+                "mean_desired, round(avg(experience_years), 1) mean_experience, round(median(weeks_unemployed), 0) "
+                "median_weeks_unemployed, round(avg(max_commute_km), 1) mean_commute_km, "
+                "round(100 * avg(consent_employer_view::INT), 1) pct_consent, "
+                "round(100 * avg(driving_licence::INT), 1) pct_licence FROM seekers"
+            ),
+        ),
+        (
+            "Vacancies by status",
+            _share("SELECT status, count(*) n FROM vacancies GROUP BY 1 ORDER BY 1", store),
+        ),
+        (
+            "Vacancies by industry",
+            _share(
+                "SELECT e.industry, count(*) n FROM vacancies v JOIN employers e USING (employer_id) "
+                "GROUP BY 1 ORDER BY n DESC",
+                store,
+            ),
+        ),
+        (
+            "Top 10 occupations in vacancies",
+            store.query(
+                "SELECT coalesce(o.label_da, o.label_en) occupation, count(*) n FROM vacancies v "
+                "JOIN taxonomy_occupations o ON o.occupation_id = v.occupation_id "
+                "AND o.taxonomy = (SELECT value FROM meta WHERE key = 'taxonomy') "
+                "GROUP BY 1 ORDER BY n DESC LIMIT 10"
+            ),
+        ),
+        (
+            "Vacancy terms",
+            store.query(
+                "SELECT round(avg(len(essential_skills)), 1) mean_essential, round(avg(len(optional_skills)), 1) "
+                "mean_optional, round(100 * avg((hours < 37)::INT), 1) pct_part_time, min(posted) first_posted, "
+                "max(posted) last_posted, sum(positions) positions FROM vacancies"
+            ),
+        ),
+        (
+            "Interaction funnel",
+            _share(
+                "SELECT event, count(*) n, count(DISTINCT seeker_id) seekers FROM interactions GROUP BY 1 "
+                "ORDER BY array_position(['shown','viewed','applied','interview','hired','rejected'], event)",
+                store,
+            ),
+        ),
+        (
+            "Interventions by programme (naive, confounded outcomes)",
+            store.query(
+                "SELECT i.programme, count(*) n, round(100 * avg(o.employed_26w::INT), 1) pct_employed_26w "
+                "FROM interventions i JOIN outcomes o USING (episode_id) GROUP BY 1 ORDER BY n DESC"
+            ),
+        ),
+        (
+            "Interview rate of applicants by origin group (historical callbacks)",
+            store.query(
+                "WITH a AS (SELECT DISTINCT seeker_id, vacancy_id FROM interactions WHERE event = 'applied'), "
+                "i AS (SELECT DISTINCT seeker_id, vacancy_id FROM interactions WHERE event = 'interview') "
+                "SELECT p.origin_group, count(*) applications, round(100 * avg((i.seeker_id IS NOT NULL)::INT), 1) "
+                "pct_interviewed FROM a JOIN seeker_protected p USING (seeker_id) "
+                "LEFT JOIN i USING (seeker_id, vacancy_id) GROUP BY 1 ORDER BY 1"
+            ),
+        ),
+    ]
+    return sections
+
+
+def to_markdown(sections: list[Section]) -> str:
+    out = ["# Jobmatch data report", ""]
+    for title, frame in sections:
+        out += [f"## {title}", "", "| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
+        out += [
+            "| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.iter_rows()
+        ]
+        out.append("")
+    return "\n".join(out)

@@ -1,0 +1,80 @@
+"""Benchmarks: each runs its workload in a fresh subprocess (so peak memory is its own) and reports medians."""
+
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import tempfile
+from datetime import UTC, datetime
+from typing import Any
+
+from data.settings import Settings
+
+_GENERATE_CHILD = """
+import resource, sys, time
+from data.generate import WorldSize, generate_world
+from data.taxonomy import load_builtin
+tax = load_builtin()
+t = time.perf_counter()
+generate_world(tax, WorldSize(seekers={seekers}, vacancies={vacancies}, interactions={interactions},
+               episodes={episodes}, seed={seed}))
+elapsed = time.perf_counter() - t
+print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+"""
+
+
+def machine_info() -> dict[str, Any]:
+    return {
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+        "cpus": os.cpu_count(),
+        "when": datetime.now(UTC).isoformat(timespec="seconds"),
+    }
+
+
+def bench_generate(settings: Settings, vacancy_sizes: list[int], repeats: int) -> dict[str, Any]:
+    """Generation time (median of ``repeats``) and peak RSS per vacancy count, other sizes at defaults."""
+    rows = []
+    for vacancies in vacancy_sizes:
+        times, peaks = [], []
+        for _ in range(repeats):
+            code = _GENERATE_CHILD.format(
+                seekers=settings.seekers,
+                vacancies=vacancies,
+                interactions=settings.interactions,
+                episodes=settings.episodes,
+                seed=settings.seed,
+            )
+            with tempfile.TemporaryDirectory() as tmp:
+                out = subprocess.run(
+                    [sys.executable, "-c", code], capture_output=True, text=True, check=True, cwd=tmp
+                )
+            elapsed, rss_kib = out.stdout.split()
+            times.append(float(elapsed))
+            peaks.append(int(rss_kib) / 1024)
+        rows.append(
+            {
+                "vacancies": vacancies,
+                "seekers": settings.seekers,
+                "interactions": settings.interactions,
+                "episodes": settings.episodes,
+                "median_s": statistics.median(times),
+                "runs": repeats,
+                "all_s": times,
+                "peak_rss_mib": max(peaks),
+            }
+        )
+    md = ["| vacancies | seekers | median s | peak RSS MiB | runs |", "|---|---|---|---|---|"]
+    md += [
+        f"| {r['vacancies']:,} | {r['seekers']:,} | {r['median_s']:.1f} | {r['peak_rss_mib']:.0f} | {r['runs']} |"
+        for r in rows
+    ]
+    return {
+        "benchmark": "generate",
+        "machine": machine_info(),
+        "results": rows,
+        "markdown": "\n".join(md) + "\n",
+    }

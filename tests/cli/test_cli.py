@@ -1,0 +1,140 @@
+"""The `jobmatch` command: help everywhere, the main flows, and clean errors through the real entry point."""
+
+from __future__ import annotations
+
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+import typer
+from typer.testing import CliRunner
+
+from cli import app
+from data.store import Store
+from tests.conftest import SHARED_DATA
+
+runner = CliRunner()
+
+
+def _all_commands(group: Any, prefix: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
+    out = []
+    for name, cmd in group.commands.items():
+        path = (*prefix, name)
+        out.append(path)
+        if hasattr(cmd, "commands"):
+            out += _all_commands(cmd, path)
+    return out
+
+
+COMMANDS = _all_commands(typer.main.get_command(app))  # type: ignore[arg-type]
+
+
+def test_command_tree_is_complete() -> None:
+    expected = {
+        ("generate",),
+        ("import",),
+        ("export",),
+        ("data", "report"),
+        ("taxonomy", "import-esco"),
+        ("taxonomy", "show"),
+        ("build",),
+        ("migrate",),
+        ("bench", "generate"),
+    }
+    assert expected <= set(COMMANDS)
+
+
+@pytest.mark.parametrize("command", COMMANDS, ids=[" ".join(c) for c in COMMANDS])
+def test_every_command_has_help(command: tuple[str, ...]) -> None:
+    result = runner.invoke(app, [*command, "--help"])
+    assert result.exit_code == 0, result.output
+    assert "Usage" in result.output
+    assert len(result.output.splitlines()) > 3
+
+
+def test_generate_report_export_flow(tmp_path: Path) -> None:
+    home = ["--home", str(tmp_path)]
+    small = ["--seekers", "300", "--vacancies", "150", "--interactions", "1500", "--episodes", "300"]
+    result = runner.invoke(app, [*home, "generate", *small, "--seed", "3"])
+    assert result.exit_code == 0, result.output
+    assert "seekers" in result.output and "300" in result.output
+    again = runner.invoke(app, [*home, "generate", "--if-absent"])
+    assert "nothing to generate" in again.output
+    out = tmp_path / "report.md"
+    report = runner.invoke(app, [*home, "data", "report", "--out", str(out)])
+    assert report.exit_code == 0, report.output
+    text = out.read_text()
+    assert "## Interaction funnel" in text and "jc-kbh" in text
+    export = runner.invoke(app, [*home, "export", "vacancies", str(tmp_path / "v.parquet")])
+    assert export.exit_code == 0 and "150 rows" in export.output
+    build = runner.invoke(app, [*home, "build"])
+    assert build.exit_code == 0 and "300 seekers" in build.output
+
+
+def test_errors_exit_2_with_one_clear_line(world_path: Path, tmp_path: Path) -> None:
+    shutil.copy(world_path, tmp_path / "jobmatch.duckdb")
+    bad = tmp_path / "bad.csv"
+    bad.write_text("employer_id,name,industry,municipality,size\nE-X,Firma,Handel,Odense,huge\n")
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "import cli; cli.main()",
+            "--home",
+            str(tmp_path),
+            "import",
+            "employers",
+            str(bad),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert proc.returncode == 2
+    assert "Traceback" not in proc.stderr
+    assert "row 1 (line 2)" in proc.stderr and "'size'" in proc.stderr
+    missing = subprocess.run(
+        [sys.executable, "-c", "import cli; cli.main()", "--home", str(tmp_path / "nowhere"), "build"],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert missing.returncode == 2 and "jobmatch generate" in missing.stderr
+
+
+def test_esco_import_then_generate_from_esco(tmp_path: Path) -> None:
+    if not (SHARED_DATA / "esco-v1.1.1").is_dir():
+        pytest.skip(f"ESCO files not found at {SHARED_DATA}")
+    home = ["--home", str(tmp_path)]
+    labels = SHARED_DATA / "esco-da-labels" / "occupation_labels_da.csv"
+    result = runner.invoke(
+        app, [*home, "taxonomy", "import-esco", str(SHARED_DATA / "esco-v1.1.1"), "--labels-da", str(labels)]
+    )
+    assert result.exit_code == 0, result.output
+    assert "3,007" in result.output and "13,896" in result.output
+    gen = runner.invoke(
+        app,
+        [
+            *home,
+            "generate",
+            "--taxonomy",
+            "esco",
+            "--seekers",
+            "200",
+            "--vacancies",
+            "100",
+            "--interactions",
+            "500",
+            "--episodes",
+            "200",
+        ],
+    )
+    assert gen.exit_code == 0, gen.output
+    with Store(tmp_path / "jobmatch.duckdb") as store:
+        assert store.meta("taxonomy") == "esco"
+        assert store.load_taxonomy("esco").occupations.height == 3007  # kept across regeneration
+        occ = store.query("SELECT DISTINCT occupation_id FROM vacancies")["occupation_id"]
+        assert occ.str.starts_with("http://data.europa.eu/esco/occupation/").all()
