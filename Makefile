@@ -34,7 +34,7 @@ lint: install-dev
 	$(VENV)/bin/ruff format --check .
 
 typecheck: install-dev
-	$(VENV)/bin/mypy .
+	$(VENV)/bin/mypy
 
 pytest: install-dev
 	$(VENV)/bin/pytest
