@@ -93,6 +93,18 @@ MIGRATIONS: tuple[Migration, ...] = (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        2,
+        "embedding cache keyed by (model id, text hash)",
+        """
+        CREATE TABLE embedding_cache (
+            model_id VARCHAR NOT NULL, text_hash VARCHAR NOT NULL, vector FLOAT[] NOT NULL,
+            PRIMARY KEY (model_id, text_hash));
+        """,
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 # Tables a user may import into or export from, and their key columns.

@@ -1,0 +1,42 @@
+"""Encoder by name, so a flag or setting picks the backend.
+
+Names: ``minilm`` (bundled all-MiniLM-L6-v2, offline), ``char`` (project-trained char n-gram LSA; needs a
+fitted model file or a corpus), ``fusion`` (minilm + char), or any Hugging Face model name / local folder,
+optionally prefixed ``st:`` (e.g. ``st:intfloat/multilingual-e5-small``).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+
+from embeddings.base import Encoder
+from embeddings.lexical import CharNgramEncoder, FusionEncoder
+from embeddings.sentence import SentenceTransformerEncoder, bundled_minilm
+
+BUILTIN_NAMES = ("minilm", "char", "fusion")
+
+
+def make_encoder(
+    name: str,
+    *,
+    char_model: Path | None = None,
+    corpus: Sequence[str] | None = None,
+    fusion_weight: float = 0.5,
+) -> Encoder:
+    """Build the named encoder. ``char`` and ``fusion`` load ``char_model`` if it exists, else fit on ``corpus``."""
+    if name == "minilm":
+        return bundled_minilm()
+    if name in ("char", "fusion"):
+        if char_model is not None and char_model.exists():
+            char = CharNgramEncoder.load(char_model)
+        elif corpus is not None:
+            char = CharNgramEncoder().fit(corpus)
+            if char_model is not None:
+                char.save(char_model)
+        else:
+            raise ValueError(f"encoder {name!r} needs a fitted model file or a corpus to fit on")
+        if name == "char":
+            return char
+        return FusionEncoder([(bundled_minilm(), 1.0 - fusion_weight), (char, fusion_weight)])
+    return SentenceTransformerEncoder(name.removeprefix("st:"))

@@ -1,0 +1,83 @@
+"""Encoders share one contract: batch in, unit float32 rows out, stable model id; plus the cache."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from data.store import Store
+from data.taxonomy import load_builtin
+from embeddings.base import Encoder
+from embeddings.cache import encode_cached
+from embeddings.lexical import CharNgramEncoder, FusionEncoder, NotFittedError
+from embeddings.sentence import bundled_minilm
+from matching.build import taxonomy_corpus
+
+TEXTS = ["Lagerarbejder med truckcertifikat", "Sygeplejerske i hjemmeplejen", "Kok i et travlt køkken"]
+
+
+@pytest.fixture(scope="module")
+def char() -> CharNgramEncoder:
+    return CharNgramEncoder(dim=64).fit(taxonomy_corpus(load_builtin()))
+
+
+@pytest.fixture(scope="module")
+def minilm() -> Encoder:
+    return bundled_minilm()
+
+
+def _contract(encoder: Encoder) -> None:
+    out = encoder.encode(TEXTS)
+    assert out.shape == (3, encoder.dim) and out.dtype == np.float32
+    np.testing.assert_allclose(np.linalg.norm(out, axis=1), 1.0, atol=1e-5)
+    assert encoder.encode([]).shape == (0, encoder.dim)
+    np.testing.assert_allclose(encoder.encode(TEXTS[:1])[0], out[0], atol=1e-5)  # batch-independent
+    with pytest.raises(TypeError):
+        encoder.encode("one string")  # type: ignore[arg-type]
+
+
+def test_char_encoder_contract_and_danish_variants(char: CharNgramEncoder) -> None:
+    _contract(char)
+    a, b, c = char.encode(["sygeplejerske", "sygeplejersker", "tømrer"])
+    assert a @ b > 0.8 > a @ c
+
+
+def test_minilm_is_offline_and_meets_contract(minilm: Encoder) -> None:
+    _contract(minilm)
+    assert minilm.dim == 384 and minilm.model_id.startswith("st:all-MiniLM-L6-v2:torch:")
+    cook, chef, nurse = minilm.encode(["cook in a restaurant", "chef", "registered nurse"])
+    assert cook @ chef > cook @ nurse
+
+
+def test_fusion_is_weighted_sum_of_cosines(char: CharNgramEncoder, minilm: Encoder) -> None:
+    fusion = FusionEncoder([(minilm, 0.5), (char, 0.5)])
+    _contract(fusion)
+    f, m, c = fusion.encode(TEXTS), minilm.encode(TEXTS), char.encode(TEXTS)
+    np.testing.assert_allclose(f @ f.T, 0.5 * (m @ m.T) + 0.5 * (c @ c.T), atol=1e-5)
+    with pytest.raises(ValueError):
+        FusionEncoder([(char, 0.0)])
+
+
+def test_char_save_load_round_trip_and_checksum(char: CharNgramEncoder, tmp_path: Path) -> None:
+    path = char.save(tmp_path / "char.npz")
+    loaded = CharNgramEncoder.load(path)
+    assert loaded.model_id == char.model_id
+    np.testing.assert_allclose(loaded.encode(TEXTS), char.encode(TEXTS), atol=1e-6)
+    with pytest.raises(NotFittedError):
+        CharNgramEncoder().encode(TEXTS)
+    with pytest.raises(ValueError, match="at least two"):
+        CharNgramEncoder().fit(["only one"])
+
+
+def test_cache_encodes_only_what_changed(char: CharNgramEncoder, tmp_path: Path) -> None:
+    with Store(tmp_path / "c.duckdb", read_only=False) as store:
+        first, n1 = encode_cached(store, char, TEXTS)
+        again, n2 = encode_cached(store, char, [*TEXTS, "Ny tekst om rengøring", TEXTS[0]])
+        assert (n1, n2) == (3, 1)
+        np.testing.assert_allclose(again[:3], first, atol=1e-6)
+        np.testing.assert_allclose(again[4], first[0], atol=1e-6)
+        assert store.count("embedding_cache") == 4
+        _, n3 = encode_cached(store, char, TEXTS, kind="query")
+        assert n3 == 3  # query and passage texts are cached apart
