@@ -4,14 +4,21 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.console import Console
 from rich.table import Table
 
 from data.settings import Settings, TaxonomyName, load_settings
+
+if TYPE_CHECKING:
+    import polars as pl
+
+    from matching.retrieval import Matcher
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -29,7 +36,9 @@ bench_app = typer.Typer(
 )
 app.add_typer(data_app, name="data")
 app.add_typer(taxonomy_app, name="taxonomy")
+match_app = typer.Typer(help="Matches both ways, with explanations.", no_args_is_help=True)
 app.add_typer(bench_app, name="bench")
+app.add_typer(match_app, name="match")
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -94,14 +103,111 @@ def migrate(ctx: typer.Context) -> None:
 
 @app.command()
 def build(ctx: typer.Context) -> None:
-    """Build every derived artefact that exists so far from the store (today: checks the store is ready)."""
-    from data.store import Store
+    """Build every derived artefact from the store: embeddings (cached) and both FAISS indexes (incremental)."""
+    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-    with Store(_settings(ctx).db_path, read_only=True) as store:
-        console.print(
-            f"store {store.path} ready: schema v{store.schema_version()}, data version {store.data_version}, "
-            f"{store.count('seekers'):,} seekers, {store.count('vacancies'):,} vacancies"
-        )
+    from matching.build import build_indexes
+
+    s = _settings(ctx)
+    with Progress(
+        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
+    ) as bar:
+        task = bar.add_task("building", total=None)
+        stats = build_indexes(s, progress=lambda m: bar.update(task, description=m))
+    table = Table("index", "mode", "kind", "vectors", "encoded", "upserted", "removed", "seconds",
+                  title=f"Indexes in {s.indexes_dir} (encoder {stats['encoder']})")  # fmt: skip
+    for side in ("vacancies", "seekers"):
+        st = stats[side]
+        table.add_row(side, st["mode"], st["kind"], f"{st['count']:,}", f"{st['encoded']:,}",
+                      f"{st['upserted']:,}", f"{st['removed']:,}", str(st["seconds"]))  # fmt: skip
+    console.print(table)
+
+
+@match_app.command("seeker")
+def match_seeker(
+    ctx: typer.Context,
+    seeker_id: Annotated[str, typer.Argument(help="Pseudonymous seeker id.")],
+    k: Annotated[int, typer.Option(min=1, max=500, help="How many vacancies.")] = 10,
+    max_km: Annotated[float | None, typer.Option(help="Distance limit (default: the citizen's own).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+) -> None:
+    """Open vacancies for a citizen, with the reasons (skills matched and missing, distance, summary)."""
+    from matching.retrieval import MatchFilters
+
+    with _matcher(ctx) as matcher:
+        frame = matcher.vacancies_for_seeker(seeker_id, k, MatchFilters(max_distance_km=max_km))
+    _show_matches(frame, "vacancy_id", "title", as_json, f"Vacancies for {seeker_id}")
+
+
+@match_app.command("vacancy")
+def match_vacancy(
+    ctx: typer.Context,
+    vacancy_id: Annotated[str, typer.Argument(help="Vacancy id.")],
+    k: Annotated[int, typer.Option(min=1, max=500, help="How many candidates.")] = 10,
+    employer_view: Annotated[
+        bool, typer.Option("--employer-view", help="Only citizens who consented.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+) -> None:
+    """Candidates for a vacancy, each within their own commute limit, with the reasons."""
+    from matching.retrieval import MatchFilters
+
+    with _matcher(ctx) as matcher:
+        frame = matcher.seekers_for_vacancy(vacancy_id, k, MatchFilters(consent_only=employer_view))
+    _show_matches(frame, "seeker_id", "summary_da", as_json, f"Candidates for {vacancy_id}")
+
+
+@match_app.command("other-industries")
+def match_other_industries(
+    ctx: typer.Context,
+    seeker_id: Annotated[str, typer.Argument(help="Pseudonymous seeker id.")],
+    n: Annotated[int, typer.Option(min=1, max=50, help="How many occupations.")] = 5,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+) -> None:
+    """Occupations in other industries the citizen's skills transfer to, with the skill gap."""
+    from matching.transfer import other_industries
+
+    with _matcher(ctx) as matcher:
+        frame = other_industries(matcher, seeker_id, n)
+    if as_json:
+        console.print_json(data=frame.to_dicts()) if frame.height else console.print("[]")
+        return
+    table = Table(
+        "#",
+        "occupation",
+        "sector",
+        "score",
+        "skills had",
+        "gap",
+        "open jobs",
+        title=f"Other industries for {seeker_id}",
+    )
+    for r in frame.iter_rows(named=True):
+        table.add_row(str(r["rank"]), r["occupation"], r["sector"], f"{r['score']:.2f}",
+                      f"{r['essential_coverage']:.0%}", ", ".join(r["gap_skills"][:4]), str(r["open_vacancies"]))  # fmt: skip
+    console.print(table)
+
+
+@contextmanager
+def _matcher(ctx: typer.Context) -> Iterator[Matcher]:
+    from data.store import Store
+    from matching.retrieval import Matcher
+
+    s = _settings(ctx)
+    with Store(s.db_path, read_only=True) as store:
+        yield Matcher.open(s, store)
+
+
+def _show_matches(frame: pl.DataFrame, key: str, label: str, as_json: bool, title: str) -> None:
+    if as_json:
+        for row in frame.to_dicts():
+            console.print(json.dumps(row, ensure_ascii=False, default=str), soft_wrap=True, highlight=False)
+        return
+    table = Table("#", key, label, "similarity", "skills", "km", "why", title=title)
+    for r in frame.iter_rows(named=True):
+        table.add_row(str(r["rank"]), r[key], r[label] if label != "summary_da" else "", f"{r['similarity']:.3f}",
+                      f"{r['essential_coverage']:.0%}", f"{r['distance_km']:.1f}", r["summary_da"])  # fmt: skip
+    console.print(table)
 
 
 @app.command("import")
@@ -249,10 +355,14 @@ def main() -> None:
     from data.importing import ImportValidationError
     from data.store import StoreError
     from data.taxonomy import TaxonomyError
+    from matching.index import IndexMismatchError
+    from matching.retrieval import UnknownIdError
 
+    known = (ImportValidationError, StoreError, EscoImportError, TaxonomyError, FileNotFoundError,
+             IndexMismatchError, UnknownIdError)  # fmt: skip
     try:
         app()
-    except (ImportValidationError, StoreError, EscoImportError, TaxonomyError, FileNotFoundError) as exc:
+    except known as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
         sys.exit(2)
 

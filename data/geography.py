@@ -77,7 +77,9 @@ RESIDENT_WEIGHT = np.array([row[5] for row in _POSTCODES])
 AREA = np.array([KOBENHAVN if row[0] < 5000 else ODENSE for row in _POSTCODES])
 
 
-def haversine_km(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+def haversine_km(
+    lat1: np.ndarray | float, lon1: np.ndarray | float, lat2: np.ndarray | float, lon2: np.ndarray | float
+) -> np.ndarray:
     """Great-circle distance in km, vectorised."""
     p1, p2 = np.radians(lat1), np.radians(lat2)
     dlat, dlon = p2 - p1, np.radians(lon2) - np.radians(lon1)

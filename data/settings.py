@@ -37,6 +37,10 @@ class Settings(BaseSettings):
     import_max_bytes: int = Field(
         200 * 1024 * 1024, ge=1, description="Largest file `jobmatch import` reads."
     )
+    encoder: str = Field(
+        "fusion", description="minilm | char | fusion | a Hugging Face model name or local folder (st:NAME)."
+    )
+    index_kind: Literal["auto", "flat", "ivf", "hnsw"] = Field("auto", description="FAISS index type.")
 
     @property
     def db_path(self) -> Path:
@@ -45,6 +49,14 @@ class Settings(BaseSettings):
     @property
     def reports_dir(self) -> Path:
         return self.home / "reports"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def indexes_dir(self) -> Path:
+        return self.home / "indexes"
 
     @property
     def bench_dir(self) -> Path:

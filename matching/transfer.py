@@ -1,0 +1,75 @@
+"""Jobs in other industries: occupations a citizen could move to given their skills, with the gap to close.
+
+Two signals, both shown: the share of the occupation's essential skills the citizen already has, and the
+semantic closeness of the occupation to the citizen's profile (embedding neighbours). Occupations in the
+sectors the citizen already targets are left out: this view is about transfer.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from data import columns as C
+from matching.retrieval import Matcher
+
+SKILL_WEIGHT = 0.6  # ranking blend shown to the user; skill evidence counts more than text similarity
+
+
+def _sectors(matcher: Matcher) -> dict[str, str]:
+    occ = matcher.taxonomy.occupations
+    return {
+        o: (s if s else f"ISCO {str(i or '9')[:1]}")
+        for o, s, i in occ.select(C.OCCUPATION_ID, C.SECTOR, C.ISCO_CODE).iter_rows()
+    }
+
+
+def _occupation_vectors(matcher: Matcher) -> np.ndarray:
+    cached = getattr(matcher, "_occupation_vectors", None)
+    if cached is None:
+        occ = matcher.taxonomy.occupations
+        texts = [
+            f"{matcher.taxonomy.label(o)}. Krav: "
+            + ", ".join(matcher.taxonomy.label(s) for s in matcher.taxonomy.skills_of(o))
+            for o in occ[C.OCCUPATION_ID].to_list()
+        ]
+        cached = matcher.encoder.encode(texts)
+        matcher._occupation_vectors = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def other_industries(matcher: Matcher, seeker: str | dict[str, Any], n: int = 5) -> pl.DataFrame:
+    """Top-n occupations outside the citizen's target sectors, with shared skills and the skill gap."""
+    s = matcher.seekers.row(seeker) if isinstance(seeker, str) else seeker
+    tax = matcher.taxonomy
+    sectors = _sectors(matcher)
+    own = {sectors.get(o) for o in s["desired_occupations"]}
+    have = set(s["skills"])
+    occ_ids = tax.occupations[C.OCCUPATION_ID].to_list()
+    sims = _occupation_vectors(matcher) @ matcher.seeker_vector(s)
+    open_by_occ = matcher.vacancies.frame.filter(pl.col("status") == "open").group_by(C.OCCUPATION_ID).len()
+    open_count = dict(zip(open_by_occ[C.OCCUPATION_ID].to_list(), open_by_occ["len"].to_list(), strict=True))
+    rows = []
+    for i, occ in enumerate(occ_ids):
+        if sectors[occ] in own or occ in s["desired_occupations"]:
+            continue
+        essential = tax.skills_of(occ)
+        if not essential:
+            continue
+        shared = [x for x in essential if x in have]
+        coverage = len(shared) / len(essential)
+        score = SKILL_WEIGHT * coverage + (1 - SKILL_WEIGHT) * float(sims[i])
+        rows.append({C.OCCUPATION_ID: occ, "occupation": tax.label(occ), "sector": sectors[occ],
+                     "score": round(score, 4), "essential_coverage": round(coverage, 3),
+                     "similarity": round(float(sims[i]), 4), "shared_skills": [tax.label(x) for x in shared],
+                     "gap_skills": [tax.label(x) for x in essential if x not in have],
+                     "open_vacancies": open_count.get(occ, 0)})  # fmt: skip
+    rows.sort(key=lambda r: (-r["score"], r[C.OCCUPATION_ID]))
+    schema = {"shared_skills": pl.List(pl.String), "gap_skills": pl.List(pl.String)}
+    if not rows:
+        return pl.DataFrame(schema={C.OCCUPATION_ID: pl.String, "occupation": pl.String, "sector": pl.String,
+                                    "score": pl.Float64, "essential_coverage": pl.Float64,
+                                    "similarity": pl.Float64, **schema, "open_vacancies": pl.Int64})  # fmt: skip
+    return pl.DataFrame(rows[:n], schema_overrides=schema).with_row_index("rank", offset=1)
