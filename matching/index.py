@@ -17,9 +17,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import shutil
-import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -27,6 +24,8 @@ from typing import Any, Literal
 
 import faiss
 import numpy as np
+
+from data.artefacts import MissingArtefactError, current_version, write_version
 
 IndexKind = Literal["auto", "flat", "ivf", "hnsw"]
 FLAT_MAX = 50_000  # exact search stays fast enough below this many vectors
@@ -43,9 +42,9 @@ class IndexParams:
 
     hnsw_m: int = 32
     hnsw_ef_construction: int = 100
-    hnsw_ef_search: int = 128
+    hnsw_ef_search: int = 256  # recall@50 ~0.93 at 100k (128: ~0.86); HNSW is not the auto choice
     ivf_nlist: int | None = None  # default: 4 * sqrt(n)
-    ivf_nprobe: int = 32
+    ivf_nprobe: int = 64  # recall@50 >= 0.95 up to 1M vectors (32: ~0.93)
 
 
 @dataclass
@@ -65,7 +64,8 @@ class Manifest:
 def choose_kind(n: int, kind: IndexKind = "auto") -> str:
     if kind != "auto":
         return kind
-    return "flat" if n <= FLAT_MAX else "hnsw"
+    # IVF above FLAT_MAX: on a few cores it builds far faster than HNSW and keeps recall@50 >= 0.95 at 1M.
+    return "flat" if n <= FLAT_MAX else "ivf"
 
 
 class VectorIndex:
@@ -235,29 +235,24 @@ class VectorIndex:
 
     def save(self, folder: str | Path, *, model_id: str, data_version: str) -> Manifest:
         """Write a new version and point CURRENT at it atomically; keeps the previous version too."""
-        root = Path(folder)
-        root.mkdir(parents=True, exist_ok=True)
-        version = f"v{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"
-        tmp = root / f".{version}.tmp"
-        tmp.mkdir()
-        faiss.write_index(self.index, str(tmp / "index.faiss"))
-        np.save(tmp / "ids.npy", self.ids.astype(str), allow_pickle=False)
-        np.save(tmp / "alive.npy", self.alive, allow_pickle=False)
-        np.save(tmp / "hashes.npy", self.hashes.astype(str), allow_pickle=False)
-        manifest = Manifest(
-            kind=self.kind, count=int(self.index.ntotal), alive=self.size, dim=int(self.index.d),
-            model_id=model_id, data_version=data_version, checksum=_sha256(tmp / "index.faiss"),
-            ids_checksum=_sha256(tmp / "ids.npy"), created=datetime.now(UTC).isoformat(timespec="seconds"),
-            params=asdict(self.params),
-        )  # fmt: skip
-        (tmp / "manifest.json").write_text(json.dumps(asdict(manifest), indent=2), encoding="utf-8")
-        _fsync_tree(tmp)
-        os.replace(tmp, root / version)
-        pointer = root / f".CURRENT.{uuid.uuid4().hex[:6]}"
-        pointer.write_text(version, encoding="utf-8")
-        os.replace(pointer, root / "CURRENT")
-        _prune(root, keep={version, *_previous(root, version)})
-        return manifest
+        manifest: list[Manifest] = []
+
+        def fill(tmp: Path) -> None:
+            faiss.write_index(self.index, str(tmp / "index.faiss"))
+            np.save(tmp / "ids.npy", self.ids.astype(str), allow_pickle=False)
+            np.save(tmp / "alive.npy", self.alive, allow_pickle=False)
+            np.save(tmp / "hashes.npy", self.hashes.astype(str), allow_pickle=False)
+            m = Manifest(
+                kind=self.kind, count=int(self.index.ntotal), alive=self.size, dim=int(self.index.d),
+                model_id=model_id, data_version=data_version, checksum=_sha256(tmp / "index.faiss"),
+                ids_checksum=_sha256(tmp / "ids.npy"), created=datetime.now(UTC).isoformat(timespec="seconds"),
+                params=asdict(self.params),
+            )  # fmt: skip
+            (tmp / "manifest.json").write_text(json.dumps(asdict(m), indent=2), encoding="utf-8")
+            manifest.append(m)
+
+        write_version(folder, fill)
+        return manifest[0]
 
     @classmethod
     def load(
@@ -265,11 +260,10 @@ class VectorIndex:
         dim: int | None = None,
     ) -> tuple[VectorIndex, Manifest]:  # fmt: skip
         """Load the CURRENT version, refusing one that does not match the expected encoder / data version."""
-        root = Path(folder)
-        current = root / "CURRENT"
-        if not current.exists():
-            raise IndexMismatchError(f"no index at {root}: {REBUILD_HINT}")
-        path = root / current.read_text(encoding="utf-8").strip()
+        try:
+            path = current_version(folder, REBUILD_HINT)
+        except MissingArtefactError as exc:
+            raise IndexMismatchError(str(exc)) from exc
         try:
             manifest = Manifest(**json.loads((path / "manifest.json").read_text(encoding="utf-8")))
         except (OSError, ValueError, TypeError) as exc:
@@ -317,22 +311,3 @@ def _sha256(path: Path) -> str:
         for chunk in iter(lambda: fh.read(1 << 20), b""):
             digest.update(chunk)
     return digest.hexdigest()
-
-
-def _fsync_tree(folder: Path) -> None:
-    for child in folder.iterdir():
-        with child.open("rb") as fh:
-            os.fsync(fh.fileno())
-
-
-def _previous(root: Path, current: str) -> list[str]:
-    versions = sorted(
-        p.name for p in root.iterdir() if p.is_dir() and p.name.startswith("v") and p.name != current
-    )
-    return versions[-1:]
-
-
-def _prune(root: Path, keep: set[str]) -> None:
-    for child in root.iterdir():
-        if child.is_dir() and child.name not in keep:
-            shutil.rmtree(child, ignore_errors=True)
