@@ -224,6 +224,9 @@ def replace_atomically(path: str | Path) -> Iterator[Store]:
         yield store
         store.execute("CHECKPOINT")
         store.close()
+        # A write-ahead log left by a crashed writer of the *old* file would be replayed onto the new
+        # one and refused ("WAL does not match"); the old file is being replaced, so its log goes too.
+        target.with_name(target.name + ".wal").unlink(missing_ok=True)
         os.replace(tmp, target)
         _fsync_dir(target.parent)
     except BaseException:

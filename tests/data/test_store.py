@@ -90,3 +90,13 @@ def test_taxonomy_round_trips_through_store(tmp_path: Path) -> None:
             store.load_taxonomy("esco")
     assert loaded.summary() == builtin.summary()
     assert loaded.occupations.sort("occupation_id").equals(builtin.occupations.sort("occupation_id"))
+
+
+def test_replace_atomically_discards_a_stale_wal_of_the_old_file(world_path: Path, tmp_path: Path) -> None:
+    target = tmp_path / "w.duckdb"
+    target.write_bytes(world_path.read_bytes())
+    (tmp_path / "w.duckdb.wal").write_bytes(b"left by a crashed writer of the old file")
+    with replace_atomically(target) as store:
+        store.set_meta("marker", "fresh")
+    with Store(target) as store:
+        assert store.meta("marker") == "fresh"
