@@ -38,7 +38,7 @@ class Settings(BaseSettings):
         200 * 1024 * 1024, ge=1, description="Largest file `jobmatch import` reads."
     )
     encoder: str = Field(
-        "fusion", description="minilm | char | fusion | a Hugging Face model name or local folder (st:NAME)."
+        "char", description="char | minilm | fusion | a Hugging Face model name or local folder (st:NAME)."
     )
     index_kind: Literal["auto", "flat", "ivf", "hnsw"] = Field("auto", description="FAISS index type.")
 
