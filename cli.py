@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     import polars as pl
 
     from matching.retrieval import Matcher
+    from recommender.service import RecommendationService
 
 console = Console()
 err = Console(stderr=True, soft_wrap=True)
@@ -37,8 +38,16 @@ bench_app = typer.Typer(
 app.add_typer(data_app, name="data")
 app.add_typer(taxonomy_app, name="taxonomy")
 match_app = typer.Typer(help="Matches both ways, with explanations.", no_args_is_help=True)
+recommend_app = typer.Typer(
+    help="Hybrid recommendations from the saved models, both ways.", no_args_is_help=True
+)
+evaluate_app = typer.Typer(
+    help="Evaluations with reports (Markdown, PNG plots, JSON).", invoke_without_command=True
+)
 app.add_typer(bench_app, name="bench")
 app.add_typer(match_app, name="match")
+app.add_typer(recommend_app, name="recommend")
+app.add_typer(evaluate_app, name="evaluate")
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -114,6 +123,10 @@ def build(ctx: typer.Context) -> None:
     ) as bar:
         task = bar.add_task("building", total=None)
         stats = build_indexes(s, progress=lambda m: bar.update(task, description=m))
+        bar.update(task, description="training the hybrid recommender")
+        from recommender.service import train_and_save
+
+        trained = train_and_save(s, seed=s.seed)
     table = Table("index", "mode", "kind", "vectors", "encoded", "upserted", "removed", "seconds",
                   title=f"Indexes in {s.indexes_dir} (encoder {stats['encoder']})")  # fmt: skip
     for side in ("vacancies", "seekers"):
@@ -121,6 +134,10 @@ def build(ctx: typer.Context) -> None:
         table.add_row(side, st["mode"], st["kind"], f"{st['count']:,}", f"{st['encoded']:,}",
                       f"{st['upserted']:,}", f"{st['removed']:,}", str(st["seconds"]))  # fmt: skip
     console.print(table)
+    console.print(
+        f"hybrid recommender trained on {trained['train_positives']:,} positives + {trained['ranker_events']:,} "
+        f"recent events in {trained['seconds']} s -> {trained['folder']}"
+    )
 
 
 @match_app.command("seeker")
@@ -170,7 +187,7 @@ def match_other_industries(
     with _matcher(ctx) as matcher:
         frame = other_industries(matcher, seeker_id, n)
     if as_json:
-        console.print_json(data=frame.to_dicts()) if frame.height else console.print("[]")
+        _json_lines(frame)
         return
     table = Table(
         "#",
@@ -198,10 +215,14 @@ def _matcher(ctx: typer.Context) -> Iterator[Matcher]:
         yield Matcher.open(s, store)
 
 
+def _json_lines(frame: pl.DataFrame) -> None:
+    for row in frame.to_dicts():
+        console.print(json.dumps(row, ensure_ascii=False, default=str), soft_wrap=True, highlight=False, markup=False)
+
+
 def _show_matches(frame: pl.DataFrame, key: str, label: str, as_json: bool, title: str) -> None:
     if as_json:
-        for row in frame.to_dicts():
-            console.print(json.dumps(row, ensure_ascii=False, default=str), soft_wrap=True, highlight=False)
+        _json_lines(frame)
         return
     table = Table("#", key, label, "similarity", "skills", "km", "why", title=title)
     for r in frame.iter_rows(named=True):
@@ -349,6 +370,131 @@ def bench_generate(
     target.with_suffix(".md").write_text(result["markdown"], encoding="utf-8")
 
 
+@recommend_app.command("seeker")
+def recommend_seeker(
+    ctx: typer.Context,
+    seeker_id: Annotated[str, typer.Argument(help="Pseudonymous seeker id.")],
+    k: Annotated[int, typer.Option(min=1, max=200, help="How many vacancies.")] = 10,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+) -> None:
+    """Vacancies for a citizen, ranked by the hybrid; shows P(apply), P(employer moves on) and why."""
+    with _service(ctx) as service:
+        _show_recommendations(
+            service.for_seeker(seeker_id, k), "vacancy_id", "title", as_json, f"Recommended for {seeker_id}"
+        )
+
+
+@recommend_app.command("vacancy")
+def recommend_vacancy(
+    ctx: typer.Context,
+    vacancy_id: Annotated[str, typer.Argument(help="Vacancy id.")],
+    k: Annotated[int, typer.Option(min=1, max=200, help="How many candidates.")] = 10,
+    employer_view: Annotated[
+        bool, typer.Option("--employer-view", help="Only citizens who consented.")
+    ] = False,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON lines instead of a table.")] = False,
+) -> None:
+    """Candidates for a vacancy, ranked by the reciprocal (two-sided) score."""
+    from matching.retrieval import MatchFilters
+
+    with _service(ctx) as service:
+        frame = service.for_vacancy(vacancy_id, k, MatchFilters(consent_only=employer_view))
+        _show_recommendations(frame, "seeker_id", "summary_da", as_json, f"Candidates for {vacancy_id}")
+
+
+@contextmanager
+def _service(ctx: typer.Context) -> Iterator[RecommendationService]:
+    from data.store import Store
+    from recommender.service import RecommendationService
+
+    s = _settings(ctx)
+    with Store(s.db_path, read_only=True) as store:
+        yield RecommendationService.open(s, store)
+
+
+def _show_recommendations(frame: pl.DataFrame, key: str, label: str, as_json: bool, title: str) -> None:
+    if as_json:
+        _json_lines(frame)
+        return
+    table = Table("#", key, label, "P(apply)", "P(employer)", "score", "skills", "km", "why", title=title)
+    for r in frame.iter_rows(named=True):
+        table.add_row(str(r["rank"]), r[key], r[label] if label != "summary_da" else "", f"{r['p_apply']:.2f}",
+                      f"{r['p_employer']:.2f}", f"{r['reciprocal']:.3f}", f"{r['essential_coverage']:.0%}",
+                      f"{r['distance_km']:.1f}", f"{r['why_score']}. {r['summary_da']}")  # fmt: skip
+    console.print(table)
+
+
+@evaluate_app.callback()
+def evaluate_recommender(
+    ctx: typer.Context,
+    report: Annotated[
+        Path | None, typer.Option(help="Report folder (default: artefacts/reports/recommender).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for training and bootstrap.")] = 0,
+) -> None:
+    """Recommender evaluation on a time-based split (run without a subcommand): metrics.json + report.md + plots."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from data.store import Store
+    from evaluation.recommender import run_recommender_evaluation
+    from matching.build import load_encoder
+
+    s = _settings(ctx)
+    out = report or s.reports_dir / "recommender"
+    with Store(s.db_path, read_only=True) as store:
+        result = run_recommender_evaluation(store, load_encoder(s), out, seed=seed)
+    table = Table(
+        "model", "ndcg@10", "95% CI", "recall@50", "95% CI", "share of oracle", title="Recommender evaluation"
+    )
+    for name, m in result["metrics"].items():
+        table.add_row(name, f"{m['ndcg@10']['value']:.4f}", _ci(m["ndcg@10"]["ci"]), f"{m['recall@50']['value']:.4f}",
+                      _ci(m["recall@50"]["ci"]), f"{m['share_of_oracle_ndcg@10']['value']:.0%}")  # fmt: skip
+    console.print(table)
+    console.print(f"wrote {out / 'report.md'}, {out / 'metrics.json'} and plots")
+
+
+@evaluate_app.command("encoders")
+def evaluate_encoders(
+    ctx: typer.Context,
+    seekers: Annotated[int, typer.Option(min=10, help="Citizens with applications to sample.")] = 800,
+    out: Annotated[
+        Path | None, typer.Option(help="JSON file (default: artefacts/reports/encoders.json).")
+    ] = None,
+) -> None:
+    """Compare the shipped encoders on ranking the vacancies citizens applied to (MRR, recall@50, speed)."""
+    from data.store import Store
+    from embeddings.factory import make_encoder
+    from embeddings.lexical import FusionEncoder
+    from embeddings.texts import seeker_texts, vacancy_texts
+    from evaluation.encoders import compare_matching_encoders
+    from matching.build import taxonomy_corpus
+
+    s = _settings(ctx)
+    with Store(s.db_path, read_only=True) as store:
+        tax = store.load_taxonomy(store.meta("taxonomy") or "builtin")
+        corpus = (
+            taxonomy_corpus(tax)
+            + vacancy_texts(store.table("vacancies"), tax)
+            + seeker_texts(store.table("seekers"), tax)
+        )
+        char, minilm = make_encoder("char", corpus=corpus), make_encoder("minilm")
+        encoders = {"char": char, "minilm": minilm, "fusion": FusionEncoder([(minilm, 0.5), (char, 0.5)])}
+        result = compare_matching_encoders(store, encoders, n_seekers=seekers)
+    target = out or s.reports_dir / "encoders.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    table = Table("encoder", "MRR", "95% CI", "recall@50", "95% CI", "texts/s", title="Encoders on matching")
+    for name, r in result["encoders"].items():
+        table.add_row(name, f"{r['mrr']['value']:.4f}", _ci(r["mrr"]["ci"]), f"{r['recall@50']['value']:.4f}",
+                      _ci(r["recall@50"]["ci"]), f"{r['texts_per_s']:.0f}")  # fmt: skip
+    console.print(table)
+    console.print(f"wrote {target}")
+
+
+def _ci(ci: list[float]) -> str:
+    return f"[{ci[0]:.4f}, {ci[1]:.4f}]"
+
+
 def main() -> None:
     """Entry point: known, user-facing errors print one clear line and exit 2, without a traceback."""
     from data.esco import EscoImportError
@@ -357,9 +503,10 @@ def main() -> None:
     from data.taxonomy import TaxonomyError
     from matching.index import IndexMismatchError
     from matching.retrieval import UnknownIdError
+    from recommender.hybrid import ModelMismatchError
 
     known = (ImportValidationError, StoreError, EscoImportError, TaxonomyError, FileNotFoundError,
-             IndexMismatchError, UnknownIdError)  # fmt: skip
+             IndexMismatchError, UnknownIdError, ModelMismatchError)  # fmt: skip
     try:
         app()
     except known as exc:

@@ -617,7 +617,7 @@ def _interactions(
     v = np.empty(n_pairs, dtype=np.int64)
     v[has] = by_occ[occ_start[pick[has]] + (rng.random(has.sum()) * occ_count[pick[has]]).astype(np.int64)]
     by_area = {a: np.flatnonzero(vac["area"] == a) for a in (KOBENHAVN, ODENSE)}
-    local = ~has | (rng.random(n_pairs) < 0.5)
+    local = ~has | (rng.random(n_pairs) < params.local_share)
     for a, members in by_area.items():
         mask = local & (seek["area"][s] == a)
         pool = members if len(members) else np.arange(n_v)
@@ -628,7 +628,7 @@ def _interactions(
     f = pair_features(seek, vac, s, v)
     utility = match_utility(params, **f)
     prot = protected.select("age", "origin_group", "disability")
-    p_view = sigmoid(0.5 + 0.5 * utility)
+    p_view = sigmoid(params.view_bias + params.view_util * utility)
     p_apply = sigmoid(params.apply_bias + utility)
     cb = callback_logit(
         params,
@@ -641,8 +641,8 @@ def _interactions(
     )
     p_hire = sigmoid(params.hire_bias + params.hire_util * utility)
     m = len(s)
-    consultant = rng.random(m) < 0.4
-    shown = consultant | (rng.random(m) < 0.5)
+    consultant = rng.random(m) < params.p_consultant_shown
+    shown = consultant | (rng.random(m) < params.p_self_shown)
     viewed = ~shown | (rng.random(m) < p_view)
     applied = viewed & (rng.random(m) < p_apply)
     interview = applied & (rng.random(m) < sigmoid(cb))

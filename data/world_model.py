@@ -29,6 +29,13 @@ class MatchParams:
     w_edu: float = 0.7  # per ISCED level below the vacancy's minimum
     w_hours: float = 0.6  # hours mismatch (per 10 hours)
     w_taste: float = 1.0  # latent taste (low-rank, unobserved)
+    # How candidate pairs arise: half from a desired occupation, half uniformly from the local area;
+    # a pair is shown by a consultant (0.4) or surfaced to the citizen (0.5), else found by the citizen.
+    local_share: float = 0.5
+    p_consultant_shown: float = 0.4
+    p_self_shown: float = 0.5
+    view_bias: float = 0.5
+    view_util: float = 0.5
     apply_bias: float = -1.8
     callback_bias: float = -1.6
     callback_cov: float = 3.0

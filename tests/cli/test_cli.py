@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import shutil
 import subprocess
 import sys
@@ -71,8 +72,20 @@ def test_generate_report_export_flow(tmp_path: Path) -> None:
     export = runner.invoke(app, [*home, "export", "vacancies", str(tmp_path / "v.parquet")])
     assert export.exit_code == 0 and "150 rows" in export.output
     build = runner.invoke(app, [*home, "build"])
-    assert build.exit_code == 0 and "300 seekers" in build.output
-
+    assert build.exit_code == 0, build.output
+    assert "hybrid recommender trained" in build.output and "300" in build.output
+    with Store(tmp_path / "jobmatch.duckdb") as store:
+        seeker = store.query("SELECT seeker_id FROM seekers ORDER BY seeker_id LIMIT 1")["seeker_id"][0]
+        vacancy = store.query("SELECT vacancy_id FROM vacancies WHERE status = 'open' LIMIT 1")["vacancy_id"][0]
+    for command in (["match", "seeker", seeker, "--max-km", "200"], ["recommend", "seeker", seeker],
+                    ["match", "vacancy", vacancy], ["recommend", "vacancy", vacancy, "--employer-view"],
+                    ["match", "other-industries", seeker, "--n", "3"]):  # fmt: skip
+        result = runner.invoke(app, [*home, *command, "--json"])
+        assert result.exit_code == 0, (command, result.output)
+        lines = [json.loads(line) for line in result.output.splitlines() if line.startswith(("{", "["))]
+        assert lines, command
+    rebuilt = runner.invoke(app, [*home, "build"], env={"COLUMNS": "200"})
+    assert "incremental" in rebuilt.output
 
 def test_errors_exit_2_with_one_clear_line(world_path: Path, tmp_path: Path) -> None:
     shutil.copy(world_path, tmp_path / "jobmatch.duckdb")

@@ -1,0 +1,127 @@
+"""Training data for recommenders from the store: time splits, weighted interaction matrices, and the
+side features LightFM uses. Protected attributes are never read here."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+
+from data import columns as C
+from data.idmap import IdMap
+
+# How much an event says about fit. Consultant accepts are strong positives; rejections by the citizen
+# ("not for me") are negatives handled by the rankers that can use them.
+EVENT_WEIGHTS = {"applied": 1.0, "interview": 2.0, "hired": 3.0, "accepted": 2.0}
+POSITIVE_EVENTS = tuple(EVENT_WEIGHTS)
+
+
+@dataclass(frozen=True)
+class Split:
+    """Train on events before ``train_end``; learn the ranker on [train_end, valid_end); test after."""
+
+    train_end: datetime
+    valid_end: datetime
+
+
+def default_split(interactions: pl.DataFrame, test_weeks: int = 8, valid_weeks: int = 8) -> Split:
+    """The last ``test_weeks`` are the test period, the ``valid_weeks`` before it train the ranker."""
+    last = interactions["ts"].max()
+    if not isinstance(last, datetime):
+        raise ValueError("no interactions to split")
+    valid_end = last - timedelta(weeks=test_weeks)
+    return Split(train_end=valid_end - timedelta(weeks=valid_weeks), valid_end=valid_end)
+
+
+def positives(
+    interactions: pl.DataFrame, start: datetime | None = None, end: datetime | None = None
+) -> pl.DataFrame:
+    """(seeker, vacancy, gain) with the strongest positive event per pair inside [start, end)."""
+    frame = interactions.filter(pl.col("event").is_in(list(POSITIVE_EVENTS)))
+    if start is not None:
+        frame = frame.filter(pl.col("ts") >= start)
+    if end is not None:
+        frame = frame.filter(pl.col("ts") < end)
+    weights = pl.col("event").replace_strict(EVENT_WEIGHTS, return_dtype=pl.Float64)
+    return (
+        frame.group_by(C.SEEKER_ID, C.VACANCY_ID)
+        .agg(weights.max().alias("gain"))
+        .sort(C.SEEKER_ID, C.VACANCY_ID)
+    )
+
+
+def interaction_matrix(pos: pl.DataFrame, users: IdMap, items: IdMap) -> sp.coo_matrix:
+    """Users x items weights; pairs with unknown ids are dropped."""
+    u = users.rows(pos[C.SEEKER_ID].to_list(), missing=-1)
+    i = items.rows(pos[C.VACANCY_ID].to_list(), missing=-1)
+    keep = (u >= 0) & (i >= 0)
+    return sp.coo_matrix(
+        (pos["gain"].to_numpy()[keep].astype(np.float32), (u[keep], i[keep])), shape=(len(users), len(items))
+    )
+
+
+def _one_hot(groups: list[list[str]], vocabulary: IdMap, identity_rows: int | None) -> sp.csr_matrix:
+    rows, cols = [], []
+    for r, feats in enumerate(groups):
+        for f in feats:
+            if f in vocabulary:
+                rows.append(r)
+                cols.append(vocabulary.rows([f])[0])
+    n = len(groups)
+    m = sp.csr_matrix((np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(n, len(vocabulary)))
+    if identity_rows is not None:
+        m = sp.hstack([sp.identity(n, dtype=np.float32, format="csr"), m], format="csr")
+    # Normalise rows so users with many skills do not get larger representations.
+    sums = np.asarray(m.sum(axis=1)).ravel()
+    return sp.csr_matrix(sp.diags(1.0 / np.maximum(sums, 1e-9)) @ m)
+
+
+def seeker_feature_lists(seekers: pl.DataFrame) -> list[list[str]]:
+    """skills, desired occupations, education, municipality (job centre), target group."""
+    out = []
+    for skills, desired, isced, jc, target in seekers.select(
+        "skills", "desired_occupations", "isced_level", C.JOBCENTER_ID, "target_group"
+    ).iter_rows():
+        out.append([*(f"skill:{s}" for s in skills), *(f"desired:{o}" for o in desired), f"isced:{isced}",
+                    f"jc:{jc}", f"target:{target}"])  # fmt: skip
+    return out
+
+
+def vacancy_feature_lists(vacancies: pl.DataFrame, employers: pl.DataFrame) -> list[list[str]]:
+    """occupation (also as a 'desired' twin so it meets the seeker's desire), essential skills, industry,
+    municipality, hours."""
+    joined = vacancies.join(
+        employers.select(C.EMPLOYER_ID, "industry", "municipality"), on=C.EMPLOYER_ID, how="left"
+    )
+    out = []
+    for occ, skills, industry, municipality, hours in joined.select(
+        C.OCCUPATION_ID, "essential_skills", "industry", "municipality", "hours"
+    ).iter_rows():
+        bucket = "full" if hours >= 37 else ("part-high" if hours >= 25 else "part-low")
+        out.append([f"occ:{occ}", *(f"skill:{s}" for s in skills), f"industry:{industry}",
+                    f"municipality:{municipality}", f"hours:{bucket}"])  # fmt: skip
+    return out
+
+
+@dataclass
+class FeatureSpace:
+    """Vocabularies of user and item features, fitted on training entities, reused for cold start."""
+
+    user_vocab: IdMap
+    item_vocab: IdMap
+
+    @classmethod
+    def fit(cls, user_lists: list[list[str]], item_lists: list[list[str]]) -> FeatureSpace:
+        return cls(
+            IdMap(sorted({f for lst in user_lists for f in lst})),
+            IdMap(sorted({f for lst in item_lists for f in lst})),
+        )
+
+    def users(self, lists: list[list[str]], identity: bool = False) -> sp.csr_matrix:
+        return _one_hot(lists, self.user_vocab, len(lists) if identity else None)
+
+    def items(self, lists: list[list[str]], identity: bool = False) -> sp.csr_matrix:
+        return _one_hot(lists, self.item_vocab, len(lists) if identity else None)

@@ -1,0 +1,86 @@
+"""Everything a recommender may look at, aligned to row numbers once: entity frames, id maps, the
+side-feature lists, skill matrices, coordinates and (optionally) text-embedding vectors.
+
+Built from the store's non-protected tables only; ``seeker_protected`` is never read here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import polars as pl
+import scipy.sparse as sp
+
+from data import columns as C
+from data.idmap import IdMap
+from data.interactions import seeker_feature_lists, vacancy_feature_lists
+from data.store import Store
+
+
+@dataclass
+class RecContext:
+    seekers_frame: pl.DataFrame
+    vacancies_frame: pl.DataFrame
+    employers_frame: pl.DataFrame
+    seekers: IdMap
+    vacancies: IdMap
+    user_features: list[list[str]]
+    item_features: list[list[str]]
+    skill_ids: IdMap
+    seeker_skills: sp.csr_matrix
+    vacancy_essential: sp.csr_matrix
+    vacancy_optional: sp.csr_matrix
+    seeker_vectors: np.ndarray | None = None
+    vacancy_vectors: np.ndarray | None = None
+    extras: dict[str, object] = field(default_factory=dict)
+
+    @classmethod
+    def from_frames(
+        cls, seekers: pl.DataFrame, vacancies: pl.DataFrame, employers: pl.DataFrame
+    ) -> RecContext:
+        skills = IdMap(
+            sorted(
+                {s for lst in seekers["skills"].to_list() for s in lst}
+                | {
+                    s
+                    for col in ("essential_skills", "optional_skills")
+                    for lst in vacancies[col].to_list()
+                    for s in lst
+                }
+            )
+        )
+        return cls(
+            seekers_frame=seekers,
+            vacancies_frame=vacancies,
+            employers_frame=employers,
+            seekers=IdMap(seekers[C.SEEKER_ID].to_list()),
+            vacancies=IdMap(vacancies[C.VACANCY_ID].to_list()),
+            user_features=seeker_feature_lists(seekers),
+            item_features=vacancy_feature_lists(vacancies, employers),
+            skill_ids=skills,
+            seeker_skills=_membership(seekers["skills"].to_list(), skills),
+            vacancy_essential=_membership(vacancies["essential_skills"].to_list(), skills),
+            vacancy_optional=_membership(vacancies["optional_skills"].to_list(), skills),
+        )
+
+    @classmethod
+    def from_store(cls, store: Store) -> RecContext:
+        return cls.from_frames(store.table("seekers"), store.table("vacancies"), store.table("employers"))
+
+    def seeker_array(self, column: str) -> np.ndarray:
+        return self.seekers_frame[column].to_numpy()
+
+    def vacancy_array(self, column: str) -> np.ndarray:
+        return self.vacancies_frame[column].to_numpy()
+
+
+def _membership(lists: list[list[str]], vocab: IdMap) -> sp.csr_matrix:
+    rows = np.repeat(np.arange(len(lists)), [len(x) for x in lists])
+    cols = vocab.rows([s for lst in lists for s in lst], missing=-1)
+    keep = cols >= 0
+    m = sp.csr_matrix(
+        (np.ones(int(keep.sum()), dtype=np.float32), (rows[keep], cols[keep])), shape=(len(lists), len(vocab))
+    )
+    m.data[:] = 1.0
+    return m

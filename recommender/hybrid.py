@@ -1,0 +1,250 @@
+"""The hybrid, two-sided ranker: LightFM plus content signals, combined by weights learned from history.
+
+Two logistic models on a time-based split (trained on a period after LightFM's training period):
+- the citizen side, P(applies | shown the vacancy), from all candidate pairs of that period;
+- the employer side, P(moves the applicant on to interview | applied), from that period's applications.
+The reciprocal score is their product, the chance a suggestion turns into an interview; both parts are
+kept visible. Features are standardised, so each learned weight times the standardised value is that
+signal's contribution, which the explanation shows as shares ("kompetencer 42%, ...").
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+from sklearn.linear_model import LogisticRegression
+
+from data import columns as C
+from data.artefacts import MissingArtefactError, current_version, write_version
+from recommender.base import Recommender
+from recommender.context import RecContext
+from recommender.lightfm_model import LightFMRecommender
+from recommender.signals import SIGNALS, content_signals
+
+APPLY_FEATURES = ("lightfm", *SIGNALS)
+# The employer sees the application, not the citizen's commute or taste: merit signals only.
+EMPLOYER_FEATURES = (
+    "essential_coverage",
+    "optional_coverage",
+    "education_shortfall",
+    "experience",
+    "similarity",
+)
+
+
+class _Logit:
+    """Standardised logistic regression with named features."""
+
+    def __init__(self, features: tuple[str, ...], c: float = 1.0) -> None:
+        self.features, self.c = features, c
+        self.mean_: np.ndarray | None = None
+        self.std_: np.ndarray | None = None
+        self.coef_: np.ndarray | None = None
+        self.intercept_: float = 0.0
+
+    def fit(self, x: np.ndarray, y: np.ndarray, sample_weight: np.ndarray | None = None) -> _Logit:
+        if len(np.unique(y)) < 2:
+            raise ValueError("the ranker needs both positive and negative examples to learn weights")
+        self.mean_, self.std_ = x.mean(axis=0), np.maximum(x.std(axis=0), 1e-6)
+        model = LogisticRegression(C=self.c, max_iter=1000)
+        model.fit((x - self.mean_) / self.std_, y, sample_weight=sample_weight)
+        self.coef_, self.intercept_ = model.coef_[0], float(model.intercept_[0])
+        return self
+
+    def logit(self, x: np.ndarray) -> np.ndarray:
+        assert self.mean_ is not None and self.std_ is not None and self.coef_ is not None
+        return ((x - self.mean_) / self.std_) @ self.coef_ + self.intercept_
+
+    def contributions(self, x: np.ndarray) -> np.ndarray:
+        """Per-feature contribution to the logit (weight x standardised value)."""
+        assert self.mean_ is not None and self.std_ is not None and self.coef_ is not None
+        return ((x - self.mean_) / self.std_) * self.coef_
+
+
+class HybridRecommender(Recommender):
+    """LightFM + content, learned on the period after LightFM's training data; see the module docstring."""
+
+    name = "hybrid"
+
+    def __init__(
+        self, lightfm: LightFMRecommender | None = None, *, negatives_per_user: int = 50, seed: int = 0
+    ) -> None:
+        self.lightfm = lightfm or LightFMRecommender()
+        self.negatives_per_user, self.seed = negatives_per_user, seed
+        self.apply_: _Logit | None = None
+        self.employer_: _Logit | None = None
+
+    def fit(self, ctx: RecContext, positives: pl.DataFrame, ranker_events: pl.DataFrame | None = None,
+            candidates: dict[str, np.ndarray] | None = None) -> HybridRecommender:  # fmt: skip
+        """``positives`` train LightFM; ``ranker_events`` (later period: seeker, vacancy, event) train the
+        two logistic models. Without them the ranker trains on ``positives`` with sampled negatives."""
+        if self.lightfm.user_embeddings_ is None:
+            self.lightfm.fit(ctx, positives)
+        events = (
+            ranker_events
+            if ranker_events is not None
+            else positives.with_columns(pl.lit("applied").alias("event"))
+        )
+        x, y = self._apply_examples(ctx, events, candidates)
+        self.apply_ = _Logit(APPLY_FEATURES).fit(x, y)
+        xe, ye = self._employer_examples(ctx, events)
+        self.employer_ = _Logit(EMPLOYER_FEATURES).fit(xe, ye) if len(np.unique(ye)) == 2 else None
+        return self
+
+    # --- training examples ---------------------------------------------------------------------------
+
+    def _features(self, ctx: RecContext, users: np.ndarray, items: np.ndarray) -> dict[str, np.ndarray]:
+        signals = content_signals(ctx, users, items)
+        signals["lightfm"] = self.lightfm.score_matrix(ctx, users, items)
+        exp = np.log1p(ctx.seeker_array("experience_years")[users].astype(float))
+        signals["experience"] = np.repeat(exp[:, None], len(items), axis=1).astype(np.float32)
+        return signals
+
+    def _apply_examples(self, ctx: RecContext, events: pl.DataFrame, candidates: dict[str, np.ndarray] | None
+                        ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
+        rng = np.random.default_rng(self.seed)
+        applied = events.filter(pl.col("event").is_in(["applied", "interview", "hired", "accepted"]))
+        by_user = applied.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID).unique())
+        xs, ys = [], []
+        for sid, vids in by_user.iter_rows():
+            if sid not in ctx.seekers:
+                continue
+            pos = ctx.vacancies.rows(vids, missing=-1)
+            pos = pos[pos >= 0]
+            pool = candidates.get(sid) if candidates else None
+            pool = np.arange(len(ctx.vacancies)) if pool is None else pool
+            neg = rng.choice(pool, min(self.negatives_per_user, len(pool)), replace=False)
+            neg = np.setdiff1d(neg, pos)
+            items = np.concatenate([pos, neg])
+            feats = self._features(ctx, ctx.seekers.rows([sid]), items)
+            xs.append(np.column_stack([feats[f][0] for f in APPLY_FEATURES]))
+            ys.append(np.concatenate([np.ones(len(pos)), np.zeros(len(neg))]))
+        if not xs:
+            raise ValueError("no applications to learn the ranker from")
+        return np.vstack(xs), np.concatenate(ys)
+
+    def _employer_examples(self, ctx: RecContext, events: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+        pairs = events.group_by(C.SEEKER_ID, C.VACANCY_ID).agg(
+            pl.col("event").is_in(["applied", "interview", "hired"]).any().alias("applied"),
+            pl.col("event").is_in(["interview", "hired"]).any().alias("interview"),
+        ).filter(pl.col("applied"))  # fmt: skip
+        u = ctx.seekers.rows(pairs[C.SEEKER_ID].to_list(), missing=-1)
+        i = ctx.vacancies.rows(pairs[C.VACANCY_ID].to_list(), missing=-1)
+        keep = (u >= 0) & (i >= 0)
+        if keep.sum() == 0:
+            return np.zeros((0, len(EMPLOYER_FEATURES))), np.zeros(0)
+        x = np.column_stack([self._pair_feature(ctx, f, u[keep], i[keep]) for f in EMPLOYER_FEATURES])
+        return x, pairs["interview"].to_numpy()[keep].astype(float)
+
+    def _pair_feature(self, ctx: RecContext, name: str, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """One feature for aligned (user, item) pairs, computed in chunks of distinct users."""
+        out = np.zeros(len(users), dtype=np.float32)
+        for uid in np.unique(users):
+            mask = users == uid
+            out[mask] = self._features(ctx, np.array([uid]), items[mask])[name][0]
+        return out
+
+    # --- scoring -------------------------------------------------------------------------------------
+
+    def parts(self, ctx: RecContext, users: np.ndarray, items: np.ndarray) -> dict[str, np.ndarray]:
+        """P(apply), P(interview | applied) and their product, each (len(users), len(items))."""
+        self._check_fitted("apply_")
+        assert self.apply_ is not None
+        feats = self._features(ctx, users, items)
+        shape = (len(users), len(items))
+        x = np.stack([feats[f] for f in APPLY_FEATURES], axis=-1).reshape(-1, len(APPLY_FEATURES))
+        p_apply = 1 / (1 + np.exp(-self.apply_.logit(x).reshape(shape)))
+        if self.employer_ is not None:
+            xe = np.stack([feats[f] for f in EMPLOYER_FEATURES], axis=-1).reshape(-1, len(EMPLOYER_FEATURES))
+            p_move = 1 / (1 + np.exp(-self.employer_.logit(xe).reshape(shape)))
+        else:
+            p_move = np.ones(shape)
+        return {"p_apply": p_apply, "p_employer": p_move, "reciprocal": p_apply * p_move}
+
+    def score_matrix(self, ctx: RecContext, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        return self.parts(ctx, users, items)["reciprocal"].astype(np.float32)
+
+    def explain(self, ctx: RecContext, user: int, items: np.ndarray) -> list[dict[str, float]]:
+        """Share of the citizen-side score each signal carries, per item (positive contributions only)."""
+        self._check_fitted("apply_")
+        assert self.apply_ is not None
+        feats = self._features(ctx, np.array([user]), items)
+        x = np.column_stack([feats[f][0] for f in APPLY_FEATURES])
+        contrib = np.clip(self.apply_.contributions(x), 0, None)
+        total = np.maximum(contrib.sum(axis=1, keepdims=True), 1e-9)
+        shares = contrib / total
+        return [dict(zip(APPLY_FEATURES, map(float, row), strict=True)) for row in shares]
+
+    def weights(self) -> dict[str, dict[str, float]]:
+        """Learned standardised weights of both sides (what the analyst view shows)."""
+        self._check_fitted("apply_")
+        assert self.apply_ is not None and self.apply_.coef_ is not None
+        out = {"citizen": dict(zip(APPLY_FEATURES, map(float, self.apply_.coef_), strict=True))}
+        if self.employer_ is not None and self.employer_.coef_ is not None:
+            out["employer"] = dict(zip(EMPLOYER_FEATURES, map(float, self.employer_.coef_), strict=True))
+        return out
+
+
+# --- persistence -------------------------------------------------------------------------------------
+
+MODEL_HINT = "train it with `jobmatch build`"
+
+
+def _logit_state(logit: _Logit | None) -> dict[str, object] | None:
+    if logit is None or logit.coef_ is None or logit.mean_ is None or logit.std_ is None:
+        return None
+    return {"features": list(logit.features), "mean": logit.mean_.tolist(), "std": logit.std_.tolist(),
+            "coef": logit.coef_.tolist(), "intercept": logit.intercept_}  # fmt: skip
+
+
+def _logit_from(state: dict[str, object] | None) -> _Logit | None:
+    if state is None:
+        return None
+    logit = _Logit(tuple(state["features"]))  # type: ignore[arg-type]
+    logit.mean_ = np.asarray(state["mean"], dtype=float)
+    logit.std_ = np.asarray(state["std"], dtype=float)
+    logit.coef_ = np.asarray(state["coef"], dtype=float)
+    logit.intercept_ = float(state["intercept"])  # type: ignore[arg-type]
+    return logit
+
+
+def save_hybrid(model: HybridRecommender, root: Path, metadata: dict[str, object]) -> Path:
+    """Write a new model version atomically: arrays as .npz (no pickle) and JSON metadata."""
+    model._check_fitted("apply_")
+    arrays = model.lightfm.to_arrays()
+    meta = {**metadata, "lightfm_params": model.lightfm.params(), "apply": _logit_state(model.apply_),
+            "employer": _logit_state(model.employer_), "weights": model.weights()}  # fmt: skip
+
+    def fill(folder: Path) -> None:
+        np.savez(folder / "lightfm.npz", allow_pickle=False, **arrays)
+        (folder / "model.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+
+    return write_version(root, fill)
+
+
+def load_hybrid(
+    root: Path, *, data_version: str | None = None
+) -> tuple[HybridRecommender, dict[str, object]]:
+    """Load the live version; a model trained on another data version is refused, naming the fix."""
+    try:
+        folder = current_version(root, MODEL_HINT)
+    except MissingArtefactError as exc:
+        raise ModelMismatchError(str(exc)) from exc
+    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    if data_version is not None and meta.get("data_version") != data_version:
+        raise ModelMismatchError(
+            f"model {folder} was trained on data version {meta.get('data_version')}, the store is at "
+            f"{data_version}: {MODEL_HINT}"
+        )
+    with np.load(folder / "lightfm.npz", allow_pickle=False) as data:
+        arrays = {k: data[k] for k in data.files}
+    model = HybridRecommender(LightFMRecommender.from_arrays(arrays, meta["lightfm_params"]))
+    model.apply_, model.employer_ = _logit_from(meta["apply"]), _logit_from(meta["employer"])
+    return model, meta
+
+
+class ModelMismatchError(RuntimeError):
+    """A saved model is missing or does not fit the store's data."""

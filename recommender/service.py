@@ -1,0 +1,130 @@
+"""Serving recommendations from saved models: both directions, both sides of the score, with reasons.
+
+Candidates come from matching's hard filters (open, within commute, hours, consent for employers); the
+hybrid ranks them; an optional congestion step spreads exposure; each row carries the match explanation
+and the share of the score each learned signal carries.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from data import columns as C
+from data.interactions import default_split, positives
+from data.settings import Settings
+from data.store import Store
+from matching.retrieval import Matcher, MatchFilters
+from recommender.context import RecContext
+from recommender.hybrid import HybridRecommender, load_hybrid, save_hybrid
+from recommender.lightfm_model import LightFMRecommender
+from recommender.signals import SIGNAL_LABELS_DA
+
+
+def model_root(settings: Settings) -> Any:
+    return settings.models_dir / "hybrid"
+
+
+def context_with_vectors(store: Store, matcher: Matcher) -> RecContext:
+    """The recommender context, reusing the matching index's vectors (no re-encoding)."""
+    ctx = RecContext.from_store(store)
+    for side, ids in ((matcher.seekers, ctx.seekers.ids), (matcher.vacancies, ctx.vacancies.ids)):
+        index = side.index
+        positions = np.array([index.position(i) if i in index else -1 for i in ids.tolist()])
+        vectors = np.zeros((len(ids), index.index.d), dtype=np.float32)
+        ok = positions >= 0
+        vectors[ok] = index.vectors_at(positions[ok])
+        if side is matcher.seekers:
+            ctx.seeker_vectors = vectors
+        else:
+            ctx.vacancy_vectors = vectors
+    return ctx
+
+
+def train_and_save(settings: Settings, seed: int = 0) -> dict[str, Any]:
+    """Train the hybrid on all history (LightFM on the older part, the ranker on the latest weeks), save it."""
+    started = time.perf_counter()
+    with Store(settings.db_path) as store:
+        matcher = Matcher.open(settings, store)
+        ctx = context_with_vectors(store, matcher)
+        events = store.table("interactions")
+        split = default_split(events, test_weeks=0)
+        train = positives(events, end=split.train_end)
+        ranker_events = events.filter(pl.col("ts") >= split.train_end)
+        model = HybridRecommender(LightFMRecommender(seed=seed), seed=seed).fit(ctx, train, ranker_events)
+        meta = {"data_version": store.data_version, "encoder": matcher.encoder.model_id, "seed": seed,
+                "train_positives": train.height, "ranker_events": ranker_events.height,
+                "split": {"train_end": str(split.train_end)}}  # fmt: skip
+        folder = save_hybrid(model, model_root(settings), meta)
+    return {"folder": str(folder), **meta, "seconds": round(time.perf_counter() - started, 1),
+            "weights": model.weights()}  # fmt: skip
+
+
+class RecommendationService:
+    """Loaded once per process: matcher, context and model; answers both directions."""
+
+    def __init__(
+        self, matcher: Matcher, ctx: RecContext, model: HybridRecommender, meta: dict[str, Any]
+    ) -> None:
+        self.matcher, self.ctx, self.model, self.meta = matcher, ctx, model, meta
+        self.model_version = str(meta.get("data_version", "")) + "/" + str(meta.get("encoder", ""))
+
+    @classmethod
+    def open(cls, settings: Settings, store: Store) -> RecommendationService:
+        matcher = Matcher.open(settings, store)
+        model, meta = load_hybrid(model_root(settings), data_version=store.data_version)
+        return cls(matcher, context_with_vectors(store, matcher), model, meta)
+
+    def for_seeker(self, seeker_id: str, k: int = 10, filters: MatchFilters | None = None,
+                   candidates_k: int = 200) -> pl.DataFrame:  # fmt: skip
+        """Vacancies for a citizen: hybrid-ranked among matching's filtered candidates, with both parts."""
+        found = self.matcher.vacancies_for_seeker(seeker_id, candidates_k, filters)
+        if found.height == 0:
+            return found.with_columns(
+                *(pl.lit(None, pl.Float64).alias(c) for c in _PARTS),
+                pl.lit(None, pl.String).alias("why_score"),
+            )
+        user = self.ctx.seekers.rows([seeker_id])
+        items = self.ctx.vacancies.rows(found[C.VACANCY_ID].to_list())
+        return self._rank(found, user, items, k, by_item=True)
+
+    def for_vacancy(self, vacancy_id: str, k: int = 10, filters: MatchFilters | None = None,
+                    candidates_k: int = 500) -> pl.DataFrame:  # fmt: skip
+        """Candidates for a vacancy, ranked by the reciprocal score."""
+        found = self.matcher.seekers_for_vacancy(vacancy_id, candidates_k, filters)
+        if found.height == 0:
+            return found.with_columns(
+                *(pl.lit(None, pl.Float64).alias(c) for c in _PARTS),
+                pl.lit(None, pl.String).alias("why_score"),
+            )
+        users = self.ctx.seekers.rows(found[C.SEEKER_ID].to_list())
+        item = self.ctx.vacancies.rows([vacancy_id])
+        return self._rank(found, users, item, k, by_item=False)
+
+    def _rank(
+        self, found: pl.DataFrame, users: np.ndarray, items: np.ndarray, k: int, by_item: bool
+    ) -> pl.DataFrame:
+        parts = self.model.parts(self.ctx, users, items)
+        flat = {name: (m[0] if by_item else m[:, 0]) for name, m in parts.items()}
+        if by_item:
+            shares = self.model.explain(self.ctx, int(users[0]), items)
+        else:
+            shares = [self.model.explain(self.ctx, int(u), items)[0] for u in users]
+        why = [_shares_text(s) for s in shares]
+        ranked = found.with_columns(
+            pl.Series("p_apply", flat["p_apply"]), pl.Series("p_employer", flat["p_employer"]),
+            pl.Series("reciprocal", flat["reciprocal"]), pl.Series("why_score", why),
+        ).sort("reciprocal", descending=True).head(k)  # fmt: skip
+        return ranked.with_columns(pl.int_range(1, ranked.height + 1).alias("rank"))
+
+
+_PARTS = ("p_apply", "p_employer", "reciprocal")
+
+
+def _shares_text(shares: dict[str, float], top: int = 3) -> str:
+    """'kompetencer dækket 42%, ønsket stillingstype 31%, ...' from the learned contribution shares."""
+    best = sorted(shares.items(), key=lambda kv: -kv[1])[:top]
+    return ", ".join(f"{SIGNAL_LABELS_DA.get(name, name)} {share:.0%}" for name, share in best if share > 0)
