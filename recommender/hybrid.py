@@ -107,7 +107,7 @@ class HybridRecommender(Recommender):
                         ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         rng = np.random.default_rng(self.seed)
         applied = events.filter(pl.col("event").is_in(["applied", "interview", "hired", "accepted"]))
-        by_user = applied.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID).unique())
+        by_user = applied.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID).unique().sort()).sort(C.SEEKER_ID)
         xs, ys = [], []
         for sid, vids in by_user.iter_rows():
             if sid not in ctx.seekers:
@@ -130,7 +130,7 @@ class HybridRecommender(Recommender):
         pairs = events.group_by(C.SEEKER_ID, C.VACANCY_ID).agg(
             pl.col("event").is_in(["applied", "interview", "hired"]).any().alias("applied"),
             pl.col("event").is_in(["interview", "hired"]).any().alias("interview"),
-        ).filter(pl.col("applied"))  # fmt: skip
+        ).filter(pl.col("applied")).sort(C.SEEKER_ID, C.VACANCY_ID)  # fmt: skip
         u = ctx.seekers.rows(pairs[C.SEEKER_ID].to_list(), missing=-1)
         i = ctx.vacancies.rows(pairs[C.VACANCY_ID].to_list(), missing=-1)
         keep = (u >= 0) & (i >= 0)
