@@ -217,7 +217,9 @@ def _matcher(ctx: typer.Context) -> Iterator[Matcher]:
 
 def _json_lines(frame: pl.DataFrame) -> None:
     for row in frame.to_dicts():
-        console.print(json.dumps(row, ensure_ascii=False, default=str), soft_wrap=True, highlight=False, markup=False)
+        console.print(
+            json.dumps(row, ensure_ascii=False, default=str), soft_wrap=True, highlight=False, markup=False
+        )
 
 
 def _show_matches(frame: pl.DataFrame, key: str, label: str, as_json: bool, title: str) -> None:

@@ -76,7 +76,9 @@ def test_generate_report_export_flow(tmp_path: Path) -> None:
     assert "hybrid recommender trained" in build.output and "300" in build.output
     with Store(tmp_path / "jobmatch.duckdb") as store:
         seeker = store.query("SELECT seeker_id FROM seekers ORDER BY seeker_id LIMIT 1")["seeker_id"][0]
-        vacancy = store.query("SELECT vacancy_id FROM vacancies WHERE status = 'open' LIMIT 1")["vacancy_id"][0]
+        vacancy = store.query("SELECT vacancy_id FROM vacancies WHERE status = 'open' LIMIT 1")["vacancy_id"][
+            0
+        ]
     for command in (["match", "seeker", seeker, "--max-km", "200"], ["recommend", "seeker", seeker],
                     ["match", "vacancy", vacancy], ["recommend", "vacancy", vacancy, "--employer-view"],
                     ["match", "other-industries", seeker, "--n", "3"]):  # fmt: skip
@@ -86,6 +88,7 @@ def test_generate_report_export_flow(tmp_path: Path) -> None:
         assert lines, command
     rebuilt = runner.invoke(app, [*home, "build"], env={"COLUMNS": "200"})
     assert "incremental" in rebuilt.output
+
 
 def test_errors_exit_2_with_one_clear_line(world_path: Path, tmp_path: Path) -> None:
     shutil.copy(world_path, tmp_path / "jobmatch.duckdb")
