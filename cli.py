@@ -493,6 +493,118 @@ def evaluate_encoders(
     console.print(f"wrote {target}")
 
 
+@evaluate_app.command("interventions")
+def evaluate_interventions(
+    ctx: typer.Context,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Report folder (default: artefacts/reports/interventions)."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the split, the random allocation and the IHDP draws.")
+    ] = 0,
+    ihdp_reps: Annotated[int, typer.Option(min=0, help="IHDP replications (0 skips IHDP).")] = 100,
+    nsw_seeds: Annotated[int, typer.Option(min=0, help="NSW + CPS cross-fitting seeds (0 skips it).")] = 5,
+) -> None:
+    """Effects vs the synthetic ground truth, policy value under capacity, IHDP and NSW + CPS benchmarks."""
+    from data.store import Store
+    from evaluation.interventions import run_intervention_evaluation
+
+    s = _settings(ctx)
+    out = report or s.reports_dir / "interventions"
+    with Store(s.db_path, read_only=True) as store, console.status("evaluating interventions") as status:
+        r = run_intervention_evaluation(
+            store, out, seed, ihdp_reps=ihdp_reps, nsw_seeds=nsw_seeds,
+            progress=lambda m: status.update(f"interventions: {m}"),
+        )  # fmt: skip
+    syn = r["synthetic"]
+    table = Table(
+        "programme", "with estimate", "sqrt(PEHE) pp", "ATE error pp", title="Effects vs ground truth"
+    )
+    for arm, row in syn["per_programme"].items():
+        if "sqrt_pehe" in row:
+            table.add_row(arm, f"{row['share_with_estimate']:.0%}", f"{100 * row['sqrt_pehe']:.2f}",
+                          f"{100 * row['ate_error']:.2f}")  # fmt: skip
+        else:
+            table.add_row(arm, f"{row['share_with_estimate']:.0%}", "–", "–")
+    console.print(table)
+    table = Table(
+        "allocation", "policy value", "share of oracle", title="Employed within 26 weeks, same seats"
+    )
+    for name in ("none", "historical", "random", "greedy", "policy_tree", "model", "oracle"):
+        p = syn["policies"][name]
+        table.add_row(name, f"{p['policy_value']:.2%}", f"{p['share_of_oracle']:.1%}")
+    console.print(table)
+    ihdp, nsw = r["ihdp"], r["nsw_cps"]
+    if ihdp.get("status") == "ok":
+        console.print(f"IHDP: sqrt(PEHE) {ihdp['sqrt_pehe']:.2f} (BART 2.1, causal forest 3.8, CFR-Wass 0.71), "
+                      f"ATE error {ihdp['ate_error']:.2f}")  # fmt: skip
+    else:
+        console.print(f"IHDP: {ihdp.get('status')} {ihdp.get('reason', '')}")
+    if nsw.get("status") == "ok":
+        console.print(
+            f"NSW + CPS: ATT {nsw['effect_usd']:,.0f} USD (experimental {nsw['experimental_usd']:,.0f})"
+        )
+    else:
+        console.print(f"NSW + CPS: {nsw.get('status')} {nsw.get('reason', '')}")
+    console.print(f"targets: {r['targets']}")
+    console.print(f"wrote {out / 'interventions.json'} and {out / 'interventions.md'}")
+
+
+@recommend_app.command("programmes")
+def recommend_programmes_cmd(
+    ctx: typer.Context,
+    seeker_id: Annotated[str, typer.Argument(help="Pseudonymous seeker id.")],
+    refit: Annotated[bool, typer.Option("--refit", help="Refit the intervention model first.")] = False,
+    employers: Annotated[int, typer.Option(min=0, max=10, help="Employers per company-based programme.")] = 3,
+    use_matcher: Annotated[
+        bool, typer.Option("--matcher/--no-matcher", help="Employers from the match indexes when built.")
+    ] = True,
+    as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table and text.")] = False,
+) -> None:
+    """Programmes ranked by estimated effect on work within 26 weeks, with intervals, reasons and employers."""
+    from data.store import Store
+    from recommender.interventions import load_or_fit, recommend_programmes
+
+    s = _settings(ctx)
+    with Store(s.db_path, read_only=True) as store:
+        with console.status("loading the intervention model (fitting it if missing or stale)"):
+            model, fitted = load_or_fit(s.models_dir, store, refit=refit)
+        if fitted:
+            err.print(
+                f"fitted the intervention model on {model.metrics_['episodes']:,} episodes -> {s.models_dir}"
+            )
+        matcher = None
+        if use_matcher:
+            from matching.index import IndexMismatchError
+            from matching.retrieval import Matcher
+
+            try:
+                matcher = Matcher.open(s, store)
+            except (FileNotFoundError, IndexMismatchError) as exc:
+                err.print(f"no match indexes ({exc}); employers come from open vacancies in the desired jobs")
+        rec = recommend_programmes(
+            model, store, seeker_id, matcher=matcher, employers_per_programme=employers
+        )
+    if as_json:
+        payload = {"seeker_id": rec.seeker_id, "ranking": rec.ranking.to_dicts(),
+                   "employers": {p: f.to_dicts() for p, f in rec.employers.items()}, "text_da": rec.text_da,
+                   "model_data_version": rec.model_data_version}  # fmt: skip
+        console.print(json.dumps(payload, ensure_ascii=False, default=str), soft_wrap=True, highlight=False)
+        return
+    table = Table("#", "programme", "effect pp", "90 % interval", "indistinguishable", "note",
+                  title=f"Programmes for {seeker_id}")  # fmt: skip
+    for r in rec.ranking.iter_rows(named=True):
+        if r["supported"]:
+            table.add_row(str(r["rank"]), r["label_da"], f"{100 * r['effect']:+.1f}",
+                          f"{100 * r['lower']:+.1f} … {100 * r['upper']:+.1f}",
+                          "=" if r["indistinguishable_from_best"] else "", "")  # fmt: skip
+        else:
+            table.add_row("–", r["label_da"], "–", "–", "", r["reason_da"])
+    console.print(table)
+    console.print(rec.text_da, highlight=False)
+
+
 def _ci(ci: list[float]) -> str:
     return f"[{ci[0]:.4f}, {ci[1]:.4f}]"
 
@@ -506,9 +618,10 @@ def main() -> None:
     from matching.index import IndexMismatchError
     from matching.retrieval import UnknownIdError
     from recommender.hybrid import ModelMismatchError
+    from recommender.interventions import ModelFileError, UnknownSeekerError
 
     known = (ImportValidationError, StoreError, EscoImportError, TaxonomyError, FileNotFoundError,
-             IndexMismatchError, UnknownIdError, ModelMismatchError)  # fmt: skip
+             IndexMismatchError, UnknownIdError, ModelMismatchError, UnknownSeekerError, ModelFileError)  # fmt: skip
     try:
         app()
     except known as exc:

@@ -1,0 +1,704 @@
+"""Evaluation of the intervention recommender: synthetic ground truth, IHDP and LaLonde's NSW + CPS.
+
+- **Synthetic world** (``gt_episode_effects``: the true baseline and the true effect of every programme for
+  every episode; only this module reads it). Effects are estimated *out of sample*: citizens are split in
+  two halves, a model fitted on one half estimates the other. Per programme: sqrt(PEHE) and ATE error
+  over the citizens with an estimate (overlap), interval coverage, and two reference estimators built from
+  the same nuisances (a constant effect per programme; the outcome model's plug-in contrast). Policy value =
+  share employed within 26 weeks, computed from the *true* baseline + true effect of the assigned
+  programme, for no programme, the historical allocation, random, greedy per-person choice, the model's
+  LP allocation, the policy tree and the oracle (LP on the true effects), all under the same seats: the
+  ``programme_capacity`` seats per quarter times the number of quarters the history spans (the smallest
+  whole number under which the historical allocation fits).
+- **IHDP** (Hill 2011, response surface B as in the NPCI "A" setting Shalit et al. 2017 use): covariates from
+  the copy econml ships (``econml/data/ihdp/sim.csv``), outcomes simulated by ``econml.data.dgps.
+  ihdp_surface_B`` per replication seed. Same realisation process, not the same 1,000 draws as Shalit et
+  al., so the published figures (BART 2.1, causal forest 3.8, CFR-Wass 0.71 within-sample sqrt(PEHE)) are
+  a reference, not a paired comparison.
+- **NSW + CPS** (LaLonde 1986; Dehejia & Wahba 1999 sample, ``causaldata``): the 185 NSW treated men
+  against 15,992 CPS controls, ATT on 1978 earnings by the doubly robust ATT estimator on the same
+  cross-fitted nuisances, compared with the experimental 1,794 USD.
+
+``run_intervention_evaluation`` runs all three and writes ``interventions.json``, ``interventions.md`` and
+PNG plots (matplotlib, Agg) into one folder.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import time
+import warnings
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import polars as pl
+
+from data import columns as C
+from data.store import Store
+from data.taxonomy import Taxonomy, load_builtin
+from recommender.allocation import allocate, capacity_from_table, lp_prices, total_gain
+from recommender.interventions import (
+    ARMS,
+    EFFECT_MODIFIERS,
+    FEATURE_LABELS_DA,
+    FEATURES,
+    TREATED,
+    DRLearner,
+    DRParams,
+    EpisodeData,
+    load_episodes,
+    taxonomy_of,
+)
+from recommender.policy_tree import PolicyTree
+
+PUBLISHED_IHDP = {"BART": 2.1, "causal forest": 3.8, "CFR-Wass": 0.71}  # Shalit et al. 2017, within-sample
+NSW_EXPERIMENTAL_USD = 1794.0  # Dehejia-Wahba NSW sample: treated minus experimental controls, re78
+TARGETS = {"share_of_oracle": 0.90, "ihdp_sqrt_pehe": 2.1, "nsw_abs_error_usd": 500.0}
+Progress = Callable[[str], None]
+
+
+# --- synthetic world -----------------------------------------------------------------------------------
+
+
+def _tables(source: Store | Mapping[str, pl.DataFrame]) -> dict[str, pl.DataFrame]:
+    names = ("seekers", "interventions", "outcomes", "programme_capacity", "gt_episode_effects")
+    if isinstance(source, Store):
+        return {n: source.table(n) for n in names}
+    missing = [n for n in names if n not in source]
+    if missing:
+        raise ValueError(f"world lacks tables {missing}")
+    return {n: source[n] for n in names}
+
+
+def _truth(data: EpisodeData, gt: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
+    """(baseline (n,), effects (n, A)) aligned to the episodes."""
+    wide = gt.pivot(on=C.PROGRAMME, index=C.EPISODE_ID, values="effect_p26")
+    base = gt.filter(pl.col(C.PROGRAMME) == "none").select(C.EPISODE_ID, "baseline_p26")
+    aligned = data.frame.select(C.EPISODE_ID).join(wide, on=C.EPISODE_ID, how="left")
+    aligned = aligned.join(base, on=C.EPISODE_ID, how="left")
+    if aligned.select(pl.any_horizontal(pl.all().is_null()).any()).item():
+        raise ValueError("ground truth does not cover every episode")
+    return aligned["baseline_p26"].to_numpy(), aligned.select(ARMS).to_numpy()
+
+
+def cross_estimate(data: EpisodeData, params: DRParams, seed: int, folds: int = 2) -> dict[str, np.ndarray]:
+    """Out-of-sample estimates for every episode: citizens split in ``folds`` groups, each estimated by a
+    model fitted on the others. Also returns two reference estimators from the same nuisances."""
+    rng = np.random.default_rng(seed)
+    seekers = np.unique(data.groups)
+    fold_of = dict(zip(rng.permutation(seekers).tolist(), np.arange(len(seekers)) % folds, strict=True))
+    fold = np.array([fold_of[g] for g in data.groups.tolist()])
+    n, a = data.n, len(ARMS)
+    out = {k: np.full((n, a - 1), np.nan) for k in ("tau", "lower", "upper", "constant", "plugin")}
+    out["supported"] = np.zeros((n, a - 1), dtype=bool)
+    out["propensity"] = np.zeros((n, a))
+    modifiers = [FEATURES.index(f) for f in EFFECT_MODIFIERS]
+    for f in range(folds):
+        train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
+        learner = DRLearner(params, final_features=modifiers)
+        learner.fit(data.X[train], data.t[train], data.y[train], data.groups[train])
+        eff = learner.effects(data.X[test])
+        out["tau"][test], out["lower"][test], out["upper"][test] = eff.tau, eff.lower, eff.upper
+        out["supported"][test], out["propensity"][test] = eff.supported, eff.propensity
+        mu = learner.outcomes(data.X[test])
+        for k in range(1, a):
+            s = learner.train_supported_[:, k - 1]
+            w = learner.weights_[s, k - 1]
+            const = float(np.average(learner.pseudo_[s, k - 1], weights=w)) if s.any() else np.nan
+            out["constant"][test, k - 1] = const
+            out["plugin"][test, k - 1] = mu[:, k] - mu[:, 0]
+    for key in ("constant", "plugin"):
+        out[key][~out["supported"]] = np.nan
+    return out
+
+
+def _history_periods(data: EpisodeData, capacity: pl.DataFrame) -> int:
+    """Smallest whole number of periods whose seats hold the historical allocation."""
+    used = (
+        data.frame.filter(pl.col(C.PROGRAMME) != "none")
+        .group_by(C.JOBCENTER_ID, C.PROGRAMME)
+        .len()
+        .join(capacity, on=[C.JOBCENTER_ID, C.PROGRAMME], how="left")
+    )
+    if used.height == 0:
+        return 1
+    if used["seats"].null_count() or (used["seats"] <= 0).any():
+        raise ValueError("history used a programme that has no seats in programme_capacity")
+    return int(max(math.ceil(u / s) for u, s in zip(used["len"], used["seats"], strict=True)))
+
+
+def _uplift(tau_hat: np.ndarray, tau_true: np.ndarray, points: int = 50) -> dict[str, Any]:
+    """Cumulative true gain when targeting by estimated effect (uplift curve on the ground truth) and the
+    Qini-style coefficient: area between model and random curves over that between oracle and random."""
+    n = len(tau_true)
+    if n == 0:
+        return {"x": [], "model": [], "oracle": [], "random": [], "qini": None}
+    xs = np.linspace(0, 1, points + 1)
+    take = np.round(xs * n).astype(int)
+    cum_model = np.concatenate([[0.0], np.cumsum(tau_true[np.argsort(-tau_hat, kind="stable")])])[take] / n
+    cum_oracle = np.concatenate([[0.0], np.cumsum(np.sort(tau_true)[::-1])])[take] / n
+    cum_random = xs * tau_true.sum() / n
+    area_o = float(np.trapezoid(cum_oracle - cum_random, xs))
+    area_m = float(np.trapezoid(cum_model - cum_random, xs))
+    qini = area_m / area_o if area_o > 1e-12 else None
+    return {"x": xs.tolist(), "model": cum_model.tolist(), "oracle": cum_oracle.tolist(),
+            "random": cum_random.tolist(), "qini": qini}  # fmt: skip
+
+
+def synthetic_evaluation(
+    source: Store | Mapping[str, pl.DataFrame],
+    *,
+    taxonomy: Taxonomy | None = None,
+    params: DRParams | None = None,
+    seed: int = 0,
+    tree_depth: int = 2,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    step = progress or (lambda _m: None)
+    params = params or DRParams(seed=seed)
+    tables = _tables(source)
+    if taxonomy is None:
+        taxonomy = taxonomy_of(source) if isinstance(source, Store) else load_builtin()
+    data = load_episodes(tables, taxonomy)
+    base, E = _truth(data, tables["gt_episode_effects"])
+    step("cross-estimating effects")
+    t0 = time.perf_counter()
+    est = cross_estimate(data, params, seed)
+    fit_seconds = time.perf_counter() - t0
+    T = E[:, 1:]
+    per_programme: dict[str, Any] = {}
+    for k, arm in enumerate(TREATED):
+        s = est["supported"][:, k]
+        row: dict[str, Any] = {
+            "episodes": int((data.t == k + 1).sum()),
+            "share_with_estimate": float(s.mean()),
+        }
+        if s.any():
+            err = est["tau"][s, k] - T[s, k]
+            row.update(
+                sqrt_pehe=float(np.sqrt(np.mean(err**2))),
+                ate_error=float(abs(err.mean())),
+                true_ate=float(T[s, k].mean()),
+                estimated_ate=float(est["tau"][s, k].mean()),
+                true_effect_sd=float(T[s, k].std()),
+                interval_coverage=float(
+                    np.mean((est["lower"][s, k] <= T[s, k]) & (T[s, k] <= est["upper"][s, k]))
+                ),
+                interval_width=float(np.mean(est["upper"][s, k] - est["lower"][s, k])),
+                sqrt_pehe_constant=float(np.sqrt(np.mean((est["constant"][s, k] - T[s, k]) ** 2))),
+                sqrt_pehe_plugin=float(np.sqrt(np.mean((est["plugin"][s, k] - T[s, k]) ** 2))),
+                uplift=_uplift(est["tau"][s, k], T[s, k]),
+            )
+        per_programme[arm] = row
+    s_all = est["supported"]
+    overall = {
+        "sqrt_pehe": float(np.sqrt(np.mean((est["tau"][s_all] - T[s_all]) ** 2))),
+        "sqrt_pehe_constant": float(np.sqrt(np.mean((est["constant"][s_all] - T[s_all]) ** 2))),
+        "sqrt_pehe_plugin": float(np.sqrt(np.mean((est["plugin"][s_all] - T[s_all]) ** 2))),
+        "share_pairs_with_estimate": float(s_all.mean()),
+    }
+    # Overlap check: the eligibility rule of "6 ugers jobrettet uddannelse" (dagpenge only).
+    k6 = TREATED.index("jobrettet_uddannelse_6u")
+    dagpenge = data.X[:, FEATURES.index("benefit_dagpenge")] > 0.5
+    overlap = {
+        "jobrettet_uddannelse_6u_estimates_for_non_dagpenge": int(s_all[~dagpenge, k6].sum()),
+        "non_dagpenge_episodes": int((~dagpenge).sum()),
+    }
+
+    step("allocating")
+    periods = _history_periods(data, tables["programme_capacity"])
+    capacity = capacity_from_table(tables["programme_capacity"], periods)
+    groups = data.frame[C.JOBCENTER_ID].to_numpy()
+    gain = np.column_stack([np.zeros(data.n), np.where(s_all, est["tau"], np.nan)])
+    arrival = np.argsort(data.frame["start_date"].to_numpy(), kind="stable")
+    t0 = time.perf_counter()
+    assign = {
+        "none": np.zeros(data.n, dtype=np.int64),
+        "historical": data.t.copy(),
+        "random": allocate(gain, groups, ARMS, capacity, "random", seed=seed),
+        "greedy": allocate(gain, groups, ARMS, capacity, "greedy", order=arrival),
+        "model": allocate(gain, groups, ARMS, capacity, "lp"),
+    }
+    lp_seconds = time.perf_counter() - t0
+    assign["oracle"] = allocate(E, groups, ARMS, capacity, "lp")
+    if not np.all(assign["historical"] >= 0):
+        raise AssertionError("historical allocation broken")
+
+    step("policy tree")
+    prices = lp_prices(gain, groups, ARMS, capacity, assign["model"])
+    price = np.zeros_like(gain)
+    for j, arm in enumerate(ARMS[1:], start=1):
+        price[:, j] = [prices.get((g, arm), 0.0) for g in groups.tolist()]
+    reward = gain - price
+    V = data.X[:, [FEATURES.index(f) for f in EFFECT_MODIFIERS]]
+    trees = {}
+    allowed = np.isfinite(gain)
+    for depth in sorted({tree_depth, 3}):
+        tree = PolicyTree(max_depth=depth, feature_names=EFFECT_MODIFIERS).fit(V, reward, gain=gain)
+        trees[depth] = (tree, tree.assign(V, groups, capacity, allowed=allowed, order=arrival))
+    tree, assign["policy_tree"] = trees[tree_depth]
+
+    def value(a: np.ndarray) -> float:
+        return float(np.mean(np.clip(base + E[np.arange(data.n), a], 0.01, 0.99)))
+
+    values = {name: value(a) for name, a in assign.items()}
+    oracle_gain = values["oracle"] - values["none"]
+    policy = {
+        name: {
+            "policy_value": v,
+            "share_of_oracle": v / values["oracle"],
+            "share_of_oracle_gain": (v - values["none"]) / oracle_gain if oracle_gain > 0 else None,
+            "estimated_gain_pp": 100 * total_gain(gain, assign[name]) / data.n,
+            "seats_used": int((assign[name] > 0).sum()),
+        }
+        for name, v in values.items()
+    }
+    model_est_gain = total_gain(gain, assign["model"])
+    tree_info = {}
+    for depth, (t, a) in trees.items():
+        tree_info[f"depth_{depth}"] = {
+            "depth": t.depth,
+            "leaves": len(t.rules()),
+            "rules_da": t.rules_da(FEATURE_LABELS_DA),
+            "gain_kept_estimated": total_gain(gain, a) / model_est_gain if model_est_gain > 0 else None,
+            "gain_kept_true": (value(a) - values["none"]) / (values["model"] - values["none"])
+            if values["model"] > values["none"]
+            else None,
+        }
+    return {
+        "world": {
+            "episodes": data.n,
+            "seekers": len(np.unique(data.groups)),
+            "employed_26w": float(data.y.mean()),
+            "arms": {a: int((data.t == i).sum()) for i, a in enumerate(ARMS)},
+        },
+        "params": params.model_dump(),
+        "per_programme": per_programme,
+        "overall": overall,
+        "overlap": overlap,
+        "capacity": {"periods": periods, "seats": {f"{g}/{p}": s for (g, p), s in sorted(capacity.items())}},
+        "policy_value": {name: values[name] for name in ("model", "historical", "random", "oracle")},
+        "policies": policy,
+        "policy_tree": tree_info,
+        "seconds": {"cross_estimation": fit_seconds, "allocation": lp_seconds},
+    }
+
+
+# --- IHDP ----------------------------------------------------------------------------------------------
+
+
+def ihdp_available() -> str | None:
+    """None if IHDP can be loaded offline, else the reason."""
+    try:
+        from econml.data import dgps  # noqa: F401
+    except Exception as exc:  # pragma: no cover - depends on the environment
+        return f"econml (which ships the IHDP covariates) is not importable: {exc}"
+    return None
+
+
+def ihdp_evaluation(reps: int = 100, params: DRParams | None = None, seed: int = 0) -> dict[str, Any]:
+    """Within-sample sqrt(PEHE) and ATE error over ``reps`` realisations of response surface B."""
+    reason = ihdp_available()
+    if reason:
+        return {"status": "blocked", "reason": reason}
+    from econml.data.dgps import ihdp_surface_B
+
+    params = params or DRParams(bootstrap=0, seed=seed)
+    pehe, ate_err, trimmed = [], [], []
+    t0 = time.perf_counter()
+    for r in range(reps):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            y, t, X, te = ihdp_surface_B(random_state=seed + r)
+        X = np.asarray(X, dtype=np.float64)[:, 1:]  # drop econml's intercept column
+        learner = DRLearner(params, n_arms=2).fit(
+            X, np.asarray(t, dtype=np.int64), np.asarray(y, dtype=np.float64)
+        )
+        eff = learner.training_effects(X, trim=False)
+        tau = eff.tau[:, 0]
+        pehe.append(float(np.sqrt(np.mean((tau - te) ** 2))))
+        ate_err.append(float(abs(tau.mean() - np.mean(te))))
+        trimmed.append(float(1 - eff.supported[:, 0].mean()))
+    n = len(pehe)
+    return {
+        "status": "ok",
+        "data": "IHDP response surface B (Hill 2011), covariates from econml/data/ihdp/sim.csv, "
+        "747 units (139 treated), outcomes by econml.data.dgps.ihdp_surface_B",
+        "replications": n,
+        "sqrt_pehe": float(np.mean(pehe)),
+        "sqrt_pehe_se": float(np.std(pehe, ddof=1) / np.sqrt(n)) if n > 1 else None,
+        "ate_error": float(np.mean(ate_err)),
+        "ate_error_se": float(np.std(ate_err, ddof=1) / np.sqrt(n)) if n > 1 else None,
+        "share_outside_overlap": float(np.mean(trimmed)),
+        "published_sqrt_pehe_within_sample": PUBLISHED_IHDP,
+        "per_replication_sqrt_pehe": pehe,
+        "seconds": time.perf_counter() - t0,
+        "note": "Estimates for all units (no trimming) as in the published within-sample figures; the "
+        "realisations are drawn with econml's generator, not the NPCI draws Shalit et al. used.",
+    }
+
+
+# --- NSW + CPS -----------------------------------------------------------------------------------------
+
+NSW_COVARIATES = ("age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75", "u74", "u75")
+
+
+def nsw_available() -> str | None:
+    try:
+        import causaldata  # noqa: F401
+    except Exception as exc:  # pragma: no cover - depends on the environment
+        return (
+            f"causaldata (which ships the Dehejia-Wahba NSW sample and CPS controls) is not importable: {exc}"
+        )
+    return None
+
+
+def load_nsw_cps() -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(X, treatment, re78): NSW treated (Dehejia-Wahba) + CPS-1 controls, with u74/u75 (zero earnings)."""
+    import causaldata
+
+    nsw = pl.from_pandas(causaldata.nsw_mixtape.load_pandas().data)
+    cps = pl.from_pandas(causaldata.cps_mixtape.load_pandas().data)
+    cols = ["treat", "age", "educ", "black", "hisp", "marr", "nodegree", "re74", "re75", "re78"]
+    frame = pl.concat(
+        [nsw.filter(pl.col("treat") == 1).select(cols), cps.select(cols)], how="vertical_relaxed"
+    )
+    frame = frame.with_columns(
+        (pl.col("re74") == 0).cast(pl.Float64).alias("u74"),
+        (pl.col("re75") == 0).cast(pl.Float64).alias("u75"),
+    )
+    X = frame.select(NSW_COVARIATES).to_numpy().astype(np.float64)
+    return X, frame["treat"].to_numpy().astype(np.int64), frame["re78"].to_numpy().astype(np.float64)
+
+
+def dr_att(learner: DRLearner, t: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Doubly robust ATT (normalised weights) from a fitted binary DR-learner's cross-fitted nuisances, and
+    its influence-function standard error."""
+    e = np.clip(learner.oof_propensity_[:, 1], 0.0, 1 - learner.params.min_propensity / 2)
+    mu0 = learner.oof_outcome_[:, 0]
+    treated, control = t == 1, t == 0
+    n1 = treated.sum()
+    r = y - mu0
+    w = e / (1 - e)
+    wc = w[control] / w[control].sum()
+    att = float(r[treated].mean() - wc @ r[control])
+    phi = np.zeros(len(y))
+    phi[treated] = r[treated] - r[treated].mean()
+    phi[control] = -wc * n1 * (r[control] - wc @ r[control])
+    return att, float(np.sqrt(np.sum(phi**2)) / n1)
+
+
+def nsw_cps_evaluation(seeds: int = 5, params: DRParams | None = None, seed: int = 0) -> dict[str, Any]:
+    """ATT on 1978 earnings from NSW treated + CPS controls, median over ``seeds`` cross-fitting splits."""
+    reason = nsw_available()
+    if reason:
+        return {"status": "blocked", "reason": reason}
+    X, t, y = load_nsw_cps()
+    t0 = time.perf_counter()
+    runs = []
+    for s in range(seeds):
+        p = (params or DRParams(bootstrap=0, n_folds=5)).model_copy(update={"seed": seed + s})
+        learner = DRLearner(p, n_arms=2).fit(X, t, y)
+        att, se = dr_att(learner, t, y)
+        runs.append({"seed": seed + s, "att_usd": att, "se_usd": se,
+                     "regression_only_usd": float((y - learner.oof_outcome_[:, 0])[t == 1].mean())})  # fmt: skip
+    atts = np.array([r["att_usd"] for r in runs])
+    effect = float(np.median(atts))
+    return {
+        "status": "ok",
+        "data": "NSW treated (Dehejia-Wahba, 185) + CPS-1 controls (15,992), causaldata nsw_mixtape/cps_mixtape",
+        "covariates": list(NSW_COVARIATES),
+        "effect_usd": effect,
+        "se_usd": float(np.median([r["se_usd"] for r in runs])),
+        "experimental_usd": NSW_EXPERIMENTAL_USD,
+        "abs_error_usd": abs(effect - NSW_EXPERIMENTAL_USD),
+        "naive_difference_usd": float(y[t == 1].mean() - y[t == 0].mean()),
+        "runs": runs,
+        "seconds": time.perf_counter() - t0,
+    }
+
+
+# --- the whole evaluation and its report ---------------------------------------------------------------
+
+
+def run_intervention_evaluation(
+    store_or_world: Store | Mapping[str, pl.DataFrame],
+    out_dir: str | Path,
+    seed: int = 0,
+    *,
+    taxonomy: Taxonomy | None = None,
+    params: DRParams | None = None,
+    ihdp_reps: int = 100,
+    nsw_seeds: int = 5,
+    progress: Progress | None = None,
+) -> dict[str, Any]:
+    """Run the synthetic, IHDP and NSW + CPS evaluations; write ``interventions.json``, ``interventions.md``
+    and PNG plots into ``out_dir``; return the results dict (the JSON's content)."""
+    step = progress or (lambda _m: None)
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
+    t0 = time.perf_counter()
+    data_version = store_or_world.data_version if isinstance(store_or_world, Store) else "in-memory world"
+    synthetic = synthetic_evaluation(
+        store_or_world, taxonomy=taxonomy, params=params, seed=seed, progress=step
+    )
+    step("IHDP")
+    ihdp: dict[str, Any] = ihdp_evaluation(ihdp_reps, seed=seed) if ihdp_reps > 0 else {"status": "skipped"}
+    step("NSW + CPS")
+    nsw: dict[str, Any] = nsw_cps_evaluation(nsw_seeds, seed=seed) if nsw_seeds > 0 else {"status": "skipped"}
+    pv = synthetic["policies"]
+    targets = {
+        "synthetic_model_at_least_90pct_of_oracle": pv["model"]["share_of_oracle"]
+        >= TARGETS["share_of_oracle"],
+        "synthetic_model_above_historical": pv["model"]["policy_value"] > pv["historical"]["policy_value"],
+        "ihdp_sqrt_pehe_below_bart": ihdp.get("sqrt_pehe", np.inf) < TARGETS["ihdp_sqrt_pehe"]
+        if ihdp.get("status") == "ok"
+        else None,
+        "nsw_within_500_usd": nsw.get("abs_error_usd", np.inf) <= TARGETS["nsw_abs_error_usd"]
+        if nsw.get("status") == "ok"
+        else None,
+    }
+    result = {
+        "seed": seed,
+        "data_version": data_version,
+        "synthetic": synthetic,
+        "ihdp": ihdp,
+        "nsw_cps": nsw,
+        "targets": targets,
+        "seconds": time.perf_counter() - t0,
+    }
+    step("writing report")
+    plots = _plots(result, out)
+    (out / "interventions.json").write_text(
+        json.dumps(_jsonable(result), indent=2, ensure_ascii=False), "utf-8"
+    )
+    (out / "interventions.md").write_text(_markdown(result, plots), encoding="utf-8")
+    return result
+
+
+def _jsonable(obj: Any) -> Any:
+    if isinstance(obj, dict):
+        return {str(k): _jsonable(v) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return [_jsonable(v) for v in obj]
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, float) and not math.isfinite(obj):
+        return None
+    return obj
+
+
+def _plots(result: dict[str, Any], out: Path) -> dict[str, str]:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    files = {}
+    syn = result["synthetic"]
+    names = ["none", "historical", "random", "greedy", "policy_tree", "model", "oracle"]
+    vals = [100 * syn["policies"][n]["policy_value"] for n in names]
+    fig, ax = plt.subplots(figsize=(7, 3.6))
+    colors = ["#bbbbbb", "#8c6d31", "#999999", "#6b6ecf", "#9c9ede", "#2ca02c", "#393b79"]
+    ax.barh(names, vals, color=colors)
+    for y, v in enumerate(vals):
+        ax.text(v + 0.1, y, f"{v:.1f} %", va="center", fontsize=8)
+    lo = min(vals) - 2
+    ax.set_xlim(lo, max(vals) + 2)
+    ax.set_xlabel("share employed within 26 weeks (true outcomes), %")
+    ax.set_title("Policy value under the same seats")
+    fig.tight_layout()
+    fig.savefig(out / "policy_value.png", dpi=120)
+    plt.close(fig)
+    files["policy_value"] = "policy_value.png"
+
+    fig, axes = plt.subplots(2, 4, figsize=(13, 6), sharex=True)
+    for ax, arm in zip(axes.ravel(), TREATED, strict=True):
+        row = syn["per_programme"][arm]
+        up = row.get("uplift")
+        if not up or not up["x"]:
+            ax.set_title(f"{arm}\n(no estimates)", fontsize=9)
+            continue
+        x = np.array(up["x"])
+        ax.plot(x, 100 * np.array(up["oracle"]), color="#393b79", lw=1, label="oracle")
+        ax.plot(x, 100 * np.array(up["model"]), color="#2ca02c", lw=1.5, label="model")
+        ax.plot(x, 100 * np.array(up["random"]), color="#999999", lw=1, ls="--", label="random")
+        q = up["qini"]
+        ax.set_title(f"{arm}\nQini {q:.2f}" if q is not None else arm, fontsize=9)
+        ax.tick_params(labelsize=7)
+    axes[0, 0].legend(fontsize=7)
+    fig.supxlabel("share of citizens targeted (highest estimated effect first)")
+    fig.supylabel("cumulative true gain, pp per citizen")
+    fig.suptitle("Uplift curves on the ground truth (out-of-sample estimates)")
+    fig.tight_layout()
+    fig.savefig(out / "uplift_curves.png", dpi=110)
+    plt.close(fig)
+    files["uplift_curves"] = "uplift_curves.png"
+
+    fig, ax = plt.subplots(figsize=(9, 3.6))
+    arms = [a for a in TREATED if "sqrt_pehe" in syn["per_programme"][a]]
+    xs = np.arange(len(arms))
+    for i, (key, label) in enumerate(
+        [("sqrt_pehe", "DR-learner (ours)"), ("sqrt_pehe_constant", "constant effect"),
+         ("sqrt_pehe_plugin", "outcome-model plug-in"), ("true_effect_sd", "sd of true effect")]
+    ):  # fmt: skip
+        ax.bar(xs + (i - 1.5) * 0.2, [100 * syn["per_programme"][a][key] for a in arms], 0.2, label=label)
+    ax.set_xticks(xs, [a.replace("_", "\n", 1) for a in arms], fontsize=7)
+    ax.set_ylabel("percentage points")
+    ax.set_title("sqrt(PEHE) per programme (lower is better)")
+    ax.legend(fontsize=7)
+    fig.tight_layout()
+    fig.savefig(out / "pehe.png", dpi=110)
+    plt.close(fig)
+    files["pehe"] = "pehe.png"
+
+    ihdp = result["ihdp"]
+    if ihdp.get("status") == "ok":
+        fig, ax = plt.subplots(figsize=(6, 3))
+        labels = [*PUBLISHED_IHDP.keys(), "Jobmatch DR-learner"]
+        vals = [*PUBLISHED_IHDP.values(), ihdp["sqrt_pehe"]]
+        ax.barh(labels, vals, color=["#bbbbbb"] * 3 + ["#2ca02c"])
+        for y, v in enumerate(vals):
+            ax.text(v + 0.03, y, f"{v:.2f}", va="center", fontsize=8)
+        ax.set_xlabel("within-sample sqrt(PEHE) on IHDP (lower is better)")
+        fig.tight_layout()
+        fig.savefig(out / "ihdp.png", dpi=110)
+        plt.close(fig)
+        files["ihdp"] = "ihdp.png"
+    return files
+
+
+def _pct(x: float | None, d: int = 1) -> str:
+    return "–" if x is None else f"{100 * x:.{d}f} %"
+
+
+def _markdown(result: dict[str, Any], plots: Mapping[str, str]) -> str:
+    syn = result["synthetic"]
+    w = syn["world"]
+    lines = [
+        "# Intervention recommender: evaluation",
+        "",
+        f"Seed {result['seed']}, data version `{result['data_version']}`, {result['seconds']:.0f} s in all. "
+        "Reproduce with `jobmatch evaluate interventions --report DIR`.",
+        "",
+        "## Synthetic world against its ground truth",
+        "",
+        f"{w['episodes']:,} episodes of {w['seekers']:,} citizens; {_pct(w['employed_26w'])} employed within 26 "
+        "weeks. Effects are estimated out of sample (two halves of the citizens, each estimated by a model "
+        "fitted on the other half). Errors are over the citizens with an estimate (overlap); the two "
+        "reference columns use the same nuisance models: one constant effect per programme, and the outcome "
+        "model's plug-in contrast.",
+        "",
+        "| programme | episodes | with estimate | sqrt(PEHE) | ATE error | true ATE | est. ATE | sd true effect "
+        "| constant | plug-in | 90 % coverage | Qini |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |",
+    ]
+    for arm, r in syn["per_programme"].items():
+        if "sqrt_pehe" not in r:
+            lines.append(
+                f"| {arm} | {r['episodes']} | {_pct(r['share_with_estimate'], 0)} | – | – | – | – | – | – | – | – | – |"
+            )
+            continue
+        q = r["uplift"]["qini"]
+        lines.append(
+            f"| {arm} | {r['episodes']:,} | {_pct(r['share_with_estimate'], 0)} | {100 * r['sqrt_pehe']:.2f} pp "
+            f"| {100 * r['ate_error']:.2f} pp | {100 * r['true_ate']:+.2f} pp | {100 * r['estimated_ate']:+.2f} pp "
+            f"| {100 * r['true_effect_sd']:.2f} pp | {100 * r['sqrt_pehe_constant']:.2f} pp "
+            f"| {100 * r['sqrt_pehe_plugin']:.2f} pp | {_pct(r['interval_coverage'], 0)} "
+            f"| {'–' if q is None else f'{q:.2f}'} |"
+        )
+    o = syn["overall"]
+    ov = syn["overlap"]
+    lines += [
+        "",
+        f"All programmes: sqrt(PEHE) {100 * o['sqrt_pehe']:.2f} pp (constant effect {100 * o['sqrt_pehe_constant']:.2f} pp, "
+        f"plug-in {100 * o['sqrt_pehe_plugin']:.2f} pp); {_pct(o['share_pairs_with_estimate'], 0)} of citizen-programme "
+        "pairs have an estimate. Overlap: estimates of *6 ugers jobrettet uddannelse* for non-dagpenge citizens: "
+        f"{ov['jobrettet_uddannelse_6u_estimates_for_non_dagpenge']} of {ov['non_dagpenge_episodes']:,} (it is only "
+        "ever given to dagpenge recipients).",
+        "",
+        f"![sqrt(PEHE)]({plots['pehe']})",
+        "",
+        f"![uplift curves]({plots['uplift_curves']})",
+        "",
+        "### Policy value under capacity",
+        "",
+        f"Seats: `programme_capacity` per quarter x {syn['capacity']['periods']} quarters (the smallest whole "
+        "number under which the historical allocation fits), per job centre and programme. Policy value = share "
+        "employed within 26 weeks from the true baseline + true effect of the assigned programme.",
+        "",
+        "| allocation | policy value | share of oracle | share of oracle's gain | seats used |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    for name in ("none", "historical", "random", "greedy", "policy_tree", "model", "oracle"):
+        p = syn["policies"][name]
+        lines.append(
+            f"| {name} | {_pct(p['policy_value'], 2)} | {_pct(p['share_of_oracle'], 1)} "
+            f"| {_pct(p['share_of_oracle_gain'], 0)} | {p['seats_used']:,} |"
+        )
+    lines += [
+        "",
+        f"![policy value]({plots['policy_value']})",
+        "",
+        "### Policy tree",
+        "",
+        "Splits on the effect modifiers, chosen to maximise the estimated gain minus the LP's shadow price of a "
+        "seat. Each rule lists programmes in order (→: next choice when the first has no seat left); applied "
+        "without individual estimates, first come first served.",
+        "",
+    ]
+    for key, t in syn["policy_tree"].items():
+        lines.append(
+            f"**{key.replace('_', ' ')}** ({t['leaves']} rules): keeps {_pct(t['gain_kept_estimated'], 0)} of the "
+            f"model allocation's estimated gain and {_pct(t['gain_kept_true'], 0)} of its true gain."
+        )
+        lines.append("")
+        lines += [f"- {rule}" for rule in t["rules_da"]]
+        lines.append("")
+    ihdp = result["ihdp"]
+    lines += ["## IHDP (Hill 2011)", ""]
+    if ihdp.get("status") == "ok":
+        lines += [
+            f"{ihdp['data']}; {ihdp['replications']} replications. {ihdp['note']}",
+            "",
+            "| method | within-sample sqrt(PEHE) | ATE error |",
+            "| --- | ---: | ---: |",
+            f"| Jobmatch DR-learner | {ihdp['sqrt_pehe']:.2f} ± {ihdp['sqrt_pehe_se'] or 0:.2f} | "
+            f"{ihdp['ate_error']:.2f} ± {ihdp['ate_error_se'] or 0:.2f} |",
+            *[f"| {k} (Shalit et al. 2017) | {v:.2f} | – |" for k, v in PUBLISHED_IHDP.items()],
+            "",
+        ]
+        if "ihdp" in plots:
+            lines += [f"![IHDP]({plots['ihdp']})", ""]
+    else:
+        lines += [f"{ihdp.get('status')}: {ihdp.get('reason', '')}", ""]
+    nsw = result["nsw_cps"]
+    lines += ["## LaLonde NSW treated + CPS controls", ""]
+    if nsw.get("status") == "ok":
+        lines += [
+            f"{nsw['data']}. Covariates: {', '.join(nsw['covariates'])}.",
+            "",
+            "| estimate | USD |",
+            "| --- | ---: |",
+            f"| DR-learner ATT (median of {len(nsw['runs'])} cross-fitting seeds) | {nsw['effect_usd']:,.0f} ± {nsw['se_usd']:,.0f} |",
+            f"| experimental benchmark | {nsw['experimental_usd']:,.0f} |",
+            f"| absolute error | {nsw['abs_error_usd']:,.0f} |",
+            f"| naive difference treated − CPS | {nsw['naive_difference_usd']:,.0f} |",
+            "",
+            "Per seed: "
+            + ", ".join(
+                f"{r['att_usd']:,.0f} (outcome model alone {r['regression_only_usd']:,.0f})"
+                for r in nsw["runs"]
+            )
+            + ".",
+            "",
+        ]
+    else:
+        lines += [f"{nsw.get('status')}: {nsw.get('reason', '')}", ""]
+    lines += ["## Targets", "", "| target | met |", "| --- | --- |"]
+    for k, v in result["targets"].items():
+        lines.append(f"| {k} | {'–' if v is None else ('yes' if v else 'NO')} |")
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,395 @@
+"""Intervention recommender: known effects recovered, overlap refused, capacities exact, rules, persistence."""
+
+from __future__ import annotations
+
+import itertools
+import json
+from pathlib import Path
+
+import numpy as np
+import polars as pl
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from data import columns as C
+from data.store import Store
+from data.taxonomy import load_builtin
+from recommender.allocation import (
+    CapacityError,
+    allocate,
+    allocate_by_preferences,
+    capacity_from_table,
+    check_capacity,
+    enforce_capacity,
+    lp_prices,
+    total_gain,
+)
+from recommender.interventions import (
+    ARMS,
+    EFFECT_MODIFIERS,
+    FEATURE_LABELS_DA,
+    FEATURES,
+    MANIFEST_FILE,
+    MODEL_FILE,
+    RANKING_COLUMNS,
+    SEEKER_COLUMNS_USED,
+    DRLearner,
+    DRParams,
+    InterventionModel,
+    ModelFileError,
+    NotFittedError,
+    UnknownSeekerError,
+    load_episodes,
+    load_or_fit,
+    recommend_programmes,
+    seeker_features,
+    suggest_employers,
+    taxonomy_of,
+)
+from recommender.policy_tree import PolicyTree
+
+FAST = DRParams(n_folds=2, bootstrap=20, nuisance_max_iter=60, nuisance_learning_rate=0.1, min_arm_episodes=5)
+
+
+# --- a tiny world with known effects -------------------------------------------------------------------
+
+
+def _toy(n: int = 4000, seed: int = 0) -> dict[str, np.ndarray]:
+    """Three arms. x0 confounds (raises both the chance of programme A and the baseline); A's effect is
+    +0.05 without x1 and +0.30 with x1; B (effect -0.10) is only ever given where x1 = 1 (overlap failure)."""
+    rng = np.random.default_rng(seed)
+    x0, x1, x2 = rng.random(n), rng.integers(0, 2, n).astype(float), rng.normal(size=n)
+    logits = np.column_stack([np.zeros(n), -1.5 + 3.0 * x0, np.where(x1 > 0, -0.3, -np.inf)])
+    p = np.exp(logits - logits.max(axis=1, keepdims=True))
+    p /= p.sum(axis=1, keepdims=True)
+    t = (p.cumsum(axis=1) > rng.random(n)[:, None]).argmax(axis=1)
+    base = 1 / (1 + np.exp(-(-1.2 + 2.0 * x0)))
+    effect = np.column_stack([np.zeros(n), 0.05 + 0.25 * x1, np.full(n, -0.10)])
+    y = (rng.random(n) < np.clip(base + effect[np.arange(n), t], 0, 1)).astype(float)
+    return {"X": np.column_stack([x0, x1, x2]), "t": t, "y": y, "effect": effect}
+
+
+@pytest.fixture(scope="module")
+def toy() -> dict[str, object]:
+    data = _toy()
+    learner = DRLearner(FAST, n_arms=3).fit(data["X"], data["t"], data["y"])
+    return {**data, "learner": learner, "effects": learner.training_effects(data["X"])}
+
+
+def test_known_effect_recovered_in_sign_and_size(toy: dict) -> None:
+    eff, X, t, y, truth = toy["effects"], toy["X"], toy["t"], toy["y"], toy["effect"]
+    tau_a = eff.tau[:, 0]
+    assert np.isfinite(tau_a).mean() > 0.95
+    ok = np.isfinite(tau_a)
+    # The naive comparison is confounded by x0; the DR estimate is not.
+    naive = y[t == 1].mean() - y[t == 0].mean()
+    true_ate = truth[ok, 1].mean()
+    assert abs(naive - true_ate) > 0.07
+    assert abs(np.nanmean(tau_a) - true_ate) < 0.05
+    # Heterogeneity: +0.30 with x1, +0.05 without.
+    with_x1 = np.nanmean(tau_a[X[:, 1] == 1])
+    without = np.nanmean(tau_a[X[:, 1] == 0])
+    assert with_x1 - without > 0.12
+    assert 0.15 < with_x1 < 0.45 and -0.08 < without < 0.18
+    # B where it is estimable is harmful.
+    assert np.nanmean(eff.tau[X[:, 1] == 1, 1]) < 0
+
+
+def test_no_estimate_where_overlap_fails(toy: dict) -> None:
+    eff, X = toy["effects"], toy["X"]
+    never = X[:, 1] == 0
+    assert not eff.supported[never, 1].any()
+    assert np.isnan(eff.tau[never, 1]).all()
+    assert all("aldrig" in r for r in eff.reason[never, 1])
+    assert eff.supported[~never, 1].mean() > 0.9
+    assert all(r == "" for r in eff.reason[eff.supported])
+
+
+def test_intervals_contain_the_estimate(toy: dict) -> None:
+    eff = toy["effects"]
+    s = eff.supported
+    assert (eff.lower[s] <= eff.tau[s]).all() and (eff.tau[s] <= eff.upper[s]).all()
+    assert (eff.upper[s] - eff.lower[s] > 0).all()
+
+
+def test_learner_validates_input_and_refuses_use_before_fit() -> None:
+    with pytest.raises(NotFittedError):
+        DRLearner().effects(np.zeros((1, 3)))
+    with pytest.raises(ValueError, match="out of range"):
+        DRLearner(n_arms=2).fit(np.zeros((100, 1)), np.full(100, 3), np.zeros(100))
+    with pytest.raises(ValueError, match="comparison arm"):
+        DRLearner(n_arms=2).fit(np.zeros((100, 1)), np.ones(100, dtype=int), np.zeros(100))
+
+
+def test_params_forbid_unknown_keys() -> None:
+    with pytest.raises(ValueError):
+        DRParams(bootstrapp=3)  # type: ignore[call-arg]
+    assert DRParams.model_validate_json(FAST.model_dump_json()) == FAST
+
+
+# --- features ------------------------------------------------------------------------------------------
+
+
+def test_protected_attributes_are_never_features(world: Store) -> None:
+    assert set(FEATURES).isdisjoint(C.PROTECTED_ATTRIBUTES)
+    assert set(SEEKER_COLUMNS_USED).isdisjoint(C.PROTECTED_ATTRIBUTES)
+    assert set(EFFECT_MODIFIERS) <= set(FEATURES)
+    seekers = world.table("seekers")
+    tax = taxonomy_of(world)
+    plain = seeker_features(seekers, tax)
+    assert plain.columns == [C.SEEKER_ID, *FEATURES]
+    # Joining the protected table on does not change anything: those columns are never read.
+    joined = seekers.join(world.table("seeker_protected"), on=C.SEEKER_ID)
+    assert seeker_features(joined, tax).equals(plain)
+
+
+def test_skill_coverage_is_the_share_of_essential_skills(world: Store) -> None:
+    tax = taxonomy_of(world)
+    row = world.table("seekers").filter(pl.col("desired_occupations").list.len() >= 2).row(0, named=True)
+    feats = seeker_features(pl.DataFrame([row]), tax).row(0, named=True)
+    shares = []
+    for occ in row["desired_occupations"]:
+        ess = tax.skills_of(occ)
+        shares.append(len(set(ess) & set(row["skills"])) / len(ess))
+    assert feats["skill_coverage_first"] == pytest.approx(shares[0])
+    assert feats["skill_coverage_min"] == pytest.approx(min(shares))
+    assert feats["skill_coverage_max"] == pytest.approx(max(shares))
+
+
+# --- the product model on the small world -------------------------------------------------------------
+
+
+@pytest.fixture(scope="module")
+def fitted(tmp_path_factory: pytest.TempPathFactory, world_path: Path) -> dict[str, object]:
+    folder = tmp_path_factory.mktemp("models")
+    with Store(world_path) as store:
+        model, fresh = load_or_fit(folder, store, params=FAST)
+        features = seeker_features(store.table("seekers"), taxonomy_of(store))
+        version = store.data_version
+    assert fresh
+    return {"model": model, "folder": folder, "features": features, "version": version}
+
+
+def test_model_metadata_and_no_jobrettet_estimate_outside_dagpenge(fitted: dict, world: Store) -> None:
+    model: InterventionModel = fitted["model"]
+    assert model.metrics_["episodes"] == world.count("interventions")
+    feats = fitted["features"]
+    eff = model.estimate(feats)
+    k = ARMS.index("jobrettet_uddannelse_6u") - 1
+    non_dagpenge = feats["benefit_dagpenge"].to_numpy() < 0.5
+    assert non_dagpenge.any()
+    assert not eff.supported[non_dagpenge, k].any()
+    assert all(r for r in eff.reason[non_dagpenge, k])
+
+
+def test_ranking_is_ordered_and_marks_indistinguishable(fitted: dict) -> None:
+    model: InterventionModel = fitted["model"]
+    ranking = model.rank(fitted["features"].head(25))
+    assert tuple(ranking.columns) == RANKING_COLUMNS
+    assert ranking.height == 25 * len(ARMS)
+    for _sid, one in ranking.group_by(C.SEEKER_ID):
+        ranked = one.filter(pl.col("supported")).sort("rank")
+        assert ranked["rank"].to_list() == list(range(1, ranked.height + 1))
+        effects = ranked["effect"].to_numpy()
+        assert (np.diff(effects) <= 1e-12).all()
+        assert ranked.filter(pl.col(C.PROGRAMME) == "none")["effect"].item() == 0.0
+        best_lower = ranked["lower"][0]
+        expected = (ranked["upper"] >= best_lower).to_list()
+        assert ranked["indistinguishable_from_best"].to_list() == expected
+        unsupported = one.filter(~pl.col("supported"))
+        assert unsupported["rank"].null_count() == unsupported.height
+        assert all(unsupported["reason_da"].to_list())
+
+
+def test_danish_explanation(fitted: dict, world: Store) -> None:
+    model: InterventionModel = fitted["model"]
+    sid = world.query("SELECT seeker_id FROM seekers WHERE benefit_type <> 'dagpenge' LIMIT 1").item()
+    rec = recommend_programmes(model, world, sid)
+    text = rec.text_da
+    assert text.startswith(f"Borger {sid}: skønnet chance for job inden for 26 uger uden indsats er")
+    assert "procentpoint" in text and "90 %-interval" in text
+    assert "Lignende borgere" in text
+    assert "Intet skøn for 6 ugers jobrettet uddannelse" in text
+    assert "konsulenten og borgeren træffer beslutningen" in text
+    assert set(rec.employers) <= set(C.COMPANY_BASED_PROGRAMMES)
+    for frame in rec.employers.values():
+        assert frame.columns == [C.EMPLOYER_ID, "name", "industry", "vacancies", "distance_km", "reason_da"]
+        assert frame.height <= 3
+    with pytest.raises(UnknownSeekerError):
+        recommend_programmes(model, world, "P-nobody")
+
+
+def test_drivers_name_the_modifiers(fitted: dict) -> None:
+    model: InterventionModel = fitted["model"]
+    one = fitted["features"].head(1)
+    for programme in ("loentilskud_privat", "opkvalificering_amu"):
+        for group, pp, text in model.drivers(one, programme):
+            assert group in {"isced_level", "experience_years", "weeks_unemployed", "aktivitetsparat",
+                             "benefit", "skill_coverage"}  # fmt: skip
+            assert abs(pp) >= 0.002 and text
+
+
+def test_employers_come_from_the_matcher_when_given(world: Store) -> None:
+    employers = world.table("employers").head(3)
+    ids = employers[C.EMPLOYER_ID].to_list()
+
+    def finder(seeker: dict, k: int) -> pl.DataFrame:
+        return pl.DataFrame({C.EMPLOYER_ID: [ids[0], ids[0], ids[1]], "title": ["Lager", "Lager", "Butik"],
+                             "distance_km": [2.0, 3.0, 5.0]})  # fmt: skip
+
+    seeker = world.table("seekers").row(0, named=True)
+    out = suggest_employers(seeker, ["virksomhedspraktik", "mentorstoette"], employers, finder, k=3)
+    assert list(out) == ["virksomhedspraktik"]
+    frame = out["virksomhedspraktik"]
+    assert frame[C.EMPLOYER_ID].to_list() == ids[:2]
+    assert frame["vacancies"].to_list() == [2, 1]
+    assert frame["reason_da"][0] == "2 åbne stillinger der passer, fx Lager, 2 km"
+
+
+def test_save_load_round_trip_and_refusals(fitted: dict, tmp_path: Path) -> None:
+    model: InterventionModel = fitted["model"]
+    folder = fitted["folder"]
+    manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
+    assert manifest["data_version"] == fitted["version"]
+    assert manifest["params"]["bootstrap"] == FAST.bootstrap
+    assert manifest["features"] == list(FEATURES)
+    assert "arms" in manifest["metrics"]
+    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary files left
+    loaded = InterventionModel.load(folder, data_version=fitted["version"])
+    feats = fitted["features"].head(10)
+    assert loaded.rank(feats).equals(model.rank(feats))
+    with pytest.raises(ModelFileError, match="data version"):
+        InterventionModel.load(folder, data_version="another")
+    copy = tmp_path / "m"
+    copy.mkdir()
+    (copy / MANIFEST_FILE).write_bytes((folder / MANIFEST_FILE).read_bytes())
+    (copy / MODEL_FILE).write_bytes((folder / MODEL_FILE).read_bytes() + b"x")
+    with pytest.raises(ModelFileError, match="checksum"):
+        InterventionModel.load(copy)
+    with pytest.raises(ModelFileError, match="no intervention model"):
+        InterventionModel.load(tmp_path / "empty")
+    with pytest.raises(NotFittedError):
+        InterventionModel().rank(feats)
+
+
+def test_episodes_from_world_dict_and_store_agree(world: Store) -> None:
+    from_store = load_episodes(world)
+    tables = {n: world.table(n) for n in ("seekers", "interventions", "outcomes")}
+    from_dict = load_episodes(tables, load_builtin())
+    assert np.allclose(from_store.X, from_dict.X, equal_nan=True)
+    assert (from_store.t == from_dict.t).all() and from_store.n == world.count("interventions")
+
+
+# --- allocation ----------------------------------------------------------------------------------------
+
+PROGS = ("none", "a", "b", "c")
+
+
+def _instance(n: int, seed: int) -> tuple[np.ndarray, np.ndarray, dict[tuple[str, str], int]]:
+    rng = np.random.default_rng(seed)
+    gain = rng.normal(0.03, 0.05, (n, len(PROGS)))
+    gain[rng.random((n, len(PROGS))) < 0.1] = np.nan
+    groups = np.where(rng.random(n) < 0.6, "g1", "g2").astype(object)
+    capacity = {(g, p): int(rng.integers(0, n // 4 + 1)) for g in ("g1", "g2") for p in PROGS[1:]}
+    return gain, groups, capacity
+
+
+@pytest.mark.parametrize("method", ["lp", "greedy", "random"])
+def test_capacity_constraints_hold_exactly(method: str) -> None:
+    gain, groups, capacity = _instance(400, 1)
+    capacity[("g1", "a")] = 5  # scarce: many want it
+    gain[:, 1] = np.abs(gain[:, 1]) + 0.01
+    out = allocate(gain, groups, PROGS, capacity, method)
+    used = check_capacity(out, groups, PROGS, capacity)
+    assert all(u <= s for u, s in used.values())
+    assert used[("g1", "a")] == (5, 5)  # every scarce seat used, none more
+    assert not np.isnan(gain[np.arange(len(out)), out][out > 0]).any()
+
+
+def test_lp_is_optimal_against_brute_force() -> None:
+    rng = np.random.default_rng(3)
+    gain = rng.normal(0.02, 0.05, (7, 3))
+    gain[2, 1] = np.nan
+    groups = np.array(["g"] * 7, dtype=object)
+    capacity = {("g", "a"): 2, ("g", "b"): 1}
+    best = -np.inf
+    for combo in itertools.product(range(3), repeat=7):
+        a = np.array(combo)
+        if (a == 1).sum() > 2 or (a == 2).sum() > 1 or a[2] == 1:
+            continue
+        best = max(best, total_gain(gain, a))
+    out = allocate(gain, groups, ("none", "a", "b"), capacity, "lp")
+    assert total_gain(gain, out) == pytest.approx(best)
+
+
+@settings(max_examples=25, deadline=None)
+@given(n=st.integers(1, 60), seed=st.integers(0, 10_000))
+def test_lp_beats_greedy_and_random_and_fits(n: int, seed: int) -> None:
+    gain, groups, capacity = _instance(n, seed)
+    lp = allocate(gain, groups, PROGS, capacity, "lp")
+    greedy = allocate(gain, groups, PROGS, capacity, "greedy")
+    rand = allocate(gain, groups, PROGS, capacity, "random", seed=seed)
+    for a in (lp, greedy, rand):
+        check_capacity(a, groups, PROGS, capacity)
+    assert total_gain(gain, lp) >= total_gain(gain, greedy) - 1e-9
+    assert total_gain(gain, lp) >= total_gain(gain, rand) - 1e-9
+
+
+def test_capacity_helpers() -> None:
+    table = pl.DataFrame({C.JOBCENTER_ID: ["g1", "g1"], C.PROGRAMME: ["a", "b"], "period": ["q", "q"],
+                          "seats": [3, 2]})  # fmt: skip
+    assert capacity_from_table(table, 4) == {("g1", "a"): 12, ("g1", "b"): 8}
+    groups = np.array(["g1"] * 5, dtype=object)
+    with pytest.raises(CapacityError):
+        check_capacity(np.array([1, 1, 1, 1, 0]), groups, PROGS, {("g1", "a"): 3})
+    gain = np.array([[0, 0.1, 0, 0], [0, 0.3, 0, 0], [0, 0.2, 0, 0], [0, np.nan, 0, 0], [0, 0.0, 0, 0]])
+    fixed = enforce_capacity(np.array([1, 1, 1, 1, 0]), gain, groups, PROGS, {("g1", "a"): 2})
+    assert fixed.tolist() == [0, 1, 1, 0, 0]
+    prefs = [[1, 2], [1, 2], [2], [1], []]
+    out = allocate_by_preferences(prefs, groups, PROGS, {("g1", "a"): 1, ("g1", "b"): 1})
+    assert out.tolist() == [1, 2, 0, 0, 0]
+    lp = allocate(gain, groups, PROGS, {("g1", "a"): 2}, "lp")
+    prices = lp_prices(gain, groups, PROGS, {("g1", "a"): 2}, lp)
+    assert prices[("g1", "a")] == pytest.approx(0.2)
+
+
+# --- policy tree ---------------------------------------------------------------------------------------
+
+
+def test_policy_tree_finds_a_known_rule() -> None:
+    rng = np.random.default_rng(0)
+    n = 2000
+    X = np.column_stack([rng.random(n), rng.integers(0, 2, n).astype(float), rng.normal(size=n)])
+    reward = np.zeros((n, 3))
+    reward[:, 1] = np.where(X[:, 0] > 0.5, 0.1, -0.1)
+    reward[:, 2] = np.where(X[:, 0] <= 0.5, 0.05, -0.1)
+    tree = PolicyTree(max_depth=2, feature_names=["skill_coverage_first", "benefit_dagpenge", "noise"],
+                      programmes=("none", "loentilskud_privat", "mentorstoette")).fit(X, reward)  # fmt: skip
+    assert tree.depth <= 2 and len(tree.rules()) <= 4
+    pred = tree.predict(X)
+    assert np.mean(pred == np.where(X[:, 0] > 0.5, 1, 2)) > 0.95
+    lines = tree.rules_da(FEATURE_LABELS_DA)
+    assert any(line.startswith("Hvis kompetencedækning for første ønskejob ≤ 0,") for line in lines)
+    assert all(" borgere, " in line for line in lines)
+
+
+def test_policy_tree_depth_rules_and_capacity() -> None:
+    rng = np.random.default_rng(1)
+    n = 1500
+    X = np.column_stack([rng.random(n), rng.integers(0, 2, n).astype(float)])
+    reward = np.column_stack([np.zeros(n), X[:, 1] * 0.2 - 0.05, (1 - X[:, 1]) * X[:, 0] * 0.2 - 0.02])
+    with pytest.raises(ValueError):
+        PolicyTree(max_depth=4)
+    for depth in (1, 2, 3):
+        tree = PolicyTree(max_depth=depth, feature_names=["weeks_unemployed", "benefit_dagpenge"],
+                          programmes=("none", "ips", "mentorstoette")).fit(X, reward)  # fmt: skip
+        assert tree.depth <= depth
+        assert len(tree.rules()) <= 2**depth
+    lines = tree.rules_da(FEATURE_LABELS_DA)
+    assert any("ikke på dagpenge" in line for line in lines)
+    groups = np.array(["g"] * n, dtype=object)
+    capacity = {("g", "ips"): 30, ("g", "mentorstoette"): 40}
+    out = tree.assign(X, groups, capacity)
+    used = check_capacity(out, groups, ("none", "ips", "mentorstoette"), capacity)
+    assert used[("g", "ips")] == (30, 30)
