@@ -27,7 +27,7 @@ data: install
 
 run: data
 	$(JOBMATCH) build
-	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true
+	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 lint: install-dev
 	$(VENV)/bin/ruff check .
