@@ -605,6 +605,61 @@ def recommend_programmes_cmd(
     console.print(rec.text_da, highlight=False)
 
 
+@bench_app.command("retrieval")
+def bench_retrieval(
+    ctx: typer.Context,
+    sizes: Annotated[list[int] | None, typer.Option(help="Vector counts (repeatable).")] = None,
+    kinds: Annotated[
+        list[str] | None, typer.Option(help="Index kinds: flat, ivf, hnsw (repeatable).")
+    ] = None,
+    queries: Annotated[int, typer.Option(min=1, help="Queries for recall and latency.")] = 300,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench).")
+    ] = None,
+) -> None:
+    """FAISS build time, bytes/vector, p50/p95 latency, recall@50 and speed-up vs exact; encoder texts/s."""
+    from evaluation.bench_retrieval import DEFAULT_KINDS, DEFAULT_SIZES, run_retrieval_benchmark, to_markdown
+    from evaluation.bench_retrieval import write_results as write_retrieval
+
+    target = json_out or _settings(ctx).bench_dir / "retrieval.json"
+    result = run_retrieval_benchmark(
+        sizes or list(DEFAULT_SIZES), kinds or list(DEFAULT_KINDS), n_queries=queries
+    )
+    paths = write_retrieval(result, target)
+    console.print(to_markdown(result), markup=False, highlight=False)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
+@bench_app.command("recommender")
+def bench_recommender(
+    ctx: typer.Context,
+    events: Annotated[
+        list[int] | None, typer.Option(help="Interaction-event counts to train on (repeatable).")
+    ] = None,
+    vacancies: Annotated[list[int] | None, typer.Option(help="Vacancy counts for serving latency.")] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Training runs per size (median reported).")] = 3,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench).")
+    ] = None,
+) -> None:
+    """LightFM training time and peak memory by size; one-seeker serving latency vs per-pair predict."""
+    from evaluation.bench_recommender import (
+        DEFAULT_EVENT_SIZES,
+        DEFAULT_VACANCY_SIZES,
+        run_recommender_benchmark,
+    )
+    from evaluation.bench_recommender import to_markdown as recommender_markdown
+    from evaluation.bench_recommender import write_results as write_recommender
+
+    target = json_out or _settings(ctx).bench_dir / "recommender.json"
+    result = run_recommender_benchmark(
+        events or list(DEFAULT_EVENT_SIZES), vacancies or list(DEFAULT_VACANCY_SIZES), repeats=repeats
+    )
+    paths = write_recommender(result, target)
+    console.print(recommender_markdown(result), markup=False, highlight=False)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+
+
 def _ci(ci: list[float]) -> str:
     return f"[{ci[0]:.4f}, {ci[1]:.4f}]"
 
