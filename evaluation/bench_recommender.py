@@ -58,8 +58,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Callable, Sequence
 from dataclasses import asdict
 from pathlib import Path
 from typing import Any
@@ -68,7 +67,7 @@ import numpy as np
 import polars as pl
 
 from data.generate import WorldSize
-from evaluation.benchmarks import machine_info
+from evaluation.benchmarks import bench_progress, machine_info
 
 DEFAULT_EVENT_SIZES = (150_000, 1_000_000, 5_000_000)
 DEFAULT_VACANCY_SIZES = (6_000, 100_000)
@@ -367,35 +366,6 @@ def wait_for_quiet(
             "quiet": bool(now) and now[0] < threshold, "loadavg_at_start": now}  # fmt: skip
 
 
-class _Steps:
-    """Benchmark steps on a rich progress bar (or nowhere)."""
-
-    def __init__(self, bar: Any = None, total: int = 0) -> None:
-        self.bar = bar
-        self.task = bar.add_task("", total=total) if bar is not None else None
-
-    def __call__(self, message: str, advance: bool = False) -> None:
-        if self.bar is None:
-            return
-        self.bar.update(self.task, description=message, advance=1 if advance else 0)
-        if advance:
-            self.bar.console.log(message)
-
-
-@contextmanager
-def _progress(enabled: bool, total: int) -> Iterator[_Steps]:
-    if not enabled:
-        yield _Steps()
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("[bold]recommender[/bold]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), TextColumn("{task.description}"),
-    ) as bar:  # fmt: skip
-        yield _Steps(bar, total)
-
-
 def _r(x: Any, digits: int = 3) -> Any:
     return round(float(x), digits) if isinstance(x, float) else x
 
@@ -431,7 +401,10 @@ def run_recommender_benchmark(
     training: list[dict[str, Any]] = []
     serving: list[dict[str, Any]] = []
     worlds: dict[str, dict[str, Any]] = {}
-    with tempfile.TemporaryDirectory(dir=workdir) as tmp, _progress(progress, n_steps) as step:
+    with (
+        tempfile.TemporaryDirectory(dir=workdir) as tmp,
+        bench_progress("recommender", progress, n_steps) as step,
+    ):
         load = wait_for_quiet(load_threshold, poll_s, max_wait_s, step)
         step(f"load {load['loadavg_at_start']} after {load['waited_s']} s", True)
 

@@ -54,8 +54,7 @@ import os
 import platform
 import statistics
 import time
-from collections.abc import Iterator, Sequence
-from contextlib import contextmanager
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
@@ -64,7 +63,7 @@ import faiss
 import numpy as np
 
 from embeddings.base import Encoder
-from evaluation.benchmarks import machine_info
+from evaluation.benchmarks import bench_progress, machine_info
 from matching.index import IndexParams, VectorIndex
 
 K = 50
@@ -321,35 +320,6 @@ def _measure(
 # --- the benchmark ----------------------------------------------------------------------------------------
 
 
-class _Steps:
-    """Benchmark steps on a rich progress bar (or nowhere): ``step(description)``, ``step(done, True)``."""
-
-    def __init__(self, bar: Any = None, total: int = 0) -> None:
-        self.bar = bar
-        self.task = bar.add_task("", total=total) if bar is not None else None
-
-    def __call__(self, message: str, advance: bool = False) -> None:
-        if self.bar is None:
-            return
-        self.bar.update(self.task, description=message, advance=1 if advance else 0)
-        if advance:
-            self.bar.console.log(message)
-
-
-@contextmanager
-def _progress(enabled: bool, total: int) -> Iterator[_Steps]:
-    if not enabled:
-        yield _Steps()
-        return
-    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
-
-    with Progress(
-        TextColumn("[bold]retrieval[/bold]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
-        TimeElapsedColumn(), TextColumn("{task.description}"),
-    ) as bar:  # fmt: skip
-        yield _Steps(bar, total)
-
-
 def _round(x: float, digits: int = 3) -> float:
     return round(float(x), digits)
 
@@ -391,7 +361,7 @@ def run_retrieval_benchmark(
     params = params or IndexParams()
     n_steps = 2 + len(sizes) * len(kinds) + (1 if sweep else 0)
     load_before = _loadavg()
-    with _progress(progress, n_steps) as step:
+    with bench_progress("retrieval", progress, n_steps) as step:
         step("generating world texts")
         texts = world_texts(max(n_base, encoder_texts), n_queries, seed=seed)
         corpus = texts.vacancy_texts + texts.seeker_texts

@@ -8,6 +8,8 @@ import statistics
 import subprocess
 import sys
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
@@ -78,3 +80,33 @@ def bench_generate(settings: Settings, vacancy_sizes: list[int], repeats: int) -
         "results": rows,
         "markdown": "\n".join(md) + "\n",
     }
+
+
+class BenchSteps:
+    """Benchmark steps on a rich progress bar (or nowhere): ``step(description)``, ``step(done, True)``."""
+
+    def __init__(self, bar: Any = None, total: int = 0) -> None:
+        self.bar = bar
+        self.task = bar.add_task("", total=total) if bar is not None else None
+
+    def __call__(self, message: str, advance: bool = False) -> None:
+        if self.bar is None:
+            return
+        self.bar.update(self.task, description=message, advance=1 if advance else 0)
+        if advance:
+            self.bar.console.log(message)
+
+
+@contextmanager
+def bench_progress(label: str, enabled: bool, total: int) -> Iterator[BenchSteps]:
+    """A progress bar for one benchmark (disabled: a no-op step function)."""
+    if not enabled:
+        yield BenchSteps()
+        return
+    from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
+
+    with Progress(
+        TextColumn(f"[bold]{label}[/bold]"), BarColumn(), TextColumn("{task.completed}/{task.total}"),
+        TimeElapsedColumn(), TextColumn("{task.description}"),
+    ) as bar:  # fmt: skip
+        yield BenchSteps(bar, total)
