@@ -12,6 +12,7 @@ import scipy.sparse as sp
 
 from data import columns as C
 from data.idmap import IdMap
+from data.store import Store
 
 # How much an event says about fit. Consultant accepts are strong positives; rejections by the citizen
 # ("not for me") are negatives handled by the rankers that can use them.
@@ -34,6 +35,19 @@ def default_split(interactions: pl.DataFrame, test_weeks: int = 8, valid_weeks: 
         raise ValueError("no interactions to split")
     valid_end = last - timedelta(weeks=test_weeks)
     return Split(train_end=valid_end - timedelta(weeks=valid_weeks), valid_end=valid_end)
+
+
+def training_events(store: Store) -> pl.DataFrame:
+    """Interaction history plus consultants' accepted suggestions (as 'accepted' events), so decisions
+    recorded in the oversight log flow back as training signal."""
+    events = store.table("interactions")
+    accepted = store.query(
+        "SELECT seeker_id, vacancy_id, 'accepted' AS event, ts, 'consultant' AS source FROM decisions "
+        "WHERE action = 'accept' AND seeker_id IS NOT NULL AND vacancy_id IS NOT NULL"
+    )
+    if accepted.height == 0:
+        return events
+    return pl.concat([events, accepted.select(events.columns).cast(events.schema)]).sort("ts")
 
 
 def positives(

@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 import polars as pl
 from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import roc_auc_score
 
 from data import columns as C
 from data.artefacts import MissingArtefactError, current_version, write_version
@@ -76,6 +77,7 @@ class HybridRecommender(Recommender):
         self.negatives_per_user, self.seed = negatives_per_user, seed
         self.apply_: _Logit | None = None
         self.employer_: _Logit | None = None
+        self.fit_stats_: dict[str, float] = {}
 
     def fit(self, ctx: RecContext, positives: pl.DataFrame, ranker_events: pl.DataFrame | None = None,
             candidates: dict[str, np.ndarray] | None = None) -> HybridRecommender:  # fmt: skip
@@ -92,6 +94,13 @@ class HybridRecommender(Recommender):
         self.apply_ = _Logit(APPLY_FEATURES).fit(x, y)
         xe, ye = self._employer_examples(ctx, events)
         self.employer_ = _Logit(EMPLOYER_FEATURES).fit(xe, ye) if len(np.unique(ye)) == 2 else None
+        self.fit_stats_ = {
+            "apply_examples": float(len(y)),
+            "apply_auc_train": float(roc_auc_score(y, self.apply_.logit(x))),
+        }
+        if self.employer_ is not None:
+            self.fit_stats_["employer_examples"] = float(len(ye))
+            self.fit_stats_["employer_auc_train"] = float(roc_auc_score(ye, self.employer_.logit(xe)))
         return self
 
     # --- training examples ---------------------------------------------------------------------------

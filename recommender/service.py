@@ -14,7 +14,7 @@ import numpy as np
 import polars as pl
 
 from data import columns as C
-from data.interactions import default_split, positives
+from data.interactions import default_split, positives, training_events
 from data.settings import Settings
 from data.store import Store
 from matching.retrieval import Matcher, MatchFilters
@@ -50,12 +50,14 @@ def train_and_save(settings: Settings, seed: int = 0) -> dict[str, Any]:
     with Store(settings.db_path) as store:
         matcher = Matcher.open(settings, store)
         ctx = context_with_vectors(store, matcher)
-        events = store.table("interactions")
+        events = training_events(store)
         split = default_split(events, test_weeks=0)
         train = positives(events, end=split.train_end)
         ranker_events = events.filter(pl.col("ts") >= split.train_end)
         model = HybridRecommender(LightFMRecommender(seed=seed), seed=seed).fit(ctx, train, ranker_events)
         meta = {"data_version": store.data_version, "encoder": matcher.encoder.model_id, "seed": seed,
+                "metrics": model.fit_stats_,
+                "accepted_decisions": events.filter(pl.col("event") == "accepted").height,
                 "train_positives": train.height, "ranker_events": ranker_events.height,
                 "split": {"train_end": str(split.train_end)}}  # fmt: skip
         folder = save_hybrid(model, model_root(settings), meta)

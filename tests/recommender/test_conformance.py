@@ -176,3 +176,22 @@ def test_recommend_invariants(seekers: list[str], k: int) -> None:
     assert recs.height == len(seekers) * min(k, len(CTX.vacancies))
     assert set(recs["seeker_id"]) == set(seekers)
     assert recs.group_by("seeker_id").agg(pl.col("vacancy_id").n_unique().alias("n"))["n"].min() == min(k, 24)
+
+
+def test_accepted_decisions_flow_back_as_positives(writable_world) -> None:  # type: ignore[no-untyped-def]
+    from data.interactions import positives, training_events
+
+    seeker = writable_world.query("SELECT seeker_id FROM seekers LIMIT 1")["seeker_id"][0]
+    vacancy = writable_world.query("SELECT vacancy_id FROM vacancies LIMIT 1")["vacancy_id"][0]
+    before = positives(training_events(writable_world))
+    writable_world.execute(
+        "INSERT INTO decisions (decision_id, ts, user_id, role, seeker_id, vacancy_id, action, reason) "
+        "VALUES ('d1', TIMESTAMP '2026-10-30 10:00', 'konsulent-1', 'consultant', ?, ?, 'accept', 'god match')",
+        [seeker, vacancy],
+    )
+    after = positives(training_events(writable_world))
+    pair = after.filter((pl.col("seeker_id") == seeker) & (pl.col("vacancy_id") == vacancy))
+    earlier = before.filter((pl.col("seeker_id") == seeker) & (pl.col("vacancy_id") == vacancy))[
+        "gain"
+    ].to_list()
+    assert pair["gain"].to_list() == [max([2.0, *earlier])]  # an accept counts like an interview
