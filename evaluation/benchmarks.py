@@ -33,6 +33,7 @@ def machine_info() -> dict[str, Any]:
         "python": platform.python_version(),
         "platform": platform.platform(),
         "cpus": os.cpu_count(),
+        "loadavg": list(os.getloadavg()),
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }
 
