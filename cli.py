@@ -660,6 +660,53 @@ def bench_recommender(
     console.print("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
+@app.command("link-titles")
+def link_titles(
+    ctx: typer.Context,
+    file: Annotated[
+        str, typer.Argument(help="Text file with one job title per line (Danish or English), or -.")
+    ],
+    k: Annotated[int, typer.Option(min=1, max=100, help="Occupations per title.")] = 10,
+    taxonomy: Annotated[TaxonomyName, typer.Option(help="Taxonomy to link to.")] = "builtin",
+    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
+    out: Annotated[Path | None, typer.Option(help="Output file (default: standard output).")] = None,
+) -> None:
+    """Link free-text job titles to the top-k occupations: query, rank, occupation_id, label, score."""
+    from data.store import Store
+    from data.taxonomy import load_builtin
+    from matching.linking import make_linker, read_titles, write_links
+
+    s = _settings(ctx)
+    if taxonomy == "builtin":
+        tax = load_builtin()
+    else:
+        with Store(s.db_path, read_only=True) as store:
+            tax = store.load_taxonomy(taxonomy)
+    titles = read_titles(file)
+    with err.status(f"preparing the {taxonomy} linker"):
+        linker = make_linker(tax, model_dir=s.models_dir)
+    write_links(linker.link(titles, k=k), str(out) if out else None, fmt)  # type: ignore[arg-type]
+
+
+@evaluate_app.command("linking")
+def evaluate_linking(
+    ctx: typer.Context,
+    report: Annotated[
+        Path | None, typer.Option(help="Report folder (default: artefacts/reports/linking).")
+    ] = None,
+    shared: Annotated[Path, typer.Option(help="Folder with the ESCO and Danish-label files.")] = Path(
+        "../shared/data"
+    ),
+    seed: Annotated[int, typer.Option(help="Seed of the dev/test split and bootstrap.")] = 0,
+) -> None:
+    """Title-linking benchmark on ESCO's Danish alternative labels vs a char n-gram TF-IDF baseline."""
+    from evaluation.linking import run_linking_benchmark
+
+    out = report or _settings(ctx).reports_dir / "linking"
+    run_linking_benchmark(shared, out, seed)
+    console.print((out / "linking.md").read_text(encoding="utf-8"), markup=False, highlight=False)
+
+
 def _ci(ci: list[float]) -> str:
     return f"[{ci[0]:.4f}, {ci[1]:.4f}]"
 
