@@ -483,7 +483,8 @@ TRAINING_METHOD = (
     "vacancy), episodes=0; no replication or resampling. Positives = data.interactions.positives over all "
     "events. Each run is a fresh subprocess that loads the catalogue and positives from Parquet, builds the "
     "RecContext and times LightFMRecommender() (WARP, features, product defaults).fit; peak RSS is that "
-    "subprocess's ru_maxrss."
+    "subprocess's ru_maxrss (loading + context + fit), RSS at fit start its VmRSS just before fit, peak during "
+    "fit its peak with the kernel counter reset right before fit (/proc/self/clear_refs)."
 )
 SERVING_METHOD = (
     "World with the default seekers and events and the given vacancies; the hybrid is trained once as in "
