@@ -7,7 +7,7 @@ import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Literal
 
 import typer
 from rich.console import Console
@@ -660,51 +660,80 @@ def bench_recommender(
     console.print("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
+LinkFormat = Literal["csv", "jsonl"]
+LinkMethod = Literal["trained", "lexical"]
+
+
 @app.command("link-titles")
 def link_titles(
     ctx: typer.Context,
-    file: Annotated[
-        str, typer.Argument(help="Text file with one job title per line (Danish or English), or -.")
-    ],
-    k: Annotated[int, typer.Option(min=1, max=100, help="Occupations per title.")] = 10,
-    taxonomy: Annotated[TaxonomyName, typer.Option(help="Taxonomy to link to.")] = "builtin",
-    fmt: Annotated[str, typer.Option("--format", help="csv or jsonl.")] = "csv",
-    out: Annotated[Path | None, typer.Option(help="Output file (default: standard output).")] = None,
+    file: Annotated[Path, typer.Argument(help="UTF-8 text file, one job title per line ('-' reads stdin).")],
+    k: Annotated[int, typer.Option("--k", min=1, help="Occupations per title.")] = 10,
+    taxonomy: Annotated[
+        TaxonomyName, typer.Option("--taxonomy", help="builtin (no store needed) or esco (from the store).")
+    ] = "builtin",
+    fmt: Annotated[LinkFormat, typer.Option("--format", help="Output format.")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="Output file (default: stdout).")] = None,
+    method: Annotated[
+        LinkMethod,
+        typer.Option(
+            help="trained: the benchmarked default (trained once per taxonomy, cached); lexical: char TF-IDF."
+        ),
+    ] = "trained",
 ) -> None:
-    """Link free-text job titles to the top-k occupations: query, rank, occupation_id, label, score."""
+    """Link free-text job titles (Danish or English) to the top-k occupations: query, rank, occupation_id, label, score."""
     from data.store import Store
     from data.taxonomy import load_builtin
     from matching.linking import make_linker, read_titles, write_links
 
     s = _settings(ctx)
+    if str(file) != "-" and not file.is_file():
+        raise FileNotFoundError(f"no such titles file: {file}")
+    titles = read_titles(str(file) if str(file) == "-" else file)
     if taxonomy == "builtin":
         tax = load_builtin()
     else:
         with Store(s.db_path, read_only=True) as store:
             tax = store.load_taxonomy(taxonomy)
-    titles = read_titles(file)
-    with err.status(f"preparing the {taxonomy} linker"):
-        linker = make_linker(tax, model_dir=s.models_dir)
-    write_links(linker.link(titles, k=k), str(out) if out else None, fmt)  # type: ignore[arg-type]
+    with err.status(f"preparing the {method} linker for taxonomy {taxonomy} ..."):
+        linker = make_linker(tax, method, model_dir=s.models_dir, index_skills=False)
+    links = linker.link(titles, k=k)
+    write_links(links, out, fmt=fmt)
+    if out is not None:
+        err.print(f"linked {len(titles):,} titles to {links.height:,} rows in {out}")
 
 
 @evaluate_app.command("linking")
 def evaluate_linking(
     ctx: typer.Context,
     report: Annotated[
-        Path | None, typer.Option(help="Report folder (default: artefacts/reports/linking).")
+        Path | None, typer.Option("--report", help="Report folder (default: <home>/reports/linking).")
     ] = None,
-    shared: Annotated[Path, typer.Option(help="Folder with the ESCO and Danish-label files.")] = Path(
-        "../shared/data"
-    ),
-    seed: Annotated[int, typer.Option(help="Seed of the dev/test split and bootstrap.")] = 0,
+    shared_data: Annotated[
+        Path | None,
+        typer.Option(help="Folder with esco-v1.1.1/ and esco-da-labels/ (default: ../shared/data)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the dev/test split and of training.")] = 0,
+    minilm: Annotated[bool, typer.Option(help="Include the MiniLM methods (slowest part).")] = True,
 ) -> None:
-    """Title-linking benchmark on ESCO's Danish alternative labels vs a char n-gram TF-IDF baseline."""
-    from evaluation.linking import run_linking_benchmark
+    """Title-linking benchmark on Danish ESCO labels: MRR / success@k with bootstrap CIs, JSON + Markdown + plot."""
+    from evaluation.linking import DEFAULT_SHARED_DATA, run_linking_benchmark
 
-    out = report or _settings(ctx).reports_dir / "linking"
-    run_linking_benchmark(shared, out, seed)
-    console.print((out / "linking.md").read_text(encoding="utf-8"), markup=False, highlight=False)
+    s = _settings(ctx)
+    target = report or s.reports_dir / "linking"
+    result = run_linking_benchmark(
+        shared_data or DEFAULT_SHARED_DATA, target, seed=seed, include_minilm=minilm
+    )
+    title = f"Title linking: {result['n_queries']:,} test queries, {result['n_occupations']:,} occupations"
+    table = Table("method", "MRR", "95% CI", "success@1", "success@10", "queries/s", title=title)
+    for name, m in result["methods"].items():
+        table.add_row(f"[bold]{name}[/bold]" if name == result["chosen_by_dev_mrr"] else name,
+                      f"{m['mrr']['value']:.4f}", _ci(m["mrr"]["ci"]), f"{m['success@1']['value']:.4f}",
+                      f"{m['success@10']['value']:.4f}", f"{m['queries_per_s'] or 0:,.0f}")  # fmt: skip
+    console.print(table)
+    console.print(
+        f"default chosen on dev: {result['chosen_by_dev_mrr']}; wrote {target}/linking.json, .md, .png"
+    )
 
 
 def _ci(ci: list[float]) -> str:
