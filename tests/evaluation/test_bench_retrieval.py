@@ -17,6 +17,7 @@ from evaluation.bench_retrieval import (
     recall_at_k,
     run_retrieval_benchmark,
     set_statistics,
+    sweep_target_met,
     target_met,
     to_markdown,
     world_texts,
@@ -115,6 +116,9 @@ def test_target_met_checks_all_three_conditions() -> None:
         return {"results": {"10": {"flat": flat}, "1000": {"flat": flat, "hnsw": row}}}
 
     assert target_met(result(60, 0.96, 5)) == ["hnsw"]
+    sweep = {"sweep": [{"kind": "ivf", "param": "nprobe", "value": 48, "speedup_vs_exact": 51.0, RECALL_KEY: 0.96,
+                        "p95_ms": 3.0}]}  # fmt: skip
+    assert sweep_target_met(sweep) == ["ivf nprobe=48"]
     assert target_met(result(40, 0.96, 5)) == []
     assert target_met(result(60, 0.90, 5)) == []
     assert target_met(result(60, 0.96, 12)) == []
