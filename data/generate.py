@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -864,11 +864,3 @@ def _interventions(
         .sort(C.JOBCENTER_ID, C.PROGRAMME)
     )
     return interventions, outcomes, gt_effects, capacity
-
-
-def today() -> date:
-    return TODAY
-
-
-def history_start() -> date:
-    return TODAY - timedelta(days=HISTORY_DAYS)
