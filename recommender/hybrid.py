@@ -145,15 +145,18 @@ class HybridRecommender(Recommender):
         keep = (u >= 0) & (i >= 0)
         if keep.sum() == 0:
             return np.zeros((0, len(EMPLOYER_FEATURES))), np.zeros(0)
-        x = np.column_stack([self._pair_feature(ctx, f, u[keep], i[keep]) for f in EMPLOYER_FEATURES])
+        x = self._pair_features(ctx, EMPLOYER_FEATURES, u[keep], i[keep])
         return x, pairs["interview"].to_numpy()[keep].astype(float)
 
-    def _pair_feature(self, ctx: RecContext, name: str, users: np.ndarray, items: np.ndarray) -> np.ndarray:
-        """One feature for aligned (user, item) pairs, computed in chunks of distinct users."""
-        out = np.zeros(len(users), dtype=np.float32)
+    def _pair_features(
+        self, ctx: RecContext, names: tuple[str, ...], users: np.ndarray, items: np.ndarray
+    ) -> np.ndarray:
+        """Features (columns, in ``names`` order) for aligned (user, item) pairs, one pass per distinct user."""
+        out = np.zeros((len(users), len(names)), dtype=np.float32)
         for uid in np.unique(users):
             mask = users == uid
-            out[mask] = self._features(ctx, np.array([uid]), items[mask])[name][0]
+            feats = self._features(ctx, np.array([uid]), items[mask])
+            out[mask] = np.column_stack([feats[name][0] for name in names])
         return out
 
     # --- scoring -------------------------------------------------------------------------------------
