@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import re
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -197,6 +198,10 @@ def import_file(
                 store.con.unregister("_replace_ids")
         store.insert(table, frame)
         version = store.bump_data_version()
+        if table in ("seekers", "vacancies"):  # the analyst's drift view compares the latest batch
+            batch = {"file": file.name, "rows": frame.height, "ts": version.split("-")[0],
+                     "ids": frame[KEYS[table][0]].to_list()}  # fmt: skip
+            store.set_meta(f"last_import:{table}", json.dumps(batch))
     return ImportReport(table, file, frame.height, raw.encoding, raw.delimiter, replaced, masked, version)
 
 

@@ -38,16 +38,18 @@ def default_split(interactions: pl.DataFrame, test_weeks: int = 8, valid_weeks: 
 
 
 def training_events(store: Store) -> pl.DataFrame:
-    """Interaction history plus consultants' accepted suggestions (as 'accepted' events), so decisions
-    recorded in the oversight log flow back as training signal."""
+    """Interaction history plus consultants' decisions, so the oversight log flows back as training signal:
+    an accepted suggestion, or a vacancy a consultant chose instead (override), becomes an 'accepted'
+    event; a rejected suggestion becomes a 'rejected' event from the consultant (an explicit negative)."""
     events = store.table("interactions")
-    accepted = store.query(
-        "SELECT seeker_id, vacancy_id, 'accepted' AS event, ts, 'consultant' AS source FROM decisions "
-        "WHERE action = 'accept' AND seeker_id IS NOT NULL AND vacancy_id IS NOT NULL"
+    decided = store.query(
+        "SELECT seeker_id, vacancy_id, CASE WHEN action = 'reject' THEN 'rejected' ELSE 'accepted' END AS event,"
+        " ts, 'consultant' AS source FROM decisions "
+        "WHERE action IN ('accept', 'override', 'reject') AND seeker_id IS NOT NULL AND vacancy_id IS NOT NULL"
     )
-    if accepted.height == 0:
+    if decided.height == 0:
         return events
-    return pl.concat([events, accepted.select(events.columns).cast(events.schema)]).sort("ts")
+    return pl.concat([events, decided.select(events.columns).cast(events.schema)]).sort("ts")
 
 
 def positives(

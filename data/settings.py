@@ -41,10 +41,20 @@ class Settings(BaseSettings):
         "char", description="char | minilm | fusion | a Hugging Face model name or local folder (st:NAME)."
     )
     index_kind: Literal["auto", "flat", "ivf", "hnsw"] = Field("auto", description="FAISS index type.")
+    ops_file: str = Field("ops.duckdb", description="Operations store (users, audit log, stop switch).")
+    audit_retention_days: int = Field(
+        365, ge=183, description="Audit records older than this are deleted by `jobmatch audit purge`; "
+        "the EU AI Act asks deployers to keep logs at least six months."
+    )
+    demo_login: bool = Field(True, description="Offer the demo accounts (password 'demo') on the login page.")
 
     @property
     def db_path(self) -> Path:
         return self.home / self.db_file
+
+    @property
+    def ops_path(self) -> Path:
+        return self.home / self.ops_file
 
     @property
     def reports_dir(self) -> Path:

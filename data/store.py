@@ -29,10 +29,12 @@ class StoreError(RuntimeError):
 class Store:
     """A connection to the DuckDB file with the helpers every package uses."""
 
-    def __init__(self, path: str | Path, *, read_only: bool = True) -> None:
+    def __init__(self, path: str | Path, *, read_only: bool = True, create: bool = True) -> None:
+        """``create=False``: a writer that needs an existing world (import, build) refuses a missing file
+        instead of leaving an empty store behind (which ``generate --if-absent`` would then keep)."""
         self.path = Path(path)
         self.read_only = read_only
-        if read_only and not self.path.exists():
+        if (read_only or not create) and not self.path.exists():
             raise StoreError(
                 f"no store at {self.path}: create it with `jobmatch generate` (or `make run`), "
                 "or point JOBMATCH_HOME at the folder that holds it"
@@ -42,7 +44,10 @@ class Store:
         try:
             self.con = duckdb.connect(str(self.path), read_only=read_only)
         except duckdb.Error as exc:
-            raise StoreError(f"cannot open store {self.path}: {exc}") from exc
+            raise StoreError(
+                f"cannot open store {self.path}: {exc} (if the file is damaged, move it aside and "
+                "recreate it with `jobmatch generate`)"
+            ) from exc
         if read_only:
             version = self.schema_version()
             if version != LATEST_VERSION:
@@ -52,6 +57,13 @@ class Store:
                 )
         else:
             migrate(self.con)
+
+    def cursor(self) -> Store:
+        """Another handle on the same open database for another thread (DuckDB connections are per thread);
+        it shares this connection's mode, so writes through it still go through the one writer."""
+        other = object.__new__(Store)
+        other.path, other.read_only, other.con = self.path, self.read_only, self.con.cursor()
+        return other
 
     # --- lifecycle --------------------------------------------------------------------------------
 

@@ -1,0 +1,148 @@
+"""Who may see what: users, roles, job-centre and employer scope, login, pseudonyms for employers.
+
+Scope is enforced where data is read (``recommender.workspace`` passes the user into every query), not only
+in the page. Demo users exist for the embedded default world; with OIDC configured, ``st.login`` identities
+are mapped to users by e-mail address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import secrets
+from dataclasses import dataclass
+from enum import StrEnum
+
+from data.audit import Actor
+from data.ops import OpsStore
+from data.store import Store
+
+
+class Role(StrEnum):
+    CONSULTANT = "consultant"
+    EMPLOYER = "employer"
+    ANALYST = "analyst"
+    ADMIN = "admin"
+
+
+class AccessDenied(PermissionError):
+    """The user's role or scope does not allow this; the message never reveals whether the record exists."""
+
+
+@dataclass(frozen=True)
+class User:
+    user_id: str
+    display_name: str
+    role: Role
+    jobcenter_id: str | None = None  # consultants: the only job centre whose citizens they see
+    employer_id: str | None = None  # employers: the only employer whose vacancies they see
+
+    @property
+    def scope(self) -> str:
+        """Cache key part: everything that decides what this user may see."""
+        return f"{self.role}:{self.jobcenter_id or '-'}:{self.employer_id or '-'}"
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(self.user_id, str(self.role), self.jobcenter_id)
+
+    def require(self, *roles: Role) -> None:
+        if self.role not in roles:
+            allowed = ", ".join(str(r) for r in roles)
+            raise AccessDenied(f"{self.user_id} ({self.role}) may not do this; it needs role {allowed}")
+
+
+# --- passwords (demo accounts only; production logins go through OIDC) --------------------------------
+
+_ITERATIONS = 120_000
+
+
+def hash_password(password: str, salt: str | None = None) -> str:
+    salt = salt or secrets.token_hex(16)
+    digest = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), _ITERATIONS).hex()
+    return f"pbkdf2_sha256${_ITERATIONS}${salt}${digest}"
+
+
+def verify_password(password: str, stored: str | None) -> bool:
+    if not stored or stored.count("$") != 3:
+        return False
+    _, iterations, salt, digest = stored.split("$")
+    got = hashlib.pbkdf2_hmac("sha256", password.encode(), bytes.fromhex(salt), int(iterations)).hex()
+    return hmac.compare_digest(got, digest)
+
+
+# --- the user directory ---------------------------------------------------------------------------------
+
+DEMO_PASSWORD = "demo"
+
+
+class Directory:
+    """Users in the operations store."""
+
+    def __init__(self, ops: OpsStore) -> None:
+        self.ops = ops
+
+    def _user(self, where: str, params: list[object]) -> User | None:
+        rows = self.ops.rows(
+            f"SELECT user_id, display_name, role, jobcenter_id, employer_id FROM users WHERE active AND {where}",
+            list(params),
+        )
+        if not rows:
+            return None
+        uid, name, role, jc, emp = rows[0]
+        return User(uid, name, Role(role), jc, emp)
+
+    def get(self, user_id: str) -> User | None:
+        return self._user("user_id = ?", [user_id])
+
+    def authenticate(self, user_id: str, password: str) -> User | None:
+        found = self.ops.rows(
+            "SELECT password_hash FROM users WHERE active AND user_id = ?", [user_id.strip()]
+        )
+        if not found or not verify_password(password, found[0][0]):
+            return None
+        return self.get(user_id.strip())
+
+    def by_email(self, email: str) -> User | None:
+        return self._user("lower(oidc_email) = lower(?)", [email])
+
+    def add(self, user: User, *, password: str | None = None, oidc_email: str | None = None,
+            demo: bool = False) -> None:  # fmt: skip
+        with self.ops.write() as cur:
+            cur.execute(
+                "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?) ON CONFLICT (user_id) DO UPDATE SET "
+                "display_name = excluded.display_name, role = excluded.role, jobcenter_id = excluded.jobcenter_id,"
+                " employer_id = excluded.employer_id, password_hash = excluded.password_hash, "
+                "oidc_email = excluded.oidc_email, active = TRUE, demo = excluded.demo",
+                [user.user_id, user.display_name, str(user.role), user.jobcenter_id, user.employer_id,
+                 hash_password(password) if password else None, oidc_email, demo],
+            )  # fmt: skip
+
+    def users(self) -> list[User]:
+        rows = self.ops.rows("SELECT user_id FROM users WHERE active ORDER BY role, user_id")
+        return [u for (uid,) in rows if (u := self.get(uid)) is not None]
+
+    def ensure_demo_users(self, world: Store) -> list[User]:
+        """One consultant and one employer per job centre, an analyst and an administrator, for the
+        embedded default. Employers are the ones with most open vacancies in each municipality, picked
+        again whenever the world changes so a demo employer always has vacancies to fill."""
+        users = [User("analytiker", "Analytiker (demo)", Role.ANALYST),
+                 User("admin", "Administrator (demo)", Role.ADMIN)]  # fmt: skip
+        centres = world.query("SELECT jobcenter_id, municipality FROM jobcenters ORDER BY jobcenter_id")
+        for jc, municipality in centres.iter_rows():
+            short = jc.removeprefix("jc-")
+            users.append(User(f"konsulent-{short}", f"Konsulent, {municipality} (demo)", Role.CONSULTANT, jc))
+            top = world.query(
+                "SELECT e.employer_id, e.name FROM employers e JOIN vacancies v USING (employer_id) "
+                "WHERE v.status = 'open' AND e.municipality = ? GROUP BY ALL ORDER BY count(*) DESC, "
+                "e.employer_id LIMIT 1",
+                [municipality],
+            )
+            if top.height:
+                emp, name = top.row(0)
+                users.append(User(f"arbejdsgiver-{short}", f"{name} (demo)", Role.EMPLOYER, None, emp))
+        known = {u.user_id: u for u in self.users()}
+        for user in users:
+            if known.get(user.user_id) != user:
+                self.add(user, password=DEMO_PASSWORD, demo=True)
+        return users

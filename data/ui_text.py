@@ -1,0 +1,126 @@
+"""Interface text in Danish (default) and English, and the one escape every data-derived text passes through.
+
+The dashboard never renders HTML from data (no ``unsafe_allow_html``); Markdown from data is escaped here so
+a vacancy title like ``[klik](http://…)`` or ``![x](…)`` shows as text, not as a link or a remote image.
+"""
+
+from __future__ import annotations
+
+import re
+
+LANGUAGES = {"da": "Dansk", "en": "English"}
+
+TEXT: dict[str, dict[str, str]] = {
+    "app_caption": {
+        "da": "Beslutningsstøtte til jobcentre. Forslag er vejledende: konsulenten beslutter.",
+        "en": "Decision support for job centres. Suggestions are advisory: the consultant decides.",
+    },
+    "login": {"da": "Log ind", "en": "Sign in"},
+    "logout": {"da": "Log ud", "en": "Sign out"},
+    "user": {"da": "Bruger", "en": "User"},
+    "password": {"da": "Adgangskode", "en": "Password"},
+    "login_failed": {"da": "Forkert bruger eller adgangskode.", "en": "Wrong user or password."},
+    "demo_hint": {"da": "Demo-brugere (adgangskode 'demo'): ", "en": "Demo users (password 'demo'): "},
+    "oidc_login": {"da": "Log ind med organisationens konto", "en": "Sign in with your organisation account"},
+    "oidc_unknown": {
+        "da": "Din konto er ikke knyttet til en Jobmatch-bruger.",
+        "en": "Your account is not linked to a Jobmatch user.",
+    },
+    "stopped": {
+        "da": "Forslag er slået fra af en administrator. Manuel søgning virker.",
+        "en": "Suggestions are switched off by an administrator. Manual search works.",
+    },
+    "model_problem": {"da": "Modeller mangler eller er forældede", "en": "Models missing or stale"},
+    "queue": {"da": "Mine borgere", "en": "My citizens"},
+    "search": {"da": "Søg (id eller ønskejob)", "en": "Search (id or desired job)"},
+    "target_group": {"da": "Målgruppe", "en": "Target group"},
+    "benefit": {"da": "Ydelse", "en": "Benefit"},
+    "all": {"da": "Alle", "en": "All"},
+    "pick_citizen": {"da": "Vælg en borger i listen.", "en": "Pick a citizen in the list."},
+    "citizen": {"da": "Borger", "en": "Citizen"},
+    "weeks": {"da": "Uger ledig", "en": "Weeks unemployed"},
+    "education": {"da": "Uddannelse", "en": "Education"},
+    "desired": {"da": "Ønskejob", "en": "Desired jobs"},
+    "skills": {"da": "Kompetencer", "en": "Skills"},
+    "tab_jobs": {"da": "Job", "en": "Jobs"},
+    "tab_other": {"da": "Job i andre brancher", "en": "Jobs in other industries"},
+    "tab_programmes": {"da": "Indsatser", "en": "Programmes"},
+    "tab_manual": {"da": "Manuel søgning", "en": "Manual search"},
+    "tab_notes": {"da": "Noter og beslutninger", "en": "Notes and decisions"},
+    "max_km": {
+        "da": "Maks. afstand (km, 0 = borgerens egen grænse)",
+        "en": "Max distance (km, 0 = citizen's own)",
+    },
+    "matched": {"da": "Har", "en": "Has"},
+    "missing": {"da": "Mangler", "en": "Missing"},
+    "score_parts": {"da": "Scoren i dele", "en": "The score in parts"},
+    "p_apply": {"da": "Relevans for borgeren (relativ)", "en": "Fit for the citizen (relative)"},
+    "p_employer": {"da": "Chance for at gå videre hos arbejdsgiver", "en": "Chance the employer moves on"},
+    "why": {"da": "Hvorfor", "en": "Why"},
+    "reason": {"da": "Begrundelse (påkrævet)", "en": "Reason (required)"},
+    "accept": {"da": "Accepter", "en": "Accept"},
+    "reject": {"da": "Afvis", "en": "Reject"},
+    "override": {"da": "Vælg andet", "en": "Override"},
+    "saved": {"da": "Gemt", "en": "Saved"},
+    "map": {
+        "da": "Kort: borgeren (blå) og stillingerne (orange)",
+        "en": "Map: citizen (blue) and vacancies (orange)",
+    },
+    "no_results": {"da": "Ingen resultater.", "en": "No results."},
+    "gap": {"da": "Kompetencegab", "en": "Skill gap"},
+    "effect": {
+        "da": "Estimeret effekt (procentpoint) med 90 %-interval",
+        "en": "Estimated effect (percentage points) with 90% interval",
+    },
+    "employers_for": {"da": "Konkrete virksomheder", "en": "Concrete employers"},
+    "not_estimated": {"da": "Ikke estimeret", "en": "Not estimated"},
+    "override_choice": {"da": "Dit valg i stedet", "en": "Your choice instead"},
+    "note": {"da": "Note", "en": "Note"},
+    "add_note": {"da": "Gem note", "en": "Save note"},
+    "history": {"da": "Historik", "en": "History"},
+    "export": {
+        "da": "Forbered udtræk af forklaring (borgerens ret til en forklaring)",
+        "en": "Prepare the explanation export (the citizen's right to an explanation)",
+    },
+    "download": {"da": "Hent forklaring (JSON)", "en": "Download explanation (JSON)"},
+    "text": {"da": "Fritekst", "en": "Text"},
+    "my_vacancies": {"da": "Mine stillinger", "en": "My vacancies"},
+    "pick_vacancy": {"da": "Vælg en stilling i listen.", "en": "Pick a vacancy in the list."},
+    "shortlist": {
+        "da": "Kandidater (pseudonymiserede, kun med samtykke)",
+        "en": "Candidates (pseudonymised, consenting only)",
+    },
+    "request_contact": {"da": "Bed jobcentret om kontakt", "en": "Ask the job centre to make contact"},
+    "message": {"da": "Besked til jobcentret", "en": "Message to the job centre"},
+    "candidate": {"da": "Kandidat", "en": "Candidate"},
+    "sent": {"da": "Sendt til jobcentret", "en": "Sent to the job centre"},
+    "tab_quality": {"da": "Modelkvalitet", "en": "Model quality"},
+    "tab_fairness": {"da": "Fairness", "en": "Fairness"},
+    "tab_decisions": {"da": "Beslutninger", "en": "Decisions"},
+    "tab_drift": {"da": "Datadrift", "en": "Data drift"},
+    "no_report": {"da": "Ingen rapport endnu; kør", "en": "No report yet; run"},
+    "per_consultant": {"da": "Pr. konsulent", "en": "Per consultant"},
+    "per_group": {"da": "Pr. gruppe (små celler skjult)", "en": "Per group (small cells suppressed)"},
+    "stop_switch": {"da": "Forslag slået til", "en": "Suggestions switched on"},
+    "apply": {"da": "Gem", "en": "Apply"},
+    "verify": {"da": "Kontroller revisionsloggen", "en": "Verify the audit log"},
+    "purge": {"da": "Slet udløbne logposter", "en": "Delete expired log records"},
+    "audit_ok": {"da": "Kæden er intakt", "en": "The chain is intact"},
+    "audit_bad": {"da": "Kæden er brudt", "en": "The chain is broken"},
+    "rerank": {"da": "Fairness-omrangering af kandidatlister", "en": "Fairness re-ranking of shortlists"},
+    "denied": {"da": "Ingen adgang", "en": "No access"},
+    "contact_requests": {"da": "Kontaktanmodninger", "en": "Contact requests"},
+}
+
+
+def t(key: str, lang: str = "da") -> str:
+    entry = TEXT[key]
+    return entry.get(lang) or entry["da"]
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^])")
+
+
+def md(text: object) -> str:
+    """Data-derived text made inert for Streamlit Markdown (every syntax character backslash-escaped)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
