@@ -48,6 +48,10 @@ app.add_typer(bench_app, name="bench")
 app.add_typer(match_app, name="match")
 app.add_typer(recommend_app, name="recommend")
 app.add_typer(evaluate_app, name="evaluate")
+audit_app = typer.Typer(
+    help="The hash-chained audit log: verify, purge expired records.", no_args_is_help=True
+)
+app.add_typer(audit_app, name="audit")
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -112,7 +116,8 @@ def migrate(ctx: typer.Context) -> None:
 
 @app.command()
 def build(ctx: typer.Context) -> None:
-    """Build every derived artefact from the store: embeddings (cached) and both FAISS indexes (incremental)."""
+    """Build every derived artefact: embeddings (cached), both FAISS indexes (incremental), the hybrid
+    recommender and the intervention model."""
     from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
     from matching.build import build_indexes
@@ -127,6 +132,17 @@ def build(ctx: typer.Context) -> None:
         from recommender.service import train_and_save
 
         trained = train_and_save(s, seed=s.seed)
+        bar.update(task, description="fitting the intervention model (kept if the data has not changed)")
+        from data.store import Store
+        from recommender.interventions import load_or_fit
+
+        intervention_note = ""
+        with Store(s.db_path, read_only=True) as store:
+            try:
+                _, refitted = load_or_fit(s.models_dir, store)
+                intervention_note = "fitted" if refitted else "up to date"
+            except ValueError as exc:  # too few episodes per programme in a tiny world
+                intervention_note = f"not fitted ({exc}); programme suggestions stay off"
     table = Table("index", "mode", "kind", "vectors", "encoded", "upserted", "removed", "seconds",
                   title=f"Indexes in {s.indexes_dir} (encoder {stats['encoder']})")  # fmt: skip
     for side in ("vacancies", "seekers"):
@@ -138,6 +154,7 @@ def build(ctx: typer.Context) -> None:
         f"hybrid recommender trained on {trained['train_positives']:,} positives + {trained['ranker_events']:,} "
         f"recent events in {trained['seconds']} s -> {trained['folder']}"
     )
+    console.print(f"intervention model {intervention_note} in {s.models_dir}")
 
 
 @match_app.command("seeker")
@@ -734,6 +751,42 @@ def evaluate_linking(
     console.print(
         f"default chosen on dev: {result['chosen_by_dev_mrr']}; wrote {target}/linking.json, .md, .png"
     )
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Recompute the audit log's hash chain; exit 1 and name the first bad record if it was tampered with."""
+    from data.audit import AuditLog
+    from data.ops import OpsStore
+
+    s = _settings(ctx)
+    if not s.ops_path.exists():
+        raise FileNotFoundError(f"no operations store at {s.ops_path}: nothing has been logged yet")
+    with OpsStore(s.ops_path) as ops:
+        result = AuditLog(ops).verify()
+    if result.ok:
+        console.print(f"audit log intact: {result.records:,} records, {result.purges} retention purges, "
+                      f"head {result.head}")  # fmt: skip
+        return
+    err.print(f"[red]audit log broken at record {result.first_bad_seq}:[/red] {result.problem} "
+              f"({result.records:,} records)")  # fmt: skip
+    raise typer.Exit(1)
+
+
+@audit_app.command("purge")
+def audit_purge(
+    ctx: typer.Context,
+    days: Annotated[int | None, typer.Option(min=1, help="Retention (default: settings).")] = None,
+) -> None:
+    """Delete audit records older than the retention period; the purge itself is logged in the chain."""
+    from data.audit import Actor, AuditLog
+    from data.ops import OpsStore
+
+    s = _settings(ctx)
+    retention = days or s.audit_retention_days
+    with OpsStore(s.ops_path) as ops:
+        deleted = AuditLog(ops).purge(Actor("cli", "admin"), retention)
+    console.print(f"deleted {deleted:,} audit records older than {retention} days")
 
 
 def _ci(ci: list[float]) -> str:

@@ -363,8 +363,8 @@ def shortlist_page(ws: Workspace, user: User, vacancy_id: str) -> None:
                         f"{tr('missing')}: {chips(r['missing_essential'], 'red')}")  # fmt: skip
             st.caption(md(r["why"]))
     with st.form(f"contact_{vacancy_id}"):
-        candidate = st.selectbox(tr("candidate"), frame["candidate"].to_list())
-        message = st.text_input(tr("message"))
+        candidate = st.selectbox(tr("candidate"), frame["candidate"].to_list(), key="contact_candidate")
+        message = st.text_input(tr("message"), key="contact_message")
         if st.form_submit_button(tr("request_contact")):
             try:
                 ws.request_contact(user, vacancy_id, candidate, message)

@@ -116,6 +116,10 @@ class HybridRecommender(Recommender):
                         ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         rng = np.random.default_rng(self.seed)
         applied = events.filter(pl.col("event").is_in(["applied", "interview", "hired", "accepted"]))
+        vetoes: dict[str, list[str]] = {}
+        if "source" in events.columns:
+            vetoed = events.filter((pl.col("event") == "rejected") & (pl.col("source") == "consultant"))
+            vetoes = dict(vetoed.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID).unique()).iter_rows())
         by_user = applied.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID).unique().sort()).sort(C.SEEKER_ID)
         xs, ys = [], []
         for sid, vids in by_user.iter_rows():
@@ -126,6 +130,10 @@ class HybridRecommender(Recommender):
             pool = candidates.get(sid) if candidates else None
             pool = np.arange(len(ctx.vacancies)) if pool is None else pool
             neg = rng.choice(pool, min(self.negatives_per_user, len(pool)), replace=False)
+            # Suggestions a consultant rejected for this citizen are negatives on top of the sampled ones.
+            if sid in vetoes:
+                vetoed_pos = ctx.vacancies.rows(list(vetoes[sid]), missing=-1)
+                neg = np.union1d(neg, vetoed_pos[vetoed_pos >= 0])
             neg = np.setdiff1d(neg, pos)
             items = np.concatenate([pos, neg])
             feats = self._features(ctx, ctx.seekers.rows([sid]), items)

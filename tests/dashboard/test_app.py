@@ -1,0 +1,150 @@
+"""The Streamlit app, run headless with AppTest: each view, each isolation rule, escaping of data."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from data.settings import Settings
+from data.store import Store
+
+APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
+
+
+@pytest.fixture()
+def app_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    monkeypatch.setenv("JOBMATCH_HOME", str(home))
+    return home
+
+
+def signed_in(user_id: str, **query: str) -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=120)
+    at.session_state["user_id"] = user_id
+    for key, value in query.items():
+        at.query_params[key] = value
+    return at.run()
+
+
+def texts(at: AppTest) -> str:
+    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
+    parts += [s.value for s in at.success] + [str(h.value) for h in at.header] + [c.value for c in at.caption]
+    return "\n".join(parts)
+
+
+def world(home: Path) -> Store:
+    """Opened like the app opens it (DuckDB refuses a second connection in one process with another mode)."""
+    return Store(Settings(home=home).db_path, read_only=False)
+
+
+def one_of(home: Path, sql: str, params: list[object] | None = None) -> str:
+    with world(home) as store:
+        return str(store.query(sql, params).item(0, 0))
+
+
+def test_login_form_refuses_a_wrong_password_and_accepts_a_demo_user(app_home: Path) -> None:
+    at = AppTest.from_file(APP, default_timeout=120).run()
+    assert not at.exception
+    at.text_input(key="login_user").set_value("konsulent-odense")
+    at.text_input(key="login_password").set_value("forkert")
+    at.button[0].click().run()
+    assert at.error and "Forkert" in at.error[0].value and "user_id" not in at.session_state
+    at.text_input(key="login_password").set_value("demo")
+    at.button[0].click().run()
+    assert at.session_state["user_id"] == "konsulent-odense"
+    assert "Mine borgere" in texts(at) or any("Mine borgere" in s.value for s in at.subheader)
+
+
+def test_consultant_sees_citizen_suggestions_and_decides_with_a_reason(app_home: Path) -> None:
+    sid = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'")
+    at = signed_in("konsulent-odense", borger=sid)
+    assert not at.exception, at.exception
+    assert any(sid in str(h.value).replace("\\", "") for h in at.header)
+    body = texts(at)
+    assert "Har:" in body and "Mangler:" in body and "Relevans" in "".join(p.proto.text for p in at.get("progress"))
+    accept = next(b for b in at.button if b.label == "Accepter")
+    accept.click().run()
+    assert at.error and "begrundelse" in at.error[0].value
+    key = accept.key.replace("accept_", "reason_")
+    at.text_input(key=key).set_value("Passer til borgerens ønske").run()
+    next(b for b in at.button if b.key == accept.key).click().run()
+    assert any("Gemt" in s.value for s in at.success)
+    with world(app_home) as store:
+        assert store.query("SELECT action, reason FROM decisions WHERE seeker_id = ?", [sid]).rows() == [
+            ("accept", "Passer til borgerens ønske")]  # fmt: skip
+    for section in ("tab_other", "tab_programmes", "tab_manual", "tab_notes"):
+        at.segmented_control(key="section").set_value(section).run()
+        assert not at.exception, (section, at.exception)
+    assert any(b.label.startswith("Forbered") for b in at.button)
+
+
+def test_consultant_of_odense_sees_no_copenhagen_citizen_by_url_or_queue(app_home: Path) -> None:
+    kbh = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-kbh'")
+    at = signed_in("konsulent-odense", borger=kbh)
+    assert not at.exception
+    assert at.error and "Ingen adgang" in at.error[0].value
+    assert not any(kbh in str(h.value).replace("\\", "") for h in at.header)
+    queue = at.dataframe[0].value
+    kbh_ids = set(one_of(app_home, "SELECT string_agg(seeker_id, ',') FROM seekers WHERE jobcenter_id = 'jc-kbh'")
+                  .split(","))  # fmt: skip
+    assert len(queue) > 0 and not kbh_ids & set(queue["seeker_id"])
+    # Same process, same cache: the Copenhagen consultant gets Copenhagen's queue, never Odense's.
+    other = signed_in("konsulent-kbh")
+    assert set(other.dataframe[0].value["seeker_id"]) <= kbh_ids
+
+
+def test_employer_sees_own_vacancy_shortlist_and_no_one_elses(app_home: Path) -> None:
+    at = signed_in("arbejdsgiver-odense")
+    vacancies = at.dataframe[0].value
+    own = vacancies[vacancies["status"] == "open"]["vacancy_id"].iloc[0]
+    employer = one_of(app_home, "SELECT employer_id FROM vacancies WHERE vacancy_id = ?", [own])
+    foreign = one_of(app_home, "SELECT min(vacancy_id) FROM vacancies WHERE employer_id <> ?", [employer])
+    denied = signed_in("arbejdsgiver-odense", stilling=foreign)
+    assert denied.error and "Ingen adgang" in denied.error[0].value
+    at = signed_in("arbejdsgiver-odense", stilling=own)
+    assert not at.exception
+    body = texts(at)
+    assert re.search(r"K\\-[0-9A-F]{10}", body), "candidates are shown by pseudonym"
+    assert "P-" not in body and "P\\-" not in body, "no citizen id reaches the employer"
+    at.text_input(key="contact_message").set_value("Vi vil gerne tale med kandidaten")
+    next(b for b in at.button if b.label == "Bed jobcentret om kontakt").click().run()
+    assert any("Sendt" in s.value for s in at.success)
+
+
+def test_analyst_and_admin_views_render_and_the_stop_switch_reaches_consultants(app_home: Path) -> None:
+    analyst = signed_in("analytiker")
+    assert not analyst.exception, analyst.exception
+    assert len(analyst.tabs) == 4
+    admin = signed_in("admin")
+    assert not admin.exception
+    admin.toggle[0].set_value(False)
+    admin.text_input[0].set_value("modellen undersøges")
+    admin.button[0].click().run()
+    assert any("Gemt" in s.value for s in admin.success)
+    sid = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'")
+    at = signed_in("konsulent-odense", borger=sid)
+    assert any("slået fra" in w.value for w in at.warning)
+    assert not any(b.label == "Accepter" for b in at.button)
+    at.segmented_control(key="section").set_value("tab_manual").run()
+    assert not at.exception and at.dataframe[-1].value.shape[0] > 0, "manual search still works"
+    verify = signed_in("admin")
+    next(b for b in verify.button if b.label.startswith("Kontroller")).click().run()
+    assert any("intakt" in s.value for s in verify.success)
+
+
+def test_data_derived_text_is_escaped_not_rendered(app_home: Path) -> None:
+    evil = "[klik](http://evil.example) ![x](http://evil.example/x.png) <script>alert(1)</script> **fed**"
+    with world(app_home) as store:
+        store.execute("UPDATE vacancies SET title = ?", [evil])  # same data version: indexes stay valid
+        store.execute("UPDATE taxonomy_skills SET label_da = label_da || ' [x](http://evil.example)'")
+    sid = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'")
+    at = signed_in("konsulent-odense", borger=sid)
+    assert not at.exception
+    body = "\n".join(m.value for m in at.markdown)
+    assert "evil" in body, "the hostile text is shown"
+    assert not re.search(r"(?<!\\)\[[^\]]*(?<!\\)\]\(", body), "no live Markdown link or image"
+    assert "<script>" not in body
+    source = Path(APP).read_text(encoding="utf-8")
+    assert "unsafe_allow_html" not in source and "st.html" not in source and "components.html" not in source
