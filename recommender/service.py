@@ -8,6 +8,7 @@ and the share of the score each learned signal carries.
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -19,6 +20,7 @@ from data.settings import Settings
 from data.store import Store
 from matching.retrieval import Matcher, MatchFilters
 from recommender.context import RecContext
+from recommender.fair_rerank import RERANK_COLUMN, RerankMethod, protected_groups, rerank_frame
 from recommender.hybrid import HybridRecommender, load_hybrid, save_hybrid
 from recommender.lightfm_model import LightFMRecommender
 from recommender.signals import SIGNAL_LABELS_DA
@@ -69,16 +71,21 @@ class RecommendationService:
     """Loaded once per process: matcher, context and model; answers both directions."""
 
     def __init__(
-        self, matcher: Matcher, ctx: RecContext, model: HybridRecommender, meta: dict[str, Any]
-    ) -> None:
+        self, matcher: Matcher, ctx: RecContext, model: HybridRecommender, meta: dict[str, Any],
+        protected_source: Store | Path | None = None,
+    ) -> None:  # fmt: skip
         self.matcher, self.ctx, self.model, self.meta = matcher, ctx, model, meta
         self.model_version = str(meta.get("data_version", "")) + "/" + str(meta.get("encoder", ""))
+        # Where fairness re-ranking reads group labels (only then, only through protected_groups).
+        self.protected_source = protected_source
 
     @classmethod
     def open(cls, settings: Settings, store: Store) -> RecommendationService:
         matcher = Matcher.open(settings, store)
         model, meta = load_hybrid(model_root(settings), data_version=store.data_version)
-        return cls(matcher, context_with_vectors(store, matcher), model, meta)
+        return cls(
+            matcher, context_with_vectors(store, matcher), model, meta, protected_source=settings.db_path
+        )
 
     def for_seeker(self, seeker_id: str, k: int = 10, filters: MatchFilters | None = None,
                    candidates_k: int = 200) -> pl.DataFrame:  # fmt: skip
@@ -94,21 +101,46 @@ class RecommendationService:
         return self._rank(found, user, items, k, by_item=True)
 
     def for_vacancy(self, vacancy_id: str, k: int = 10, filters: MatchFilters | None = None,
-                    candidates_k: int = 500) -> pl.DataFrame:  # fmt: skip
-        """Candidates for a vacancy, ranked by the reciprocal score."""
+                    candidates_k: int = 500, *, rerank: RerankMethod = "off",
+                    rerank_options: dict[str, Any] | None = None) -> pl.DataFrame:  # fmt: skip
+        """Candidates for a vacancy, ranked by the reciprocal score.
+
+        ``rerank``: ``"off"`` (default, unchanged ranking), ``"detconstsort"`` or ``"fair"``: fairness-aware
+        re-ranking of the candidates (``recommender.fair_rerank``, target: this candidate pool) with
+        ``rerank_options`` overriding its defaults. Group labels are read then, and only then, through
+        ``protected_groups``; the result names the re-ranking applied in the ``fair_rerank`` column.
+        """
         found = self.matcher.seekers_for_vacancy(vacancy_id, candidates_k, filters)
         if found.height == 0:
-            return found.with_columns(
+            out = found.with_columns(
                 *(pl.lit(None, pl.Float64).alias(c) for c in _PARTS),
                 pl.lit(None, pl.String).alias("why_score"),
             )
+            return out if rerank == "off" else out.with_columns(pl.lit(rerank).alias(RERANK_COLUMN))
         users = self.ctx.seekers.rows(found[C.SEEKER_ID].to_list())
         item = self.ctx.vacancies.rows([vacancy_id])
-        return self._rank(found, users, item, k, by_item=False)
+        if rerank == "off":
+            return self._rank(found, users, item, k, by_item=False)
+        if self.protected_source is None:
+            raise ValueError(
+                "fairness re-ranking needs the store's group labels: open the service with a store"
+            )
+        scores = self.model.parts(self.ctx, users, item)["reciprocal"][:, 0]
+        scored = found.select(C.SEEKER_ID).with_columns(pl.Series("reciprocal", scores))
+        groups = protected_groups(self.protected_source, scored[C.SEEKER_ID].to_list())
+        chosen = rerank_frame(scored, groups, rerank, score="reciprocal", k=k, key=vacancy_id,
+                              **(rerank_options or {}))[C.SEEKER_ID].to_list()  # fmt: skip
+        position = {sid: i for i, sid in enumerate(found[C.SEEKER_ID].to_list())}
+        top = found[[position[sid] for sid in chosen]]
+        ranked = self._rank(
+            top, users[[position[sid] for sid in chosen]], item, k, by_item=False, keep_order=True
+        )
+        return ranked.with_columns(pl.lit(rerank).alias(RERANK_COLUMN))
 
     def _rank(
-        self, found: pl.DataFrame, users: np.ndarray, items: np.ndarray, k: int, by_item: bool
-    ) -> pl.DataFrame:
+        self, found: pl.DataFrame, users: np.ndarray, items: np.ndarray, k: int, by_item: bool,
+        keep_order: bool = False,
+    ) -> pl.DataFrame:  # fmt: skip
         parts = self.model.parts(self.ctx, users, items)
         flat = {name: (m[0] if by_item else m[:, 0]) for name, m in parts.items()}
         if by_item:
@@ -116,10 +148,11 @@ class RecommendationService:
         else:
             shares = [self.model.explain(self.ctx, int(u), items)[0] for u in users]
         why = [_shares_text(s) for s in shares]
-        ranked = found.with_columns(
+        scored = found.with_columns(
             pl.Series("p_apply", flat["p_apply"]), pl.Series("p_employer", flat["p_employer"]),
             pl.Series("reciprocal", flat["reciprocal"]), pl.Series("why_score", why),
-        ).sort("reciprocal", descending=True).head(k)  # fmt: skip
+        )  # fmt: skip
+        ranked = (scored if keep_order else scored.sort("reciprocal", descending=True)).head(k)
         return ranked.with_columns(pl.int_range(1, ranked.height + 1).alias("rank"))
 
 
