@@ -262,7 +262,7 @@ def import_(
     from data.store import Store
 
     s = _settings(ctx)
-    with Store(s.db_path, read_only=False) as store:
+    with Store(s.db_path, read_only=False, create=False) as store:
         report = import_file(store, table, file, max_bytes=s.import_max_bytes, replace=replace)
     console.print(
         f"imported {report.rows:,} {table} rows from {file} ({report.encoding}"

@@ -28,14 +28,19 @@ def make_encoder(
     if name == "minilm":
         return bundled_minilm()
     if name in ("char", "fusion"):
+        char: CharNgramEncoder | None = None
         if char_model is not None and char_model.exists():
-            char = CharNgramEncoder.load(char_model)
-        elif corpus is not None:
+            try:
+                char = CharNgramEncoder.load(char_model)
+            except ValueError:
+                if corpus is None:  # serving says so; a build (with a corpus) fits a fresh model below
+                    raise
+        if char is None:
+            if corpus is None:
+                raise ValueError(f"encoder {name!r} needs a fitted model file or a corpus to fit on")
             char = CharNgramEncoder().fit(corpus)
             if char_model is not None:
                 char.save(char_model)
-        else:
-            raise ValueError(f"encoder {name!r} needs a fitted model file or a corpus to fit on")
         if name == "char":
             return char
         return FusionEncoder([(bundled_minilm(), 1.0 - fusion_weight), (char, fusion_weight)])

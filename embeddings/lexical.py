@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import zipfile
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -97,13 +98,18 @@ class CharNgramEncoder(Encoder):
 
     @classmethod
     def load(cls, path: str | Path) -> CharNgramEncoder:
-        with np.load(Path(path), allow_pickle=False) as data:
-            enc = cls(dim=int(data["components"].shape[0]))
-            enc._set(data["idf"], data["components"])
-            if str(data["model_id"]) != enc.model_id:
-                raise ValueError(
-                    f"{path}: checksum mismatch (stored {data['model_id']}, computed {enc.model_id})"
-                )
+        """Load a saved model; a damaged or altered file raises ValueError naming it."""
+        try:
+            with np.load(Path(path), allow_pickle=False) as data:
+                enc = cls(dim=int(data["components"].shape[0]))
+                enc._set(data["idf"], data["components"])
+                stored = str(data["model_id"])
+        except (OSError, KeyError, EOFError, zipfile.BadZipFile, ValueError) as exc:
+            raise ValueError(f"char model {path} is unreadable ({exc})") from exc
+        if stored != enc.model_id:
+            raise ValueError(
+                f"char model {path}: checksum mismatch (stored {stored}, computed {enc.model_id})"
+            )
         return enc
 
 

@@ -52,7 +52,7 @@ def build_indexes(settings: Settings, *, progress: Callable[[str], None] | None 
     """Encode what changed and write both indexes; returns per-side statistics."""
     say = progress or (lambda _m: None)
     stats: dict[str, Any] = {}
-    with Store(settings.db_path, read_only=False) as store:
+    with Store(settings.db_path, read_only=False, create=False) as store:
         taxonomy = store.load_taxonomy(store.meta("taxonomy") or "builtin")
         seekers, vacancies = store.table("seekers"), store.table("vacancies")
         texts = {"vacancies": vacancy_texts(vacancies, taxonomy), "seekers": seeker_texts(seekers, taxonomy)}

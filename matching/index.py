@@ -30,6 +30,7 @@ from data.artefacts import MissingArtefactError, current_version, write_version
 IndexKind = Literal["auto", "flat", "ivf", "hnsw"]
 FLAT_MAX = 50_000  # exact search stays fast enough below this many vectors
 REBUILD_HINT = "rebuild it with `jobmatch build`"
+INDEX_FILES = ("index.faiss", "ids.npy", "alive.npy", "hashes.npy")
 
 
 class IndexMismatchError(RuntimeError):
@@ -59,6 +60,7 @@ class Manifest:
     ids_checksum: str
     created: str
     params: dict[str, Any] = field(default_factory=dict)
+    files: dict[str, str] = field(default_factory=dict)  # sha256 of every data file (older manifests: none)
 
 
 def choose_kind(n: int, kind: IndexKind = "auto") -> str:
@@ -248,7 +250,7 @@ class VectorIndex:
                 kind=self.kind, count=int(self.index.ntotal), alive=self.size, dim=int(self.index.d),
                 model_id=model_id, data_version=data_version, checksum=_sha256(tmp / "index.faiss"),
                 ids_checksum=_sha256(tmp / "ids.npy"), created=datetime.now(UTC).isoformat(timespec="seconds"),
-                params=asdict(self.params),
+                params=asdict(self.params), files={name: _sha256(tmp / name) for name in INDEX_FILES},
             )  # fmt: skip
             (tmp / "manifest.json").write_text(json.dumps(asdict(m), indent=2), encoding="utf-8")
             manifest.append(m)
@@ -272,13 +274,14 @@ class VectorIndex:
             raise IndexMismatchError(
                 f"index {path} has no readable manifest ({exc}): {REBUILD_HINT}"
             ) from exc
-        if (
-            _sha256(path / "index.faiss") != manifest.checksum
-            or _sha256(path / "ids.npy") != manifest.ids_checksum
-        ):
-            raise IndexMismatchError(
-                f"index {path} fails its checksum (truncated or altered): {REBUILD_HINT}"
-            )
+        expected = {"index.faiss": manifest.checksum, "ids.npy": manifest.ids_checksum, **manifest.files}
+        for name in INDEX_FILES:
+            if not (path / name).is_file():
+                raise IndexMismatchError(f"index file {path / name} is missing: {REBUILD_HINT}")
+            if name in expected and _sha256(path / name) != expected[name]:
+                raise IndexMismatchError(
+                    f"index file {path / name} fails its checksum (truncated or altered): {REBUILD_HINT}"
+                )
         if model_id is not None and manifest.model_id != model_id:
             raise IndexMismatchError(
                 f"index {path} was built with encoder {manifest.model_id}, the configured encoder is {model_id}: "
@@ -293,11 +296,17 @@ class VectorIndex:
             raise IndexMismatchError(
                 f"index {path} has dimension {manifest.dim}, expected {dim}: {REBUILD_HINT}"
             )
-        index = faiss.read_index(str(path / "index.faiss"))
-        ids = np.load(path / "ids.npy", allow_pickle=False)
-        alive = np.load(path / "alive.npy", allow_pickle=False)
-        hashes = np.load(path / "hashes.npy", allow_pickle=False)
-        if not (index.ntotal == len(ids) == len(alive) == manifest.count and index.d == manifest.dim):
+        try:
+            index = faiss.read_index(str(path / "index.faiss"))
+            ids = np.load(path / "ids.npy", allow_pickle=False)
+            alive = np.load(path / "alive.npy", allow_pickle=False)
+            hashes = np.load(path / "hashes.npy", allow_pickle=False)
+        except (RuntimeError, OSError, ValueError) as exc:  # faiss raises RuntimeError on a bad file
+            raise IndexMismatchError(f"index {path} is unreadable ({exc}): {REBUILD_HINT}") from exc
+        if not (
+            index.ntotal == len(ids) == len(alive) == len(hashes) == manifest.count
+            and index.d == manifest.dim
+        ):
             raise IndexMismatchError(f"index {path} does not agree with its manifest: {REBUILD_HINT}")
         params = IndexParams(**manifest.params)
         if manifest.kind == "hnsw":

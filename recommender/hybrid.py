@@ -10,7 +10,9 @@ signal's contribution, which the explanation shows as shares ("kompetencer 42%, 
 
 from __future__ import annotations
 
+import hashlib
 import json
+import zipfile
 from pathlib import Path
 
 import numpy as np
@@ -240,6 +242,7 @@ def save_hybrid(model: HybridRecommender, root: Path, metadata: dict[str, object
 
     def fill(folder: Path) -> None:
         np.savez(folder / "lightfm.npz", allow_pickle=False, **arrays)
+        meta["files"] = {"lightfm.npz": _sha256(folder / "lightfm.npz")}
         (folder / "model.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
 
     return write_version(root, fill)
@@ -253,17 +256,39 @@ def load_hybrid(
         folder = current_version(root, MODEL_HINT)
     except MissingArtefactError as exc:
         raise ModelMismatchError(str(exc)) from exc
-    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    try:
+        meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ModelMismatchError(
+            f"model file {folder / 'model.json'} is unreadable ({exc}): {MODEL_HINT}"
+        ) from exc
     if data_version is not None and meta.get("data_version") != data_version:
         raise ModelMismatchError(
             f"model {folder} was trained on data version {meta.get('data_version')}, the store is at "
             f"{data_version}: {MODEL_HINT}"
         )
-    with np.load(folder / "lightfm.npz", allow_pickle=False) as data:
-        arrays = {k: data[k] for k in data.files}
-    model = HybridRecommender(LightFMRecommender.from_arrays(arrays, meta["lightfm_params"]))
-    model.apply_, model.employer_ = _logit_from(meta["apply"]), _logit_from(meta["employer"])
+    arrays_file = folder / "lightfm.npz"
+    for name, digest in meta.get("files", {}).items():
+        if not (folder / name).is_file() or _sha256(folder / name) != digest:
+            raise ModelMismatchError(
+                f"model file {folder / name} is missing or fails its checksum (truncated or altered): {MODEL_HINT}"
+            )
+    try:
+        with np.load(arrays_file, allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        model = HybridRecommender(LightFMRecommender.from_arrays(arrays, meta["lightfm_params"]))
+        model.apply_, model.employer_ = _logit_from(meta["apply"]), _logit_from(meta["employer"])
+    except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
+        raise ModelMismatchError(f"model {folder} is unreadable ({exc}): {MODEL_HINT}") from exc
     return model, meta
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
 
 
 class ModelMismatchError(RuntimeError):
