@@ -568,6 +568,41 @@ def evaluate_interventions(
     console.print(f"wrote {out / 'interventions.json'} and {out / 'interventions.md'}")
 
 
+@app.command("fairness")
+def fairness(
+    ctx: typer.Context,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Report folder (default: artefacts/reports/fairness).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for training, re-ranking and the bootstrap.")] = 0,
+    n_boot: Annotated[int, typer.Option(min=100, help="Bootstrap resamples per interval.")] = 1000,
+) -> None:
+    """Fairness audit: historical hires, shortlists with and without fair re-ranking, intervention allocation."""
+    from data.store import Store
+    from evaluation.fairness.report import report_dir, run_fairness_audit
+    from matching.build import load_encoder
+
+    s = _settings(ctx)
+    out = report or report_dir(s)
+    with Store(s.db_path, read_only=True) as store, console.status("fairness audit") as status:
+        r = run_fairness_audit(s, store, load_encoder(s), out, seed=seed, n_boot=n_boot,
+                               progress=lambda m: status.update(f"fairness: {m}"))  # fmt: skip
+    table = Table(
+        "known-biased group", "interview-rate ratio", "95% CI", "detected", title="Historical hires"
+    )
+    for g, b in r["bias_detected"].items():
+        table.add_row(g, f"{b['ratio']:.3f}" if b["ratio"] is not None else "–",
+                      _ci(b["ci"]) if b["ci"][0] is not None else "–", str(b["detected"]))  # fmt: skip
+    console.print(table)
+    rr = r["reranking"]
+    console.print(
+        f"re-ranking {rr['method']} {rr['options']}: NDCG@10 {rr['ndcg@10_before']:.4f} -> {rr['ndcg@10_after']:.4f} "
+        f"(loss {rr['ndcg@10_loss']['value']:.2%}), max |skew@10| {rr['max_abs_skew@10_before']:.3f} -> "
+        f"{rr['max_abs_skew@10_after']:.3f}; target {'met' if rr['target_met'] else 'not met'}"
+    )
+    console.print(f"wrote {out / 'fairness.json'}, {out / 'fairness.md'} and plots")
+
+
 @recommend_app.command("programmes")
 def recommend_programmes_cmd(
     ctx: typer.Context,
