@@ -178,6 +178,7 @@ def import_file(
     file = Path(path)
     raw = _read(file, max_bytes)
     frame = _conform(file, table, raw)
+    _refuse_cpr_ids(file, frame, raw.first_line)
     frame, masked = _mask_cpr(table, frame)
     _validate_values(file, table, frame, raw.first_line)
     frame = _fill_coordinates(store, file, table, frame, raw.first_line)
@@ -380,6 +381,7 @@ def _cast(file: Path, raw: _Parsed, name: str, fld: Field) -> pl.Series:
             if not fld.required:  # an empty cell is an empty list (how export writes [])
                 out = out.fill_null(pl.lit([], dtype=target))
     else:
+        _check_source_type(file, name, fld, src)
         try:
             out = src.cast(target, strict=False)
         except pl.exceptions.PolarsError as exc:
@@ -406,6 +408,29 @@ def _cast(file: Path, raw: _Parsed, name: str, fld: Field) -> pl.Series:
     return out.alias(name)
 
 
+def _check_source_type(file: Path, name: str, fld: Field, src: pl.Series) -> None:
+    """Refuse typed (Parquet) columns whose cast would change values silently: 5000.5 -> 5000 for an int,
+    a number read as days since 1970 for a date, True -> 1 for a number."""
+    dtype = src.dtype
+    numeric = dtype.is_integer() or dtype.is_float()
+    allowed = {
+        "int": dtype.is_integer() or dtype.is_float(),
+        "float": numeric,
+        "bool": dtype == pl.Boolean,
+        "date": dtype in (pl.Date, pl.Datetime),
+        "datetime": dtype in (pl.Date, pl.Datetime),
+        "str": not dtype.is_nested(),
+        "list": isinstance(dtype, pl.List),
+    }[fld.kind]
+    if not allowed:
+        raise ImportValidationError(file, f"has type {dtype}, expected {fld.kind}", column=name)
+    if fld.kind == "int" and dtype.is_float():
+        fractional = (~src.is_finite() | (src != src.round(0))).fill_null(False)
+        if fractional.any():
+            idx = int(fractional.arg_max() or 0)
+            raise ImportValidationError(file, f"{src[idx]!r} is not a whole number", column=name, row=idx + 1)
+
+
 def _parse_decimal(s: pl.Series) -> pl.Series:
     """Accept '1.5', '1,5' and '1.234,5' (Danish thousands and decimal separators)."""
     danish = s.str.contains(r"^[+-]?\d{1,3}(\.\d{3})+,\d+$") | s.str.contains(r"^[+-]?\d+,\d+$")
@@ -426,6 +451,20 @@ def _parse_temporal(s: pl.Series, dtype: pl.DataType, formats: list[str]) -> pl.
 
 
 # --- values -----------------------------------------------------------------------------------------
+
+
+def _refuse_cpr_ids(file: Path, frame: pl.DataFrame, first_line: int | None) -> None:
+    """Seeker ids are pseudonyms: an id that looks like a CPR number is refused, not stored."""
+    if C.SEEKER_ID not in frame.columns:
+        return
+    for idx, value in enumerate(frame[C.SEEKER_ID].to_list()):
+        if value is not None and CPR_PATTERN.search(value):
+            raise ImportValidationError(
+                file,
+                "looks like a CPR number: seeker ids must be pseudonyms (the value is not repeated here)",
+                column=C.SEEKER_ID,
+                **_where(first_line, idx),
+            )
 
 
 def _mask_cpr(table: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, list[int]]:
