@@ -788,6 +788,29 @@ def evaluate_linking(
     )
 
 
+@bench_app.command("dashboard")
+def bench_dashboard(
+    ctx: typer.Context,
+    citizens: Annotated[int, typer.Option(min=1, help="Citizens (and vacancies) to click through.")] = 25,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/dashboard.json).")
+    ] = None,
+) -> None:
+    """Server-side latency of each dashboard interaction (p50 / p95) on a copy of the default world."""
+    from evaluation.bench_dashboard import run_dashboard_benchmark
+    from evaluation.bench_dashboard import to_markdown as dashboard_markdown
+
+    s = _settings(ctx)
+    target = json_out or s.bench_dir / "dashboard.json"
+    with console.status("dashboard benchmark") as status:
+        result = run_dashboard_benchmark(s, citizens, progress=status.update)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    target.with_suffix(".md").write_text(dashboard_markdown(result), encoding="utf-8")
+    console.print(dashboard_markdown(result), markup=False, highlight=False)
+    console.print(f"wrote {target} and {target.with_suffix('.md')}")
+
+
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Recompute the audit log's hash chain; exit 1 and name the first bad record if it was tampered with."""

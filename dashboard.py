@@ -192,12 +192,8 @@ def jobs_tab(ws: Workspace, user: User, c: dict[str, Any]) -> None:
     if frame.height == 0:
         st.info(tr("no_results"))
         return
-    points = pl.concat([
-        pl.DataFrame({"lat": [c["lat"]], "lon": [c["lon"]], "color": ["#1f77b4"], "size": [180.0]}),
-        frame.select("lat", "lon", pl.lit("#ff7f0e").alias("color"), pl.lit(90.0).alias("size")),
-    ])  # fmt: skip
     st.caption(tr("map"))
-    st.map(points.to_pandas(), latitude="lat", longitude="lon", color="color", size="size", height=260)
+    st.altair_chart(distance_map(c, frame), width="stretch")
     for r in frame.iter_rows(named=True):
         with st.container(border=True):
             head, score = st.columns([3, 1])
@@ -213,6 +209,23 @@ def jobs_tab(ws: Workspace, user: User, c: dict[str, Any]) -> None:
             score.progress(min(max(float(r["p_employer"]), 0.0), 1.0),
                            text=f"{tr('p_employer')} {r['p_employer']:.2f}")  # fmt: skip
             decision_row(ws, user, seeker_id, f"v_{r[C.VACANCY_ID]}", vacancy_id=r[C.VACANCY_ID])
+
+
+def distance_map(c: dict[str, Any], frame: pl.DataFrame) -> alt.LayerChart:
+    """The citizen and the suggested vacancies on longitude/latitude axes (no map tiles: works offline)."""
+    places = pl.concat([
+        pl.DataFrame({"lat": [c["lat"]], "lon": [c["lon"]], "what": ["borger"], "label": ["borger"]}),
+        frame.select("lat", "lon", pl.lit("stilling").alias("what"),
+                     pl.format("{}. {} ({} km)", "rank", "title", pl.col("distance_km").round(0)).alias("label")),
+    ])  # fmt: skip
+    base = alt.Chart(places.to_pandas()).encode(
+        x=alt.X("lon:Q", scale=alt.Scale(zero=False), title="længdegrad"),
+        y=alt.Y("lat:Q", scale=alt.Scale(zero=False), title="breddegrad"),
+        color=alt.Color("what:N", scale=alt.Scale(range=["#1f77b4", "#ff7f0e"]), title=None),
+        tooltip=["label:N"],
+    )  # fmt: skip
+    return (base.mark_point(filled=True, size=120) + base.mark_text(dx=8, align="left", fontSize=10).encode(
+        text="label:N")).properties(height=260)  # fmt: skip
 
 
 def decision_row(ws: Workspace, user: User, seeker_id: str, key: str, *, vacancy_id: str | None = None,

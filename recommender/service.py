@@ -143,16 +143,16 @@ class RecommendationService:
     ) -> pl.DataFrame:  # fmt: skip
         parts = self.model.parts(self.ctx, users, items)
         flat = {name: (m[0] if by_item else m[:, 0]) for name, m in parts.items()}
+        order = np.arange(found.height) if keep_order else np.argsort(-flat["reciprocal"], kind="stable")
+        top = order[:k]  # explanations only for what is shown: the costly part, per row
         if by_item:
-            shares = self.model.explain(self.ctx, int(users[0]), items)
+            shares = self.model.explain(self.ctx, int(users[0]), items[top])
         else:
-            shares = [self.model.explain(self.ctx, int(u), items)[0] for u in users]
-        why = [_shares_text(s) for s in shares]
-        scored = found.with_columns(
-            pl.Series("p_apply", flat["p_apply"]), pl.Series("p_employer", flat["p_employer"]),
-            pl.Series("reciprocal", flat["reciprocal"]), pl.Series("why_score", why),
+            shares = [self.model.explain(self.ctx, int(u), items)[0] for u in users[top]]
+        ranked = found[top].with_columns(
+            pl.Series("p_apply", flat["p_apply"][top]), pl.Series("p_employer", flat["p_employer"][top]),
+            pl.Series("reciprocal", flat["reciprocal"][top]), pl.Series("why_score", [_shares_text(x) for x in shares]),
         )  # fmt: skip
-        ranked = (scored if keep_order else scored.sort("reciprocal", descending=True)).head(k)
         return ranked.with_columns(pl.int_range(1, ranked.height + 1).alias("rank"))
 
 

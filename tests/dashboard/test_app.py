@@ -63,7 +63,11 @@ def test_consultant_sees_citizen_suggestions_and_decides_with_a_reason(app_home:
     assert not at.exception, at.exception
     assert any(sid in str(h.value).replace("\\", "") for h in at.header)
     body = texts(at)
-    assert "Har:" in body and "Mangler:" in body and "Relevans" in "".join(p.proto.text for p in at.get("progress"))
+    assert (
+        "Har:" in body
+        and "Mangler:" in body
+        and "Relevans" in "".join(p.proto.text for p in at.get("progress"))
+    )
     accept = next(b for b in at.button if b.label == "Accepter")
     accept.click().run()
     assert at.error and "begrundelse" in at.error[0].value

@@ -118,7 +118,10 @@ def test_decisions_need_a_reason_and_flow_back_as_training_signal(ws: Workspace)
     history = ws.decisions_for(odense, sid)
     assert sorted(history["action"]) == ["accept", "note", "override", "reject"]
     events = training_events(ws.world).filter(pl.col("seeker_id") == sid, pl.col("source") == "consultant")
-    assert set(zip(events["vacancy_id"], events["event"], strict=True)) == {(first, "accepted"), (second, "rejected")}
+    assert set(zip(events["vacancy_id"], events["event"], strict=True)) == {
+        (first, "accepted"),
+        (second, "rejected"),
+    }
     # A rejected vacancy is not suggested again to the same citizen.
     assert second not in ws.suggest_vacancies(odense, sid, k=10).frame["vacancy_id"].to_list()
     assert ws.audit.records("WHERE kind = 'decision'").height == 4
@@ -192,7 +195,9 @@ def test_analyst_sees_aggregates_with_small_cells_suppressed(ws: Workspace) -> N
     odense = u["konsulent-odense"]
     for sid in seekers_of(ws, "jc-odense")[:12]:
         vid = ws.suggest_vacancies(odense, sid, k=1).frame["vacancy_id"][0]
-        ws.decide(odense, sid, "accept" if sid[-1] < "8" else "reject", "vurderet med borgeren", vacancy_id=vid)
+        ws.decide(
+            odense, sid, "accept" if sid[-1] < "8" else "reject", "vurderet med borgeren", vacancy_id=vid
+        )
     per_user, per_group = ws.decision_rates(u["analytiker"], min_cell=5)
     row = per_user.row(0, named=True)
     assert row["user_id"] == "konsulent-odense" and row["decisions"] == 12
