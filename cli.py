@@ -52,6 +52,10 @@ audit_app = typer.Typer(
     help="The hash-chained audit log: verify, purge expired records.", no_args_is_help=True
 )
 app.add_typer(audit_app, name="audit")
+users_app = typer.Typer(
+    help="Dashboard users: roles, job-centre / employer scope, OIDC e-mail.", no_args_is_help=True
+)
+app.add_typer(users_app, name="users")
 
 
 def _settings(ctx: typer.Context) -> Settings:
@@ -809,6 +813,74 @@ def bench_dashboard(
     target.with_suffix(".md").write_text(dashboard_markdown(result), encoding="utf-8")
     console.print(dashboard_markdown(result), markup=False, highlight=False)
     console.print(f"wrote {target} and {target.with_suffix('.md')}")
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    user_id: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="consultant | employer | analyst | admin")],
+    name: Annotated[str, typer.Option(help="Name shown in the dashboard.")] = "",
+    jobcenter: Annotated[str | None, typer.Option(help="Consultants: their job centre id.")] = None,
+    employer: Annotated[str | None, typer.Option(help="Employers: their employer id.")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail of the OIDC identity (st.login) to map.")] = None,
+    password: Annotated[
+        bool, typer.Option("--password", help="Also set a password (prompted; without OIDC only).")
+    ] = False,
+) -> None:
+    """Add or update a user; scope is required for consultants (job centre) and employers (employer id)."""
+    from data.access import Directory, Role, User
+    from data.ops import OpsStore
+
+    if role not in {str(x) for x in Role}:
+        raise typer.BadParameter(f"role must be one of {', '.join(str(x) for x in Role)}")
+    r = Role(role)
+    if r is Role.CONSULTANT and not jobcenter:
+        raise typer.BadParameter("a consultant needs --jobcenter")
+    if r is Role.EMPLOYER and not employer:
+        raise typer.BadParameter("an employer needs --employer")
+    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
+    user = User(user_id, name or user_id, r, jobcenter if r is Role.CONSULTANT else None,
+                employer if r is Role.EMPLOYER else None)  # fmt: skip
+    with OpsStore(_settings(ctx).ops_path) as ops:
+        Directory(ops).add(user, password=secret, oidc_email=email)
+    console.print(f"user {user_id}: {r} {user.jobcenter_id or user.employer_id or ''}")
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """Active users with role and scope."""
+    from data.access import Directory
+    from data.ops import OpsStore
+
+    table = Table("user", "name", "role", "scope")
+    with OpsStore(_settings(ctx).ops_path) as ops:
+        for u in Directory(ops).users():
+            table.add_row(u.user_id, u.display_name, str(u.role), u.jobcenter_id or u.employer_id or "")
+    console.print(table)
+
+
+@bench_app.command("load")
+def bench_load(
+    ctx: typer.Context,
+    threads: Annotated[int, typer.Option(min=1, help="Concurrent consultants (threads).")] = 20,
+    duration: Annotated[float, typer.Option(min=1, help="Seconds the consultants work.")] = 60.0,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/load.json).")
+    ] = None,
+) -> None:
+    """Concurrent consultants on one workspace: throughput, p50/p95/p99, errors, audit rows vs calls served."""
+    from evaluation.load import LoadConfig, run_load
+    from evaluation.load import to_markdown as load_markdown
+    from evaluation.load import write_results as write_load
+
+    s = _settings(ctx)
+    result = run_load(s, LoadConfig(threads=threads, duration_s=duration))
+    paths = write_load(result, json_out or s.bench_dir / "load.json")
+    console.print(load_markdown(result), markup=False, highlight=False)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+    if not result["ok"]:
+        raise typer.Exit(1)
 
 
 @audit_app.command("verify")

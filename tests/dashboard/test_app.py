@@ -152,3 +152,30 @@ def test_data_derived_text_is_escaped_not_rendered(app_home: Path) -> None:
     assert "<script>" not in body
     source = Path(APP).read_text(encoding="utf-8")
     assert "unsafe_allow_html" not in source and "st.html" not in source and "components.html" not in source
+
+
+def test_queue_search_for_a_copenhagen_id_finds_nothing_for_odense(app_home: Path) -> None:
+    kbh = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-kbh'")
+    at = signed_in("konsulent-odense")
+    at.text_input(key="q_search").set_value(kbh).run()
+    assert not at.exception and len(at.dataframe[0].value) == 0
+    own = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'")
+    at.text_input(key="q_search").set_value(own).run()
+    assert list(at.dataframe[0].value["seeker_id"]) == [own]
+
+
+def test_employer_view_lists_only_the_employers_own_vacancies(app_home: Path) -> None:
+    at = signed_in("arbejdsgiver-kbh")
+    shown = set(at.dataframe[0].value["vacancy_id"])
+    employer = one_of(app_home, "SELECT employer_id FROM vacancies WHERE vacancy_id = ?", [sorted(shown)[0]])
+    own = set(one_of(app_home, "SELECT string_agg(vacancy_id, ',') FROM vacancies WHERE employer_id = ?",
+                     [employer]).split(","))  # fmt: skip
+    assert shown == own
+
+
+def test_interface_switches_to_english(app_home: Path) -> None:
+    at = signed_in("konsulent-odense")
+    assert any(s.value.startswith("Mine borgere") for s in at.subheader)
+    at.radio(key="lang").set_value("en").run()
+    assert any(s.value.startswith("My citizens") for s in at.subheader)
+    assert at.session_state["user_id"] == "konsulent-odense"

@@ -54,7 +54,7 @@ def test_consultant_sees_only_own_job_centre_through_every_call(ws: Workspace) -
     ]
     before = ws.audit.count()
     for call in calls:
-        with pytest.raises(AccessDenied, match="ikke|ingen"):
+        with pytest.raises(AccessDenied, match=r"ikke|ingen"):
             call()
     assert ws.audit.count() == before, "a refused call must not log anything as shown"
     assert ws.world.count("decisions") == 0
