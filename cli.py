@@ -716,6 +716,33 @@ def bench_recommender(
     console.print("wrote " + ", ".join(str(p) for p in paths.values()))
 
 
+@bench_app.command("faults")
+def bench_faults(
+    ctx: typer.Context,
+    kills: Annotated[
+        int, typer.Option(min=3, help="SIGKILLs in all, spread over import, build, training.")
+    ] = 24,
+    seed: Annotated[int, typer.Option(help="Seed of the kill times.")] = 0,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/faults.json).")
+    ] = None,
+) -> None:
+    """Crash safety: kill import / build / training at random points, check the store and artefacts, rerun."""
+    import tempfile
+
+    from evaluation.faults import FaultConfig, run_faults
+    from evaluation.faults import write_results as write_faults
+
+    target = json_out or _settings(ctx).bench_dir / "faults.json"
+    with tempfile.TemporaryDirectory(prefix="jobmatch-faults-") as tmp, console.status("faults") as status:
+        result = run_faults(Path(tmp), FaultConfig(kills=kills, seed=seed), progress=status.update)
+    paths = write_faults(result, target)
+    console.print(result["markdown"], markup=False, highlight=False)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
 LinkFormat = Literal["csv", "jsonl"]
 LinkMethod = Literal["trained", "lexical"]
 

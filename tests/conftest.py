@@ -8,11 +8,13 @@ from pathlib import Path
 import pytest
 
 from data.generate import WorldSize
+from data.settings import Settings
 from data.store import Store
 from data.world import generate_store
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SMALL_WORLD = WorldSize(seekers=800, vacancies=400, interactions=4_000, episodes=1_000, seed=7)
+DASHBOARD_WORLD = WorldSize(seekers=1_200, vacancies=500, interactions=8_000, episodes=4_000, seed=11)
 
 
 @pytest.fixture(scope="session")
@@ -36,3 +38,21 @@ def writable_world(world_path: Path, tmp_path: Path) -> Store:
     shutil.copy(world_path, path)
     with Store(path, read_only=False) as store:
         yield store
+
+
+@pytest.fixture(scope="session")
+def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A small world with everything built (indexes, hybrid, intervention model), for the dashboard and
+    load tests; treat it as read-only (copy it to write)."""
+    from matching.build import build_indexes
+    from recommender.interventions import DRParams, fit_model
+    from recommender.service import train_and_save
+
+    home = tmp_path_factory.mktemp("built-home")
+    settings = Settings(home=home)
+    generate_store(settings.db_path, DASHBOARD_WORLD, show_progress=False)
+    build_indexes(settings)
+    train_and_save(settings, seed=0)
+    with Store(settings.db_path, read_only=True) as store:
+        fit_model(store, DRParams(bootstrap=20)).save(settings.models_dir)
+    return home
