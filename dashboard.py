@@ -194,6 +194,7 @@ def jobs_tab(ws: Workspace, user: User, c: dict[str, Any]) -> None:
         return
     st.caption(tr("map"))
     st.altair_chart(distance_map(c, frame), width="stretch")
+    top_apply = max(float(frame["p_apply"].max() or 0.0), 1e-9)
     for r in frame.iter_rows(named=True):
         with st.container(border=True):
             head, score = st.columns([3, 1])
@@ -203,11 +204,13 @@ def jobs_tab(ws: Workspace, user: User, c: dict[str, Any]) -> None:
                           f"{tr('missing')}: {chips(r['missing_essential'], 'red')}")  # fmt: skip
             head.caption(f"{md(r['summary_da'])} {tr('why')}: {md(r['why_score'])}")
             score.caption(tr("score_parts"))
+            # P(apply) is relative (learned against sampled non-applications): the bar shows it against
+            # the best suggestion in this list; P(employer moves on) is a probability and shown as one.
             score.progress(
-                min(max(float(r["p_apply"]), 0.0), 1.0), text=f"{tr('p_apply')} {r['p_apply']:.2f}"
+                float(r["p_apply"]) / top_apply, text=f"{tr('p_apply')}: {r['p_apply'] / top_apply:.0%}"
             )
             score.progress(min(max(float(r["p_employer"]), 0.0), 1.0),
-                           text=f"{tr('p_employer')} {r['p_employer']:.2f}")  # fmt: skip
+                           text=f"{tr('p_employer')}: {r['p_employer']:.0%}")  # fmt: skip
             decision_row(ws, user, seeker_id, f"v_{r[C.VACANCY_ID]}", vacancy_id=r[C.VACANCY_ID])
 
 

@@ -54,7 +54,10 @@ TEXT: dict[str, dict[str, str]] = {
     "matched": {"da": "Har", "en": "Has"},
     "missing": {"da": "Mangler", "en": "Missing"},
     "score_parts": {"da": "Scoren i dele", "en": "The score in parts"},
-    "p_apply": {"da": "Relevans for borgeren (relativ)", "en": "Fit for the citizen (relative)"},
+    "p_apply": {
+        "da": "Relevans for borgeren (i forhold til bedste forslag)",
+        "en": "Fit for the citizen (relative to the best suggestion)",
+    },
     "p_employer": {"da": "Chance for at gå videre hos arbejdsgiver", "en": "Chance the employer moves on"},
     "why": {"da": "Hvorfor", "en": "Why"},
     "reason": {"da": "Begrundelse (påkrævet)", "en": "Reason (required)"},
