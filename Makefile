@@ -44,7 +44,7 @@ pytest: install-dev
 test: lint typecheck pytest
 
 bench: install
-	$(JOBMATCH) bench generate
+	$(JOBMATCH) bench all
 
 clean:
 	rm -rf $(VENV) artefacts

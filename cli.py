@@ -910,6 +910,37 @@ def bench_load(
         raise typer.Exit(1)
 
 
+@bench_app.command("all")
+def bench_all(
+    ctx: typer.Context,
+    full: Annotated[
+        bool, typer.Option("--full", help="The big sizes (1M vectors, 5M events, ...): hours.")
+    ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Sections to run (repeatable): generate, encoders, retrieval, recommender, "
+            "interventions, dashboard, load. Default: all."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for all.md / all.json (default: artefacts/bench).")
+    ] = None,
+) -> None:
+    """Every benchmark in one run: one Markdown table and one JSON (medians, baselines, ratios, machine)."""
+    from evaluation.bench_all import run_bench_all
+    from evaluation.bench_all import to_markdown as all_markdown
+    from evaluation.bench_all import write_results as write_all
+
+    s = _settings(ctx)
+    result = run_bench_all(s, full=full, sections=only)
+    paths = write_all(result, out or s.bench_dir)
+    console.print(all_markdown(result), markup=False, highlight=False)
+    console.print("wrote " + ", ".join(str(p) for p in paths.values()))
+    if result["failed"]:
+        raise typer.Exit(1)
+
+
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Recompute the audit log's hash chain; exit 1 and name the first bad record if it was tampered with."""
