@@ -40,6 +40,7 @@ from recommender.interventions import (
     ModelFileError,
     NotFittedError,
     UnknownSeekerError,
+    _AdditiveOutcome,
     load_episodes,
     load_or_fit,
     recommend_programmes,
@@ -94,6 +95,38 @@ def test_known_effect_recovered_in_sign_and_size(toy: dict) -> None:
     assert 0.15 < with_x1 < 0.45 and -0.08 < without < 0.18
     # B where it is estimable is harmful.
     assert np.nanmean(eff.tau[X[:, 1] == 1, 1]) < 0
+
+
+def test_earlier_design_still_recovers_the_effect() -> None:
+    """Boosted outcome model with an additive final stage centred on zero (the option kept for comparison)."""
+    data = _toy(seed=1)
+    params = FAST.model_copy(
+        update={"outcome_model": "boosting", "final_center": "zero", "final_stage": "additive"}
+    )
+    eff = DRLearner(params, n_arms=3).fit(data["X"], data["t"], data["y"]).training_effects(data["X"])
+    tau_a, x1 = eff.tau[:, 0], data["X"][:, 1] == 1
+    assert abs(np.nanmean(tau_a) - data["effect"][np.isfinite(tau_a), 1].mean()) < 0.05
+    assert np.nanmean(tau_a[x1]) - np.nanmean(tau_a[~x1]) > 0.08
+
+
+def test_additive_outcome_model_finds_interactions_only_when_there_are_some() -> None:
+    rng = np.random.default_rng(3)
+    n = 6000
+    X = np.column_stack([rng.random(n), rng.integers(0, 2, n).astype(float), rng.normal(size=n)])
+    t = rng.integers(0, 2, n)
+    base = 0.3 + 0.3 * X[:, 0]
+    for slope, expect_flat in ((0.3, False), (0.0, True)):
+        effect = 0.05 + slope * X[:, 1]
+        y = (rng.random(n) < base + effect * t).astype(float)
+        model = _AdditiveOutcome(2, None, knots=3, seed=0).fit(X, t, y)
+        mu = model.predict_arms(X)
+        contrast = mu[:, 1] - mu[:, 0]
+        gap = contrast[X[:, 1] == 1].mean() - contrast[X[:, 1] == 0].mean()
+        if expect_flat:
+            assert abs(gap) < 0.04 and contrast.std() < 0.03
+        else:
+            assert 0.2 < gap < 0.4 and model.penalty_ < np.inf
+        assert abs(mu[:, 0].mean() - base.mean()) < 0.03
 
 
 def test_no_estimate_where_overlap_fails(toy: dict) -> None:
