@@ -43,6 +43,10 @@ def test_synthetic_report_shape_and_sanity(small_world: dict, tmp_path: Path) ->
         if "sqrt_pehe" in row:
             assert row["sqrt_pehe"] >= 0 and row["ate_error"] >= 0, arm
     assert syn["policy_tree"]["depth_2"]["rules_da"]
+    for key, dif in syn["differences"].items():
+        lo, hi = dif["ci"]
+        assert lo <= dif["difference"] <= hi, key
+    assert syn["differences"]["model_minus_oracle"]["difference"] <= 1e-12
     assert data["ihdp"] == {"status": "skipped"} and data["nsw_cps"] == {"status": "skipped"}
     for name in ("interventions.md", "policy_value.png", "uplift_curves.png", "pehe.png"):
         assert (tmp_path / name).stat().st_size > 0, name
@@ -100,9 +104,11 @@ def test_full_evaluation_meets_targets(full_result: dict) -> None:
 
 @pytest.mark.evaluation
 @pytest.mark.timeout(1800)
-@pytest.mark.xfail(
-    strict=False, reason="seed-42 world: model allocation ties the historical one (see report)"
-)
 def test_full_evaluation_clearly_above_historical(full_result: dict) -> None:
     pol = full_result["synthetic"]["policies"]
     assert pol["model"]["policy_value"] > pol["historical"]["policy_value"] + 0.003
+    diff = full_result["synthetic"]["differences"]["model_minus_historical"]
+    assert diff["ci"][0] > 0 and diff["difference"] == pytest.approx(
+        pol["model"]["policy_value"] - pol["historical"]["policy_value"]
+    )
+    assert full_result["targets"]["synthetic_model_above_historical"]
