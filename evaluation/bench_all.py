@@ -76,6 +76,24 @@ class Figure:
             )
 
 
+def code_version() -> str:
+    """The commit the code was measured at (``JOBMATCH_CODE_VERSION`` where the code is not a checkout)."""
+    import os
+    import subprocess
+
+    if os.environ.get("JOBMATCH_CODE_VERSION"):
+        return os.environ["JOBMATCH_CODE_VERSION"]
+    root = Path(__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "-C", str(root), "rev-parse", "--short", "HEAD"], capture_output=True,
+                              text=True, check=True).stdout.strip()  # fmt: skip
+        dirty = subprocess.run(["git", "-C", str(root), "status", "--porcelain", "--untracked-files=no"],
+                               capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return head + ("+uncommitted changes" if dirty else "")
+
+
 def _copy_home(settings: Settings, tmp: str) -> Settings:
     """A private copy of the home folder (no bench, reports or operations store): the installation stays
     untouched, and a running dashboard's write lock on the world store does not block the benchmark."""
@@ -341,6 +359,7 @@ def run_bench_all(settings: Settings, *, full: bool = False, sections: list[str]
     return {
         "benchmark": "all",
         "mode": "full" if full else "quick",
+        "code": code_version(),
         "machine": {
             **machine_info(),
             "loadavg_at_start": machine_before["loadavg"],
@@ -403,7 +422,7 @@ def _fmt(x: float | None) -> str:
         return f"{x:,.0f}"
     if abs(x) >= 1:
         return f"{x:.2f}"
-    return f"{x:.3g}"
+    return f"{x:.4g}"
 
 
 def to_markdown(result: dict[str, Any]) -> str:
@@ -411,7 +430,7 @@ def to_markdown(result: dict[str, Any]) -> str:
     lines = [
         "# All benchmarks",
         "",
-        f"`jobmatch bench all` ({result['mode']}), {m['when']}: {m['cpus']} CPUs, {m['platform']}, Python "
+        f"`jobmatch bench all` ({result['mode']}, code {result.get('code', 'unknown')}), {m['when']}: {m['cpus']} CPUs, {m['platform']}, Python "
         f"{m['python']}. Load average (1, 5, 15 min) {m['loadavg_at_start']} at start, {m['loadavg']} at end: "
         f"the machine is shared, so figures move with the load. Total {result['total_s']:.0f} s "
         f"({', '.join(f'{k} {v:.0f} s' for k, v in result['section_s'].items())}).",
@@ -425,7 +444,9 @@ def to_markdown(result: dict[str, Any]) -> str:
     ]
     for f in result["figures"]:
         base = f"{f['baseline']} ({_fmt(f['baseline_value'])})" if f["baseline"] else ""
-        ratio = f"{f['ratio']:.2f}x" if f["ratio"] is not None else ""
+        ratio = (
+            "" if f["ratio"] is None else f"{f['ratio']:.2f}x" if f["ratio"] >= 0.1 else f"{f['ratio']:.2g}x"
+        )
         notes = [s for s in (f["note"], "" if f["source"] == "measured" else f["source"]) if s]
         name = f["name"] + (f" ({'; '.join(notes)})" if notes else "")
         lines.append(f"| {f['section']} | {name} | {_fmt(f['value'])} | {f['unit']} | {base} | {ratio} | "
