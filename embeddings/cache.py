@@ -37,14 +37,12 @@ def encode_cached(
         )
     finally:
         store.con.unregister("_wanted_hashes")
+    # A cached vector of another dimension (a damaged cache) is never used: it is re-encoded and replaced.
+    damaged = hits.filter(pl.col("vector").list.len() != encoder.dim)["text_hash"]
+    hits = hits.filter(pl.col("vector").list.len() == encoder.dim)
     found = wanted.join(hits, on="text_hash", how="inner")
     if found.height:
-        matrix = np.asarray(found["vector"].to_list(), dtype=np.float32)
-        if matrix.shape[1] != encoder.dim:
-            raise ValueError(
-                f"cached vectors for {encoder.model_id} have dimension {matrix.shape[1]}, expected {encoder.dim}"
-            )
-        out[found["pos"].to_numpy()] = matrix
+        out[found["pos"].to_numpy()] = np.asarray(found["vector"].to_list(), dtype=np.float32)
     missing = wanted.join(hits.select("text_hash"), on="text_hash", how="anti")
     if missing.height == 0:
         return out, 0
@@ -64,5 +62,15 @@ def encode_cached(
             }
         )
         with store.transaction():
+            if damaged.len():
+                store.con.register("_damaged_hashes", damaged.to_frame().to_arrow())
+                try:
+                    store.execute(
+                        "DELETE FROM embedding_cache WHERE model_id = ? AND text_hash IN "
+                        "(SELECT text_hash FROM _damaged_hashes)",
+                        [encoder.model_id],
+                    )
+                finally:
+                    store.con.unregister("_damaged_hashes")
             store.insert("embedding_cache", frame)
     return out, len(new_vectors)
