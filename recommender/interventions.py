@@ -82,7 +82,9 @@ ARMS: tuple[str, ...] = tuple(C.PROGRAMMES)  # index 0 is "none", the comparison
 TREATED: tuple[str, ...] = ARMS[1:]
 MODEL_FILE = "interventions.joblib"
 MANIFEST_FILE = "interventions.json"
-MODEL_KIND = "jobmatch.interventions.dr_learner/1"
+# Bumped whenever the fitted object changes shape, so a file from older code is refused with the refit
+# command instead of failing at prediction time (as a pre-outcome-model file did with `final_center`).
+MODEL_KIND = "jobmatch.interventions.dr_learner/2"
 
 # Numeric features read from ``seekers`` (and derived from it); the order is the column order of X.
 FEATURES: tuple[str, ...] = (
@@ -1159,7 +1161,10 @@ class InterventionModel:
             raise ModelFileError(f"no intervention model in {folder}: fit one first")
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if manifest.get("kind") != MODEL_KIND:
-            raise ModelFileError(f"{manifest_path} is not a {MODEL_KIND} model")
+            raise ModelFileError(
+                f"{manifest_path} is a {manifest.get('kind')!r} model, this code reads {MODEL_KIND}: "
+                "refit it with `jobmatch build`"
+            )
         if _sha256(model_path) != manifest.get("sha256"):
             raise ModelFileError(f"{model_path} does not match its manifest checksum (corrupt or replaced)")
         if data_version is not None and manifest.get("data_version") != data_version:
