@@ -53,10 +53,12 @@ def categorical_shares(reference: list[object], current: list[object]) -> tuple[
     return r / max(r.sum(), 1), c / max(c.sum(), 1)
 
 
-def drift_table(reference: pl.DataFrame, current: pl.DataFrame) -> pl.DataFrame:
+def drift_table(
+    reference: pl.DataFrame, current: pl.DataFrame, numeric: tuple[str, ...] = NUMERIC
+) -> pl.DataFrame:
     """One row per feature: PSI, the reading, and the mean (numeric) or top level (categorical) of each."""
     rows = []
-    for col in NUMERIC:
+    for col in numeric:
         r, c = reference[col].to_numpy().astype(float), current[col].to_numpy().astype(float)
         value = psi(*numeric_shares(r, c)) if len(r) and len(c) else float("nan")
         rows.append({"feature": col, "psi": value, "reference": f"{np.mean(r):.1f}" if len(r) else "–",
@@ -85,6 +87,7 @@ def seeker_drift(store: Store) -> tuple[str, pl.DataFrame]:
     """(what was compared, the drift table) for the newest citizens against everyone else."""
     seekers = store.query("SELECT *, len(skills) AS n_skills FROM seekers")
     last = store.meta("last_import:seekers")
+    numeric = NUMERIC
     if last:
         info = json.loads(last)
         newest = pl.col("seeker_id").is_in(info["ids"])
@@ -92,8 +95,9 @@ def seeker_drift(store: Store) -> tuple[str, pl.DataFrame]:
     else:
         cutoff = seekers["registered_at"].max() - timedelta(weeks=RECENT_WEEKS)  # type: ignore[operator]
         newest = pl.col("registered_at") > cutoff
-        label = f"borgere registreret de seneste {RECENT_WEEKS} uger mod resten (ingen import endnu)"
+        label = (f"borgere registreret de seneste {RECENT_WEEKS} uger mod resten (ingen import endnu; "
+                 "ugers ledighed udeladt, da den følger af registreringsdatoen)")  # fmt: skip
+        numeric = tuple(c for c in NUMERIC if c != "weeks_unemployed")
     current, reference = seekers.filter(newest), seekers.filter(~newest)
-    return f"{label}: {current.height} nye, {reference.height} i træningsgrundlaget", drift_table(
-        reference, current
-    )
+    summary = f"{label}: {current.height} nye, {reference.height} i træningsgrundlaget"
+    return summary, drift_table(reference, current, numeric)
