@@ -87,7 +87,7 @@ def seeker_drift(store: Store) -> tuple[str, pl.DataFrame]:
     """(what was compared, the drift table) for the newest citizens against everyone else."""
     seekers = store.query("SELECT *, len(skills) AS n_skills FROM seekers")
     last = store.meta("last_import:seekers")
-    numeric = NUMERIC
+    numeric: tuple[str, ...] = NUMERIC
     if last:
         info = json.loads(last)
         newest = pl.col("seeker_id").is_in(info["ids"])
