@@ -484,14 +484,11 @@ def fairness_tab(reports: dict[str, Any]) -> None:
         st.markdown(f"NDCG@10 før omrangering **{rerank.get('ndcg@10_before', float('nan')):.3f}**, "
                     f"efter **{rerank.get('ndcg@10_after', float('nan')):.3f}**")  # fmt: skip
     rows = []
-    for audit, groups in data.get("audits", data).items():
-        if not isinstance(groups, dict):
-            continue
+    for audit, body in data.get("audits", {}).items():
+        groups = body.get("groups", {}) if isinstance(body, dict) else {}
         for group, metrics in groups.items():
-            if not isinstance(metrics, dict):
-                continue
-            for metric, v in metrics.items():
-                if isinstance(v, dict) and "value" in v and v.get("value") is not None:
+            for metric, v in metrics.items() if isinstance(metrics, dict) else ():
+                if isinstance(v, dict) and v.get("value") is not None:
                     ci = v.get("ci") or [None, None]
                     rows.append({"audit": audit, "group": group, "metric": metric, "value": v["value"],
                                  "lo": ci[0], "hi": ci[1]})  # fmt: skip
