@@ -425,13 +425,17 @@ def _fmt(x: float | None) -> str:
     return f"{x:.4g}"
 
 
+def _load(avg: list[float]) -> str:
+    return "[" + ", ".join(f"{x:.2f}" for x in avg) + "]"
+
+
 def to_markdown(result: dict[str, Any]) -> str:
     m = result["machine"]
     lines = [
         "# All benchmarks",
         "",
         f"`jobmatch bench all` ({result['mode']}, code {result.get('code', 'unknown')}), {m['when']}: {m['cpus']} CPUs, {m['platform']}, Python "
-        f"{m['python']}. Load average (1, 5, 15 min) {m['loadavg_at_start']} at start, {m['loadavg']} at end: "
+        f"{m['python']}. Load average (1, 5, 15 min) {_load(m['loadavg_at_start'])} at start, {_load(m['loadavg'])} at end: "
         f"the machine is shared, so figures move with the load. Total {result['total_s']:.0f} s "
         f"({', '.join(f'{k} {v:.0f} s' for k, v in result['section_s'].items())}).",
         "",

@@ -322,8 +322,8 @@ def to_markdown(result: dict[str, Any]) -> str:
         "",
         f"{cfg['threads']} consultant threads for {cfg['duration_s']:.0f} s (ran {result['elapsed_s']:.1f} s) on the "
         f"default world ({result['world']['seekers']:,} seekers, {result['world']['vacancies']:,} vacancies), one "
-        f"Workspace. Machine: {m['cpus']} CPUs, Python {m['python']}, load average {m['loadavg_at_start']} at "
-        f"start, {m['loadavg']} at end ({m['when']}).",
+        f"Workspace. Machine: {m['cpus']} CPUs, Python {m['python']}, load average {_load(m['loadavg_at_start'])} "
+        f"at start, {_load(m['loadavg'])} at end ({m['when']}).",
         "",
         f"Throughput: **{result['throughput_calls_per_s']:.1f} calls/s** ({result['calls']:,} calls; "
         f"{result['citizens_per_s']:.1f} citizens/s). Errors: **{result['errors']}**.",
@@ -343,7 +343,8 @@ def to_markdown(result: dict[str, Any]) -> str:
         "",
         f"Audit rows written {a['rows_written']:,} vs audited calls served {a['audited_calls_served']:,}: "
         f"{verdict}. Hash chain: {'verifies' if a['chain_ok'] else 'BROKEN: ' + a['chain_problem']} "
-        f"({a['chain_records']:,} records). Decisions rows {d['rows_written']:,} vs decide calls "
+        f"({a['chain_records']:,} records, {a['chain_records'] - a['rows_written']:,} of them from before the run: "
+        f"the untimed warm-up calls). Decisions rows {d['rows_written']:,} vs decide calls "
         f"{d['decide_calls']:,}.",
         "",
         "Concurrency rules in force:",
@@ -354,6 +355,10 @@ def to_markdown(result: dict[str, Any]) -> str:
         "waiting for the CPU (and Python's GIL), so p50 here is not the single-request latency.",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _load(avg: list[float]) -> str:
+    return ", ".join(f"{x:.2f}" for x in avg)
 
 
 def write_results(result: dict[str, Any], target: str | Path) -> dict[str, Path]:

@@ -49,7 +49,7 @@ def test_table_and_json_carry_every_figure(tmp_path: Path) -> None:
     assert "| retrieval | search p50, ivf | 0.5 | ms | exact (flat) (5.00) | 10.00x | 200 queries |" in md
     assert "| encoders | char throughput | 410 | texts/s | MiniLM (10.00) | 41.00x | 3 runs |" in md
     assert "NDCG@10, hybrid (from the last evaluation run)" in md
-    assert "load average (1, 5, 15 min) [2.0, 2.0, 2.0] at start".lower() in md.lower()
+    assert "load average (1, 5, 15 min) [2.00, 2.00, 2.00] at start".lower() in md.lower()
     assert "- load: RuntimeError: boom" in md
     paths = write_results(result, tmp_path)
     saved = json.loads(paths["json"].read_text())

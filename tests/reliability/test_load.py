@@ -78,6 +78,8 @@ def test_report_names_every_figure(load_result: dict) -> None:
     md = to_markdown(load_result)
     for needle in ("suggest_vacancies", "programmes", "p99 ms", "Errors: **0**", "Hash chain: verifies"):
         assert needle in md
+    d = load_result["decisions"]
+    assert f"Decisions rows {d['rows_written']:,} vs decide calls {d['decide_calls']:,}." in md
 
 
 def test_latency_stats_percentiles() -> None:
