@@ -47,6 +47,7 @@ STEPS = ("import", "build: embedding + index", "build: training")
 SIDES = ("vacancies", "seekers")
 TMP_MARKERS = (".tmp", ".wal", ".CURRENT.")
 RERUN_TIMEOUT_S = 600
+INTERVENTIONS = "models/interventions.json"  # the intervention model's manifest (names its file's sha256)
 
 
 @dataclass(frozen=True)
@@ -114,8 +115,9 @@ def _tree(home: Path) -> dict[str, tuple[int, int]]:
 
 
 def _pointers(home: Path) -> dict[str, str]:
+    """What names the live artefacts: each CURRENT pointer and the intervention model's manifest."""
     out = {}
-    for rel in (*(f"indexes/{s}/CURRENT" for s in SIDES), "models/hybrid/CURRENT"):
+    for rel in (*(f"indexes/{s}/CURRENT" for s in SIDES), "models/hybrid/CURRENT", INTERVENTIONS):
         try:
             out[rel] = (home / rel).read_text(encoding="utf-8").strip()
         except FileNotFoundError:
@@ -247,11 +249,15 @@ def _write_config(path: Path) -> Path:
 
 
 def import_file_rows(store: Store, rows: int) -> pl.DataFrame:
-    """A valid seekers file: the world's seekers again under new ids, as many rows as asked for."""
+    """A valid seekers file: the world's seekers again under new ids, as many rows as asked for; each
+    profile text gets its own last sentence, so the build has every one of them to embed."""
     seekers = store.table("seekers")
     reps = -(-rows // seekers.height)
     frame = pl.concat([seekers] * reps).head(rows)
-    frame = frame.with_columns(pl.Series(C.SEEKER_ID, [f"IMP{i:07d}" for i in range(rows)]))
+    frame = frame.with_columns(
+        pl.Series(C.SEEKER_ID, [f"IMP{i:07d}" for i in range(rows)]),
+        pl.col("profile_text") + pl.Series([f" Henvist i uge {i % 52 + 1}, sag {i}." for i in range(rows)]),
+    )
     return frame.with_columns(
         [pl.col(c).list.join("|") for c, t in frame.schema.items() if isinstance(t, pl.List)]
     )
@@ -259,6 +265,7 @@ def import_file_rows(store: Store, rows: int) -> pl.DataFrame:
 
 def _prepare(work: Path, config: FaultConfig, say: Callable[[str], None]) -> dict[str, Any]:
     from matching.build import build_indexes
+    from recommender.interventions import load_or_fit
     from recommender.service import train_and_save
 
     base = work / "base"
@@ -272,6 +279,7 @@ def _prepare(work: Path, config: FaultConfig, say: Callable[[str], None]) -> dic
     build_indexes(settings)
     train_and_save(settings, seed=0)
     with Store(settings.db_path) as store:
+        load_or_fit(settings.models_dir, store)  # `jobmatch build` fits the intervention model too
         import_path = work / "import_seekers.csv"
         import_file_rows(store, config.import_rows).write_csv(import_path)
         d0, c0 = store.data_version, table_checksums(store)
@@ -583,15 +591,15 @@ def to_markdown(result: dict[str, Any]) -> str:
     tl = result["timelines"]
     lines += [
         "",
-        "*landed*: before any write (nothing changed), mid-write (a write was in flight: temporary files or "
-        "an uncommitted write-ahead log left behind), between writes (some artefacts replaced, others not "
-        "yet), after the last write (everything committed; a write-ahead log may still wait for its "
-        "checkpoint). *left temp files / WAL*: kills after which such files were found (the next writer "
-        "replays or removes them). *programmes*: the intervention model `jobmatch build` also fits either "
-        "loads or is refused and refitted on use (per kill below). "
-        "*served*: the match answers after the kill were the previous version's, the new version's, or "
-        "refused because an artefact was stale (the message names `jobmatch build`). *wrong answers*: "
-        "anything else, or world tables that are neither version.",
+        "*landed*: before any write (nothing changed), mid-write (a write was in flight: temporary files "
+        "or an uncommitted write-ahead log left behind), between writes (some of the embedding cache, the "
+        "two indexes, the hybrid model and the intervention model replaced, others not yet), after the "
+        "last write (everything committed; a write-ahead log may still wait for its checkpoint). "
+        "*left temp files / WAL*: kills after which such files were found (the next writer replays or "
+        "removes them). *served*: the match answers after the kill were the previous version's, the new "
+        "version's, or refused because an artefact was stale (the message names `jobmatch build`). "
+        "*wrong answers*: anything else, or world tables that are neither version. *programmes* (per kill "
+        "below): the intervention model `jobmatch build` also fits loads, or is refused and refitted on use.",
         "",
         f"Reference runs: import {tl['import']['seconds']:.2f} s (writing {tl['import']['first_write']:.2f}-"
         f"{tl['import']['last_write']:.2f} s), build {tl['build']['seconds']:.2f} s. Runs that finished before "
