@@ -205,7 +205,7 @@ def test_analyst_sees_aggregates_with_small_cells_suppressed(ws: Workspace) -> N
     small = per_group.filter(pl.col("decisions") < 5)
     assert small["acceptance_rate"].null_count() == small.height and small["suppressed"].all()
     label, drift = ws.drift(u["analytiker"])
-    assert "nye" in label and set(drift["feature"]) >= {"weeks_unemployed", "benefit_type"}
+    assert "nye" in label and set(drift["feature"]) >= {"isced_level", "benefit_type"}
     assert "recommender" in ws.reports(u["analytiker"])
 
 
