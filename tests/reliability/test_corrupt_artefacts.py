@@ -208,11 +208,14 @@ def test_damaged_char_encoder_is_refused_and_refitted_by_build(
     home: Path, built: tuple[Path, str, dict[str, Any]]
 ) -> None:
     settings = _settings(home)
+    fitted = CharNgramEncoder.load(char_model_path(settings)).model_id
     _truncate(char_model_path(settings))
     message = _refused(settings, built[1], IndexMismatchError)
     assert str(char_model_path(settings)) in message and "unreadable" in message
     assert "`jobmatch build`" in message
-    _rebuilt_answers_match(settings, built, train=True)
+    stats = build_indexes(settings)  # refits the encoder on the same corpus: the same model, indexes kept
+    assert stats["encoder"] == fitted and stats["seekers"]["mode"] == "incremental"
+    assert _answers(settings, built[1]) == built[2]
 
 
 # --- the hybrid model ---------------------------------------------------------------------------------
