@@ -43,8 +43,10 @@ class Settings(BaseSettings):
     index_kind: Literal["auto", "flat", "ivf", "hnsw"] = Field("auto", description="FAISS index type.")
     ops_file: str = Field("ops.duckdb", description="Operations store (users, audit log, stop switch).")
     audit_retention_days: int = Field(
-        365, ge=183, description="Audit records older than this are deleted by `jobmatch audit purge`; "
-        "the EU AI Act asks deployers to keep logs at least six months."
+        365,
+        ge=183,
+        description="Audit records older than this are deleted by `jobmatch audit purge`; "
+        "the EU AI Act asks deployers to keep logs at least six months.",
     )
     demo_login: bool = Field(True, description="Offer the demo accounts (password 'demo') on the login page.")
 

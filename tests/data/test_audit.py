@@ -45,7 +45,7 @@ def test_intact_chain_verifies_and_links_each_record_to_the_one_before(ops: OpsS
 @pytest.mark.parametrize(
     ("sql", "bad_seq", "problem"),
     [
-        ("UPDATE audit_log SET payload = '{\"ranked\":[\"V0\"]}' WHERE seq = 3", 3, "content"),
+        ('UPDATE audit_log SET payload = \'{"ranked":["V0"]}\' WHERE seq = 3', 3, "content"),
         ("UPDATE audit_log SET user_id = 'someone-else' WHERE seq = 1", 1, "content"),
         ("UPDATE audit_log SET ts = ts + INTERVAL 1 SECOND WHERE seq = 6", 6, "content"),
         ("DELETE FROM audit_log WHERE seq = 4", 5, "missing"),
@@ -53,7 +53,9 @@ def test_intact_chain_verifies_and_links_each_record_to_the_one_before(ops: OpsS
         ("UPDATE audit_log SET seq = 10 + seq WHERE seq IN (2, 3)", 4, "missing"),
     ],
 )
-def test_tampering_is_detected_at_the_first_bad_record(ops: OpsStore, sql: str, bad_seq: int, problem: str) -> None:
+def test_tampering_is_detected_at_the_first_bad_record(
+    ops: OpsStore, sql: str, bad_seq: int, problem: str
+) -> None:
     log = AuditLog(ops)
     fill(log)
     with ops.write() as cur:
@@ -105,7 +107,11 @@ def test_cli_verify_exits_1_on_tampering(tmp_path: Path) -> None:
 def test_passwords_are_salted_and_checked_in_constant_time(ops: OpsStore) -> None:
     a, b = hash_password("demo"), hash_password("demo")
     assert a != b and verify_password("demo", a) and verify_password("demo", b)
-    assert not verify_password("Demo", a) and not verify_password("demo", None) and not verify_password("demo", "x")
+    assert (
+        not verify_password("Demo", a)
+        and not verify_password("demo", None)
+        and not verify_password("demo", "x")
+    )
     directory = Directory(ops)
     user = User("k1", "K", Role.CONSULTANT, "jc-odense")
     directory.add(user, password="s3cret", oidc_email="K1@kommune.dk")
