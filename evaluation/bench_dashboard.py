@@ -136,7 +136,8 @@ def to_markdown(result: dict[str, Any]) -> str:
         "# Dashboard interaction latency",
         "",
         f"Default world; {result['citizens']} citizens and vacancies; server-side time of each Streamlit rerun "
-        f"(AppTest). Machine: {m.get('cpu', '')}, {m.get('cores', '')} cores, load {m.get('loadavg', '')}.",
+        f"(AppTest). Machine: {m['platform']}, {m['cpus']} CPUs, load average "
+        f"{' / '.join(f'{x:.1f}' for x in m['loadavg'])} (1 / 5 / 15 min) at {m['when']}.",
         "",
         "| interaction | n | p50 ms | p95 ms | max ms |",
         "| --- | --- | --- | --- | --- |",
