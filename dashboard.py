@@ -231,6 +231,19 @@ def distance_map(c: dict[str, Any], frame: pl.DataFrame) -> alt.LayerChart:
         text="label:N")).properties(height=260)  # fmt: skip
 
 
+def record_decision(
+    ws: Workspace, user: User, seeker_id: str, action: str, reason: str, **target: Any
+) -> bool:
+    """One decision through the workspace (stored, audited, training signal); the outcome as a message."""
+    try:
+        ws.decide(user, seeker_id, action, reason, **target)
+    except InvalidDecision as exc:
+        st.error(md(exc))
+        return False
+    st.success(f"{tr('saved')}: {tr(action) if action != 'note' else tr('note')}")
+    return True
+
+
 def decision_row(ws: Workspace, user: User, seeker_id: str, key: str, *, vacancy_id: str | None = None,
                  programme: str | None = None) -> None:  # fmt: skip
     """Accept / reject with a mandatory reason; every click goes to decisions and the audit log."""
@@ -238,15 +251,10 @@ def decision_row(ws: Workspace, user: User, seeker_id: str, key: str, *, vacancy
     reason = reason_col.text_input(tr("reason"), key=f"reason_{key}", label_visibility="collapsed",
                                    placeholder=tr("reason"))  # fmt: skip
     for col, action in ((accept_col, "accept"), (reject_col, "reject")):
-        if col.button(tr(action), key=f"{action}_{key}"):
-            try:
-                ws.decide(user, seeker_id, action, reason, vacancy_id=vacancy_id, programme=programme)
-            except InvalidDecision as exc:
-                st.error(md(exc))
-            else:
-                st.success(f"{tr('saved')}: {tr(action)}")
-                if action == "reject":
-                    forget_shown("jobs")
+        clicked = col.button(tr(action), key=f"{action}_{key}")
+        if clicked and record_decision(ws, user, seeker_id, action, reason, vacancy_id=vacancy_id,
+                                       programme=programme) and action == "reject":  # fmt: skip
+            forget_shown("jobs")  # a rejected vacancy is not suggested again
 
 
 def other_tab(ws: Workspace, user: User, seeker_id: str) -> None:
@@ -296,12 +304,7 @@ def programmes_tab(ws: Workspace, user: User, seeker_id: str) -> None:
                           format_func=lambda p: C.PROGRAMME_LABELS_DA[p])  # fmt: skip
     reason = st.text_input(tr("reason"), key=f"ovr_reason_{seeker_id}")
     if st.button(tr("override"), key=f"ovr_btn_{seeker_id}"):
-        try:
-            ws.decide(user, seeker_id, "override", reason, programme=choice)
-        except InvalidDecision as exc:
-            st.error(md(exc))
-        else:
-            st.success(f"{tr('saved')}: {tr('override')}")
+        record_decision(ws, user, seeker_id, "override", reason, programme=choice)
 
 
 def manual_tab(ws: Workspace, user: User, seeker_id: str) -> None:
@@ -318,23 +321,13 @@ def manual_tab(ws: Workspace, user: User, seeker_id: str) -> None:
         )
         reason = st.text_input(tr("reason"), key=f"manual_reason_{seeker_id}")
         if st.button(tr("override"), key=f"manual_btn_{seeker_id}"):
-            try:
-                ws.decide(user, seeker_id, "override", reason, vacancy_id=pick)
-            except InvalidDecision as exc:
-                st.error(md(exc))
-            else:
-                st.success(f"{tr('saved')}: {tr('override')}")
+            record_decision(ws, user, seeker_id, "override", reason, vacancy_id=pick)
 
 
 def notes_tab(ws: Workspace, user: User, seeker_id: str) -> None:
     note = st.text_area(tr("note"), key=f"note_{seeker_id}")
     if st.button(tr("add_note"), key=f"note_btn_{seeker_id}"):
-        try:
-            ws.decide(user, seeker_id, "note", note)
-        except InvalidDecision as exc:
-            st.error(md(exc))
-        else:
-            st.success(tr("saved"))
+        record_decision(ws, user, seeker_id, "note", note)
     st.subheader(tr("history"))
     st.dataframe(ws.decisions_for(user, seeker_id), hide_index=True)
     if st.button(tr("export"), key=f"export_{seeker_id}"):

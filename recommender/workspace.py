@@ -161,11 +161,15 @@ class Workspace:
 
     def _own_seeker(self, user: User, seeker_id: str) -> dict[str, Any]:
         user.require(Role.CONSULTANT)
-        rows = self._q(
-            "SELECT * FROM seekers WHERE seeker_id = ? AND jobcenter_id = ?", [seeker_id, user.jobcenter_id]
-        )
+        return self._scoped_row("seekers", "seeker_id", seeker_id, "jobcenter_id", user.jobcenter_id,
+                                f"ingen borger med id {seeker_id!r} i dit jobcenter")  # fmt: skip
+
+    def _scoped_row(self, table: str, key: str, value: str, scope_col: str, scope: str | None, refusal: str
+                    ) -> dict[str, Any]:  # fmt: skip
+        """The row only if it lies in the user's scope; otherwise the same refusal whether it exists or not."""
+        rows = self._q(f"SELECT * FROM {table} WHERE {key} = ? AND {scope_col} = ?", [value, scope])
         if rows.height == 0:
-            raise AccessDenied(f"ingen borger med id {seeker_id!r} i dit jobcenter")
+            raise AccessDenied(refusal)
         return rows.row(0, named=True)
 
     def queue(self, user: User, search: str = "", target_group: str | None = None,
@@ -364,12 +368,8 @@ class Workspace:
 
     def _own_vacancy(self, user: User, vacancy_id: str) -> dict[str, Any]:
         user.require(Role.EMPLOYER)
-        rows = self._q(
-            "SELECT * FROM vacancies WHERE vacancy_id = ? AND employer_id = ?", [vacancy_id, user.employer_id]
-        )
-        if rows.height == 0:
-            raise AccessDenied(f"ingen stilling med id {vacancy_id!r} hos din virksomhed")
-        return rows.row(0, named=True)
+        return self._scoped_row("vacancies", "vacancy_id", vacancy_id, "employer_id", user.employer_id,
+                                f"ingen stilling med id {vacancy_id!r} hos din virksomhed")  # fmt: skip
 
     def candidate_pseudonym(self, vacancy_id: str, seeker_id: str) -> str:
         """Stable per vacancy, unlinkable across vacancies and employers without the deployment's key."""
