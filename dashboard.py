@@ -44,6 +44,15 @@ def cached_queue(
     return _ws.queue(user, search, group or None, benefit or None, limit=1_000_000)  # the whole queue
 
 
+@st.cache_data(ttl=600, show_spinner=False)
+def cached_analysis(_ws: Workspace, scope: str, user_id: str, data_version: str) -> tuple[Any, Any]:
+    """Evaluation reports and drift change only with new data or a new report run: cached per scope."""
+    user = _ws.directory.get(user_id)
+    if user is None or user.scope != scope:
+        raise AccessDenied("session no longer valid")
+    return _ws.reports(user), _ws.drift(user)
+
+
 def lang() -> str:
     return str(st.session_state.get("lang", "da"))
 
@@ -397,7 +406,7 @@ def ci_chart(
 
 
 def analyst_view(ws: Workspace, user: User) -> None:
-    reports = ws.reports(user)
+    reports, (drift_label, drift_table) = cached_analysis(ws, user.scope, user.user_id, ws.data_version)
     quality, fairness, decisions, drift = st.tabs(
         [tr("tab_quality"), tr("tab_fairness"), tr("tab_decisions"), tr("tab_drift")]
     )
@@ -412,7 +421,7 @@ def analyst_view(ws: Workspace, user: User) -> None:
         st.subheader(tr("per_group"))
         st.dataframe(per_group, hide_index=True)
     with drift:
-        label, table = ws.drift(user)
+        label, table = drift_label, drift_table
         st.caption(md(label))
         st.dataframe(table, hide_index=True)
         st.altair_chart(alt.Chart(table.to_pandas()).mark_bar().encode(
