@@ -8,7 +8,6 @@ too, so a slow click can be traced to its part.
 
 from __future__ import annotations
 
-import logging
 import os
 import shutil
 import statistics
@@ -58,8 +57,9 @@ def run_dashboard_benchmark(settings: Settings, n_citizens: int = 25, progress: 
 
     say = progress or (lambda _m: None)
     # AppTest runs the script outside a server and warns about that on every call: not news here.
-    for name in ("streamlit", "streamlit.runtime.scriptrunner_utils.script_run_context"):
-        logging.getLogger(name).setLevel(logging.ERROR)
+    import streamlit.logger
+
+    streamlit.logger.set_log_level("error")
     with tempfile.TemporaryDirectory(prefix="jobmatch-bench-dashboard-") as tmp:
         home = Path(tmp) / "home"
         say("copying the home folder")
