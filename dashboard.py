@@ -97,7 +97,7 @@ def login_page(ws: Workspace) -> None:
                 else:
                     st.session_state["user_id"] = user.user_id
                     st.rerun()
-        demo = [u.user_id for u in ws.directory.users()]
+        demo = [u.user_id for u in ws.directory.users(demo_only=True)]  # never the real accounts
         st.caption(tr("demo_hint") + ", ".join(md(u) for u in demo))
 
 

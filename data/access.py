@@ -118,8 +118,9 @@ class Directory:
                  hash_password(password) if password else None, oidc_email, demo],
             )  # fmt: skip
 
-    def users(self) -> list[User]:
-        rows = self.ops.rows("SELECT user_id FROM users WHERE active ORDER BY role, user_id")
+    def users(self, *, demo_only: bool = False) -> list[User]:
+        where = "active AND demo" if demo_only else "active"
+        rows = self.ops.rows(f"SELECT user_id FROM users WHERE {where} ORDER BY role, user_id")
         return [u for (uid,) in rows if (u := self.get(uid)) is not None]
 
     def ensure_demo_users(self, world: Store) -> list[User]:

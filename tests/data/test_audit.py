@@ -117,6 +117,8 @@ def test_passwords_are_salted_and_checked_in_constant_time(ops: OpsStore) -> Non
     directory.add(user, password="s3cret", oidc_email="K1@kommune.dk")
     assert directory.authenticate("k1", "s3cret") == user
     assert directory.by_email("k1@KOMMUNE.dk") == user
+    directory.add(User("d1", "Demo", Role.ANALYST), password="demo", demo=True)
+    assert [u.user_id for u in directory.users(demo_only=True)] == ["d1"]
     with ops.write() as cur:
         cur.execute("UPDATE users SET active = FALSE WHERE user_id = 'k1'")
     assert directory.get("k1") is None and directory.authenticate("k1", "s3cret") is None
