@@ -86,17 +86,18 @@ def login_page(ws: Workspace) -> None:
     st.subheader(tr("login"))
     if oidc_configured():
         st.button(tr("oidc_login"), on_click=st.login)
-    if ws.settings.demo_login:
+    if ws.settings.demo_login or not oidc_configured():  # passwords: demo accounts, or sites without OIDC
         with st.form("login"):
             user_id = st.text_input(tr("user"), key="login_user")
             password = st.text_input(tr("password"), type="password", key="login_password")
             if st.form_submit_button(tr("login")):
-                user = ws.directory.authenticate(user_id, password)
+                user = ws.directory.authenticate(user_id, password, allow_demo=ws.settings.demo_login)
                 if user is None:
                     st.error(tr("login_failed"))
                 else:
                     st.session_state["user_id"] = user.user_id
                     st.rerun()
+    if ws.settings.demo_login:
         demo = [u.user_id for u in ws.directory.users(demo_only=True)]  # never the real accounts
         st.caption(tr("demo_hint") + ", ".join(md(u) for u in demo))
 

@@ -95,11 +95,12 @@ class Directory:
     def get(self, user_id: str) -> User | None:
         return self._user("user_id = ?", [user_id])
 
-    def authenticate(self, user_id: str, password: str) -> User | None:
+    def authenticate(self, user_id: str, password: str, *, allow_demo: bool = True) -> User | None:
+        """The user if the password matches; demo accounts only while the demo login is on."""
         found = self.ops.rows(
-            "SELECT password_hash FROM users WHERE active AND user_id = ?", [user_id.strip()]
+            "SELECT password_hash, demo FROM users WHERE active AND user_id = ?", [user_id.strip()]
         )
-        if not found or not verify_password(password, found[0][0]):
+        if not found or not verify_password(password, found[0][0]) or (found[0][1] and not allow_demo):
             return None
         return self.get(user_id.strip())
 

@@ -48,7 +48,9 @@ class Settings(BaseSettings):
         description="Audit records older than this are deleted by `jobmatch audit purge`; "
         "the EU AI Act asks deployers to keep logs at least six months.",
     )
-    demo_login: bool = Field(True, description="Offer the demo accounts (password 'demo') on the login page.")
+    demo_login: bool = Field(
+        True, description="Demo accounts (password 'demo') may sign in and are listed; off in production."
+    )
 
     @property
     def db_path(self) -> Path:

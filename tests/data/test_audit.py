@@ -119,6 +119,8 @@ def test_passwords_are_salted_and_checked_in_constant_time(ops: OpsStore) -> Non
     assert directory.by_email("k1@KOMMUNE.dk") == user
     directory.add(User("d1", "Demo", Role.ANALYST), password="demo", demo=True)
     assert [u.user_id for u in directory.users(demo_only=True)] == ["d1"]
+    assert directory.authenticate("d1", "demo") is not None
+    assert directory.authenticate("d1", "demo", allow_demo=False) is None, "demo accounts off in production"
     with ops.write() as cur:
         cur.execute("UPDATE users SET active = FALSE WHERE user_id = 'k1'")
     assert directory.get("k1") is None and directory.authenticate("k1", "s3cret") is None
