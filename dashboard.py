@@ -38,19 +38,22 @@ def cached_queue(
     _ws: Workspace, scope: str, user_id: str, search: str, group: str, benefit: str
 ) -> pl.DataFrame:
     """The queue, cached per scope (the scope string is part of the key, so no user sees another's)."""
-    user = _ws.directory.get(user_id)
-    if user is None or user.scope != scope:
-        raise AccessDenied("session no longer valid")
-    return _ws.queue(user, search, group or None, benefit or None, limit=1_000_000)  # the whole queue
+    return _ws.queue(_same_user(_ws, scope, user_id), search, group or None, benefit or None)
 
 
 @st.cache_data(ttl=600, show_spinner=False)
 def cached_analysis(_ws: Workspace, scope: str, user_id: str, data_version: str) -> tuple[Any, Any]:
     """Evaluation reports and drift change only with new data or a new report run: cached per scope."""
-    user = _ws.directory.get(user_id)
+    user = _same_user(_ws, scope, user_id)
+    return _ws.reports(user), _ws.drift(user)
+
+
+def _same_user(ws: Workspace, scope: str, user_id: str) -> User:
+    """The user behind a cache key, still active and still in the scope the key was made for."""
+    user = ws.directory.get(user_id)
     if user is None or user.scope != scope:
         raise AccessDenied("session no longer valid")
-    return _ws.reports(user), _ws.drift(user)
+    return user
 
 
 def lang() -> str:
@@ -117,6 +120,16 @@ def chips(labels: list[str], color: str) -> str:
     return " ".join(f":{color}-badge[{md(label)}]" for label in labels) if labels else "–"
 
 
+def picked_id(picked: Any, ids: pl.Series, param: str) -> str | None:
+    """The id of a row picked in a table, kept in the URL parameter ``param`` (so a link opens it again);
+    the workspace checks the scope of whatever id arrives there."""
+    rows = picked.selection.rows if picked is not None else []
+    if rows:
+        st.query_params[param] = ids[rows[0]]
+    value = st.query_params.get(param)
+    return str(value) if value else None
+
+
 def shown_once(key: tuple[Any, ...], compute: Any) -> Any:
     """What a view shows is computed (and audited) once per session and key, not on every widget rerun."""
     cache = st.session_state.setdefault("_shown", {})
@@ -161,14 +174,11 @@ def consultant_view(ws: Workspace, user: User) -> None:
                      "contact_requests", "last_action"),
         hide_index=True, on_select="rerun", selection_mode="single-row", key="queue_table", height=260,
     )  # fmt: skip
-    rows = picked.selection.rows if picked is not None else []
-    if rows:
-        st.query_params["borger"] = queue[C.SEEKER_ID][rows[0]]
-    seeker_id = st.query_params.get("borger")
+    seeker_id = picked_id(picked, queue[C.SEEKER_ID], "borger")
     if not seeker_id:
         st.info(tr("pick_citizen"))
         return
-    guarded(citizen_page, ws, user, str(seeker_id))
+    guarded(citizen_page, ws, user, seeker_id)
 
 
 def citizen_page(ws: Workspace, user: User, seeker_id: str) -> None:
@@ -355,14 +365,11 @@ def employer_view(ws: Workspace, user: User) -> None:
     st.subheader(f"{tr('my_vacancies')} ({vacancies.height})")
     picked = st.dataframe(vacancies, hide_index=True, on_select="rerun", selection_mode="single-row",
                           key="vacancy_table", height=240)  # fmt: skip
-    rows = picked.selection.rows if picked is not None else []
-    if rows:
-        st.query_params["stilling"] = vacancies[C.VACANCY_ID][rows[0]]
-    vacancy_id = st.query_params.get("stilling")
+    vacancy_id = picked_id(picked, vacancies[C.VACANCY_ID], "stilling")
     if not vacancy_id:
         st.info(tr("pick_vacancy"))
         return
-    guarded(shortlist_page, ws, user, str(vacancy_id))
+    guarded(shortlist_page, ws, user, vacancy_id)
 
 
 def shortlist_page(ws: Workspace, user: User, vacancy_id: str) -> None:

@@ -103,7 +103,7 @@ class AuditLog:
 
     def verify(self) -> VerifyResult:
         """Recompute every hash in order; the first mismatch, gap or broken link is reported."""
-        anchor = self._anchor(self.ops._cursor())
+        anchor = self.ops.meta("audit_anchor") or GENESIS
         rows = self.ops.rows(f"SELECT {', '.join(_FIELDS)}, prev_hash, hash FROM audit_log ORDER BY seq")
         prev, expected_seq, purges = anchor, None, 0
         for row in rows:

@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import polars as pl
 
 from data.settings import Settings
 from evaluation.benchmarks import machine_info
@@ -70,16 +71,14 @@ def run_dashboard_benchmark(settings: Settings, n_citizens: int = 25, progress: 
             ws = Workspace.open(settings.model_copy(update={"home": home}))
             users = {u.user_id: u for u in ws.directory.users()}
             consultant = users["konsulent-odense"]
-            citizens = ws.queue(consultant, limit=100_000)["seeker_id"].to_list()
+            citizens = ws.queue(consultant)["seeker_id"].to_list()
             rng = np.random.default_rng(0)
             picked = [
                 citizens[i]
                 for i in rng.choice(len(citizens), size=min(n_citizens, len(citizens)), replace=False)
             ]
             employer = users["arbejdsgiver-odense"]
-            vacancies = ws.employer_vacancies(employer).filter(
-                ws.employer_vacancies(employer)["status"] == "open"
-            )
+            vacancies = ws.employer_vacancies(employer).filter(pl.col("status") == "open")
             vids = vacancies["vacancy_id"].to_list()
             ws.close()
 

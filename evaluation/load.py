@@ -184,7 +184,7 @@ def run_load(
             users = _consultants(ws, cfg.threads)
             workers = []
             for user in users:
-                queue = ws.queue(user, limit=1_000_000)["seeker_id"].to_list()
+                queue = ws.queue(user)["seeker_id"].to_list()
                 same = [u for u in users if u.jobcenter_id == user.jobcenter_id]
                 share = queue[same.index(user) :: len(same)]  # consultants of one centre split its queue
                 workers.append(_Worker(user, share, {}, Counter(), []))

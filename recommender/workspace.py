@@ -18,7 +18,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, cast
 
 import numpy as np
 import polars as pl
@@ -32,6 +32,7 @@ from data.settings import Settings
 from data.store import Store, StoreError
 from data.taxonomy import Taxonomy
 from matching.retrieval import MatchFilters
+from recommender.fair_rerank import RERANK_METHODS, RerankMethod
 
 DecisionAction = Literal["accept", "reject", "override", "note"]
 DECISION_ACTIONS: tuple[str, ...] = ("accept", "reject", "override", "note")
@@ -47,7 +48,6 @@ ISCED_LABELS_DA = {0: "Ingen formel", 1: "Grundskole (1)", 2: "Grundskole (2)", 
                    4: "Post-gymnasial", 5: "Kort videregående", 6: "Bachelor/professionsbachelor",
                    7: "Kandidat", 8: "Ph.d."}  # fmt: skip
 RERANK_KEY = "rerank:shortlist"
-RERANK_METHODS = ("off", "detconstsort", "fair")
 REPORTS = (
     "recommender",
     "interventions",
@@ -173,8 +173,9 @@ class Workspace:
         return rows.row(0, named=True)
 
     def queue(self, user: User, search: str = "", target_group: str | None = None,
-              benefit: str | None = None, limit: int = 200) -> pl.DataFrame:  # fmt: skip
-        """The consultant's citizens, longest unemployed first, with open contact requests and last action."""
+              benefit: str | None = None, limit: int | None = None) -> pl.DataFrame:  # fmt: skip
+        """The consultant's citizens (all, or the first ``limit``), longest unemployed first, with open
+        contact requests and last action."""
         user.require(Role.CONSULTANT)
         sql = ["SELECT s.seeker_id, s.weeks_unemployed, s.benefit_type, s.target_group, s.desired_occupations,",
                " s.consent_employer_view, s.registered_at,",
@@ -201,7 +202,7 @@ class Workspace:
                 pl.col(C.SEEKER_ID).str.to_lowercase().str.contains(needle, literal=True)
                 | pl.col("desired").str.to_lowercase().str.contains(needle, literal=True)
             )
-        return frame.head(limit)
+        return frame if limit is None else frame.head(limit)
 
     def citizen(self, user: User, seeker_id: str) -> dict[str, Any]:
         """The profile as the consultant sees it (labels, not ids); never the protected attributes."""
@@ -383,14 +384,14 @@ class Workspace:
     def shortlist(self, user: User, vacancy_id: str, k: int = 10, rerank: str | None = None) -> Shown:
         """Pseudonymised shortlist of consenting candidates, allow-listed fields only, with why each fits."""
         self._own_vacancy(user, vacancy_id)
-        rerank = rerank or self.shortlist_rerank()
+        method = cast(RerankMethod, rerank or self.shortlist_rerank())
         self._need_suggestions("service")
-        kwargs: dict[str, Any] = {} if rerank == "off" else {"rerank": rerank}
-        found = self.service.for_vacancy(vacancy_id, k, MatchFilters(consent_only=True), **kwargs)  # type: ignore[union-attr]
+        found = self.service.for_vacancy(vacancy_id, k, MatchFilters(consent_only=True), rerank=method)  # type: ignore[union-attr]
         ids = found[C.SEEKER_ID].to_list()
         consent = self._q("SELECT seeker_id FROM seekers WHERE consent_employer_view AND seeker_id IN "
                           "(SELECT unnest(?::VARCHAR[]))", [ids])[C.SEEKER_ID].to_list()  # fmt: skip
-        found = found.filter(pl.col(C.SEEKER_ID).is_in(consent))  # belt and braces over the index filter
+        # The matcher's consent flags are a snapshot from start-up; a withdrawal since then counts now.
+        found = found.filter(pl.col(C.SEEKER_ID).is_in(consent))
         pseudonyms = [self.candidate_pseudonym(vacancy_id, sid) for sid in found[C.SEEKER_ID].to_list()]
         frame = found.with_columns(
             pl.Series("candidate", pseudonyms, dtype=pl.String),
@@ -402,7 +403,7 @@ class Workspace:
             pl.concat_str([pl.col("summary_da"), pl.col("why_score")], separator=" Vægtning: ").alias("why"),
         ).select(EMPLOYER_FIELDS)  # fmt: skip
         seq = self._log(user, "candidate_shortlist", vacancy_id, {
-            "rerank": rerank, "consent_only": True,
+            "rerank": method, "consent_only": True,
             "ranked": [{"candidate": p, "seeker_id": sid, "score": _r(sc)}
                        for p, sid, sc in zip(pseudonyms, found[C.SEEKER_ID].to_list(),
                                              found["reciprocal"].to_list(), strict=True)]})  # fmt: skip
