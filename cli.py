@@ -13,7 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from data.settings import Settings, TaxonomyName, load_settings
+from core.errors import MissingFileError
+from core.settings import Settings, TaxonomyName, load_settings
 
 if TYPE_CHECKING:
     import polars as pl
@@ -87,8 +88,8 @@ def generate(
     if_absent: Annotated[bool, typer.Option("--if-absent", help="Do nothing if the store exists.")] = False,
 ) -> None:
     """Generate the synthetic Odense + Copenhagen world into the DuckDB store (replaced atomically)."""
-    from data.generate import WorldSize
-    from data.world import generate_store
+    from data.synthetic.generate import WorldSize
+    from data.synthetic.world import generate_store
 
     s = _settings(ctx)
     if if_absent and s.db_path.exists():
@@ -372,7 +373,7 @@ def bench_generate(
     ] = None,
 ) -> None:
     """Time and peak memory of world generation at the default size and at large vacancy counts."""
-    from evaluation.benchmarks import bench_generate as run
+    from bench.harness import bench_generate as run
 
     s = _settings(ctx)
     result = run(s, vacancy_sizes=vacancies or [s.vacancies, 1_000_000], repeats=repeats)
@@ -632,12 +633,12 @@ def recommend_programmes_cmd(
             )
         matcher = None
         if use_matcher:
-            from matching.index import IndexMismatchError
+            from core.errors import ArtefactError
             from matching.retrieval import Matcher
 
             try:
                 matcher = Matcher.open(s, store)
-            except (FileNotFoundError, IndexMismatchError) as exc:
+            except (MissingFileError, ArtefactError) as exc:
                 err.print(f"no match indexes ({exc}); employers come from open vacancies in the desired jobs")
         rec = recommend_programmes(
             model, store, seeker_id, matcher=matcher, employers_per_programme=employers
@@ -674,8 +675,8 @@ def bench_retrieval(
     ] = None,
 ) -> None:
     """FAISS build time, bytes/vector, p50/p95 latency, recall@50 and speed-up vs exact; encoder texts/s."""
-    from evaluation.bench_retrieval import DEFAULT_KINDS, DEFAULT_SIZES, run_retrieval_benchmark, to_markdown
-    from evaluation.bench_retrieval import write_results as write_retrieval
+    from bench.retrieval import DEFAULT_KINDS, DEFAULT_SIZES, run_retrieval_benchmark, to_markdown
+    from bench.retrieval import write_results as write_retrieval
 
     target = json_out or _settings(ctx).bench_dir / "retrieval.json"
     result = run_retrieval_benchmark(
@@ -699,13 +700,13 @@ def bench_recommender(
     ] = None,
 ) -> None:
     """LightFM training time and peak memory by size; one-seeker serving latency vs per-pair predict."""
-    from evaluation.bench_recommender import (
+    from bench.recommender import (
         DEFAULT_EVENT_SIZES,
         DEFAULT_VACANCY_SIZES,
         run_recommender_benchmark,
     )
-    from evaluation.bench_recommender import to_markdown as recommender_markdown
-    from evaluation.bench_recommender import write_results as write_recommender
+    from bench.recommender import to_markdown as recommender_markdown
+    from bench.recommender import write_results as write_recommender
 
     target = json_out or _settings(ctx).bench_dir / "recommender.json"
     result = run_recommender_benchmark(
@@ -730,8 +731,8 @@ def bench_faults(
     """Crash safety: kill import / build / training at random points, check the store and artefacts, rerun."""
     import tempfile
 
-    from evaluation.faults import FaultConfig, run_faults
-    from evaluation.faults import write_results as write_faults
+    from bench.faults import FaultConfig, run_faults
+    from bench.faults import write_results as write_faults
 
     target = json_out or _settings(ctx).bench_dir / "faults.json"
     with tempfile.TemporaryDirectory(prefix="jobmatch-faults-") as tmp, console.status("faults") as status:
@@ -771,7 +772,7 @@ def link_titles(
 
     s = _settings(ctx)
     if str(file) != "-" and not file.is_file():
-        raise FileNotFoundError(f"no such titles file: {file}")
+        raise MissingFileError(f"no such titles file: {file}")
     titles = read_titles(str(file) if str(file) == "-" else file)
     if taxonomy == "builtin":
         tax = load_builtin()
@@ -828,8 +829,8 @@ def bench_dashboard(
     ] = None,
 ) -> None:
     """Server-side latency of each dashboard interaction (p50 / p95) on a copy of the default world."""
-    from evaluation.bench_dashboard import run_dashboard_benchmark
-    from evaluation.bench_dashboard import to_markdown as dashboard_markdown
+    from bench.dashboard import run_dashboard_benchmark
+    from bench.dashboard import to_markdown as dashboard_markdown
 
     s = _settings(ctx)
     target = json_out or s.bench_dir / "dashboard.json"
@@ -856,8 +857,8 @@ def users_add(
     ] = False,
 ) -> None:
     """Add or update a user; scope is required for consultants (job centre) and employers (employer id)."""
-    from data.access import Directory, Role, User
-    from data.ops import OpsStore
+    from app.access import Directory, Role, User
+    from app.ops import OpsStore
 
     if role not in {str(x) for x in Role}:
         raise typer.BadParameter(f"role must be one of {', '.join(str(x) for x in Role)}")
@@ -877,8 +878,8 @@ def users_add(
 @users_app.command("list")
 def users_list(ctx: typer.Context) -> None:
     """Active users with role and scope."""
-    from data.access import Directory
-    from data.ops import OpsStore
+    from app.access import Directory
+    from app.ops import OpsStore
 
     table = Table("user", "name", "role", "scope")
     with OpsStore(_settings(ctx).ops_path) as ops:
@@ -897,9 +898,9 @@ def bench_load(
     ] = None,
 ) -> None:
     """Concurrent consultants on one workspace: throughput, p50/p95/p99, errors, audit rows vs calls served."""
-    from evaluation.load import LoadConfig, run_load
-    from evaluation.load import to_markdown as load_markdown
-    from evaluation.load import write_results as write_load
+    from bench.load import LoadConfig, run_load
+    from bench.load import to_markdown as load_markdown
+    from bench.load import write_results as write_load
 
     s = _settings(ctx)
     result = run_load(s, LoadConfig(threads=threads, duration_s=duration))
@@ -928,9 +929,9 @@ def bench_all(
     ] = None,
 ) -> None:
     """Every benchmark in one run: one Markdown table and one JSON (medians, baselines, ratios, machine)."""
-    from evaluation.bench_all import run_bench_all
-    from evaluation.bench_all import to_markdown as all_markdown
-    from evaluation.bench_all import write_results as write_all
+    from bench.suite import run_bench_all
+    from bench.suite import to_markdown as all_markdown
+    from bench.suite import write_results as write_all
 
     s = _settings(ctx)
     result = run_bench_all(s, full=full, sections=only)
@@ -944,12 +945,12 @@ def bench_all(
 @audit_app.command("verify")
 def audit_verify(ctx: typer.Context) -> None:
     """Recompute the audit log's hash chain; exit 1 and name the first bad record if it was tampered with."""
-    from data.audit import AuditLog
-    from data.ops import OpsStore
+    from app.audit import AuditLog
+    from app.ops import OpsStore
 
     s = _settings(ctx)
     if not s.ops_path.exists():
-        raise FileNotFoundError(f"no operations store at {s.ops_path}: nothing has been logged yet")
+        raise MissingFileError(f"no operations store at {s.ops_path}: nothing has been logged yet")
     with OpsStore(s.ops_path) as ops:
         result = AuditLog(ops).verify()
     if result.ok:
@@ -967,8 +968,8 @@ def audit_purge(
     days: Annotated[int | None, typer.Option(min=1, help="Retention (default: settings).")] = None,
 ) -> None:
     """Delete audit records older than the retention period; the purge itself is logged in the chain."""
-    from data.audit import Actor, AuditLog
-    from data.ops import OpsStore
+    from app.audit import Actor, AuditLog
+    from app.ops import OpsStore
 
     s = _settings(ctx)
     retention = days or s.audit_retention_days
@@ -983,20 +984,11 @@ def _ci(ci: list[float]) -> str:
 
 def main() -> None:
     """Entry point: known, user-facing errors print one clear line and exit 2, without a traceback."""
-    from data.esco import EscoImportError
-    from data.importing import ImportValidationError
-    from data.store import StoreError
-    from data.taxonomy import TaxonomyError
-    from matching.index import IndexMismatchError
-    from matching.retrieval import UnknownIdError
-    from recommender.hybrid import ModelMismatchError
-    from recommender.interventions import ModelFileError, UnknownSeekerError
+    from core.errors import JobmatchError
 
-    known = (ImportValidationError, StoreError, EscoImportError, TaxonomyError, FileNotFoundError,
-             IndexMismatchError, UnknownIdError, ModelMismatchError, UnknownSeekerError, ModelFileError)  # fmt: skip
     try:
         app()
-    except known as exc:
+    except JobmatchError as exc:
         err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
         sys.exit(2)
 

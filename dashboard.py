@@ -1,8 +1,8 @@
 """Streamlit front door: login, then the consultant, employer, analyst or administrator view.
 
-Thin on purpose: every read and write goes through ``recommender.workspace.Workspace``, which checks the
+Thin on purpose: every read and write goes through ``app.workspace.Workspace``, which checks the
 user's role and scope in its queries and writes the audit log. This file only lays things out. No HTML from
-data is rendered; data-derived Markdown goes through ``data.ui_text.md``.
+data is rendered; data-derived Markdown goes through ``app.ui_text.md``.
 """
 
 from __future__ import annotations
@@ -13,18 +13,12 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from app.access import Role, User
+from app.ui_text import LANGUAGES, md, t
+from app.workspace import RERANK_METHODS, Workspace
+from core.errors import AccessDenied, InvalidDecision, JobmatchError, ModelUnavailable, RecommendationsOff
+from core.settings import load_settings
 from data import columns as C
-from data.access import AccessDenied, Role, User
-from data.settings import load_settings
-from data.store import StoreError
-from data.ui_text import LANGUAGES, md, t
-from recommender.workspace import (
-    RERANK_METHODS,
-    InvalidDecision,
-    ModelUnavailable,
-    RecommendationsOff,
-    Workspace,
-)
 
 
 @st.cache_resource(show_spinner="Indlæser modeller og indeks …")
@@ -561,7 +555,7 @@ def main() -> None:
     settings = load_settings()
     try:
         ws = workspace(str(settings.home), settings.db_file)
-    except StoreError as exc:
+    except JobmatchError as exc:
         st.error(md(exc))
         return
     for problem in ws.problems:

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import polars as pl
 
+from core.errors import EscoImportError
 from data import columns as C
 from data.taxonomy import Taxonomy
 
@@ -29,10 +30,6 @@ VERSION = re.compile(r"\bv\d+(?:\.\d+)+")
 # ESCO v1.1.1 itself links 67 of its 123,855 occupation-skill relations to one occupation
 # (.../a9e54177-...) that occupations_en.csv lacks; more than this share means mismatched files.
 DANGLING_TOLERANCE = 0.001
-
-
-class EscoImportError(ValueError):
-    """The ESCO download is incomplete or not what we expect (missing file or column, broken links)."""
 
 
 @dataclass(frozen=True)

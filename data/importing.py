@@ -21,6 +21,7 @@ from typing import Literal
 import pandera.polars as pa
 import polars as pl
 
+from core.errors import ImportValidationError
 from data import columns as C
 from data.schema import IMPORTABLE
 from data.store import Store
@@ -30,27 +31,6 @@ LIST_SEPARATOR = "|"
 CPR_PATTERN = re.compile(r"(?<!\d)(0[1-9]|[12]\d|3[01])(0[1-9]|1[0-2])\d{2}[-\s]?\d{4}(?!\d)")
 CPR_MASK = "[CPR fjernet]"
 MIN_DATE, MAX_DATE = date(1990, 1, 1), date(2100, 12, 31)
-
-
-class ImportValidationError(ValueError):
-    """A file failed validation; nothing was written. ``str()`` names file, row and column."""
-
-    def __init__(
-        self,
-        file: Path,
-        problem: str,
-        *,
-        row: int | None = None,
-        column: str | None = None,
-        line: int | None = None,
-    ) -> None:
-        self.file, self.problem, self.row, self.column, self.line = file, problem, row, column, line
-        where = [str(file)]
-        if row is not None:
-            where.append(f"row {row}" + (f" (line {line})" if line is not None else ""))
-        if column is not None:
-            where.append(f"column {column!r}")
-        super().__init__(f"{', '.join(where)}: {problem}")
 
 
 @dataclass(frozen=True)

@@ -17,13 +17,10 @@ from typing import Any
 import duckdb
 import polars as pl
 
+from core.errors import StoreError
 from data import columns as C
 from data.schema import LATEST_VERSION, MIGRATIONS
 from data.taxonomy import Taxonomy
-
-
-class StoreError(RuntimeError):
-    """The store is missing, from a newer version, or otherwise unusable."""
 
 
 class Store:

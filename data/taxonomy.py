@@ -15,6 +15,7 @@ from typing import Literal
 
 import polars as pl
 
+from core.errors import TaxonomyError
 from data import columns as C
 
 Lang = Literal["da", "en"]
@@ -40,10 +41,6 @@ RELATION_SCHEMA: dict[str, pl.DataType] = {
     C.SKILL_ID: pl.String(),
     C.RELATION: pl.String(),
 }
-
-
-class TaxonomyError(ValueError):
-    """The taxonomy's tables do not fit together (duplicate ids, dangling links, missing labels)."""
 
 
 @dataclass(frozen=True)

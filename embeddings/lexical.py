@@ -18,14 +18,11 @@ import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import HashingVectorizer
 
+from core.errors import NotFittedError
 from embeddings.base import Encoder, Kind, normalise
 
 N_FEATURES = 2**15
 NGRAMS = (2, 4)
-
-
-class NotFittedError(RuntimeError):
-    """The encoder was used before ``fit`` or ``load``."""
 
 
 def _vectoriser() -> HashingVectorizer:

@@ -11,7 +11,7 @@ import numpy as np
 
 from data import columns as C
 from data.store import Store
-from data.world_model import MatchParams, match_utility, sigmoid
+from data.synthetic.world_model import MatchParams, match_utility, sigmoid
 from recommender.context import RecContext
 from recommender.signals import content_signals
 

@@ -14,14 +14,15 @@ from typing import Any
 
 import numpy as np
 
-from data.settings import Settings
+from core.errors import ArtefactError
+from core.settings import Settings
 from data.store import Store
 from data.taxonomy import Taxonomy
 from embeddings.base import Encoder
 from embeddings.cache import encode_cached, text_hash
 from embeddings.factory import make_encoder
 from embeddings.texts import seeker_texts, vacancy_texts
-from matching.index import IndexMismatchError, VectorIndex, choose_kind
+from matching.index import VectorIndex, choose_kind
 
 MAX_DEAD_SHARE = 0.3  # above this share of tombstones a full rebuild is cheaper than carrying them
 
@@ -45,7 +46,7 @@ def load_encoder(
     try:
         return make_encoder(settings.encoder, char_model=char_model_path(settings), corpus=corpus)
     except ValueError as exc:
-        raise IndexMismatchError(f"{exc}: run `jobmatch build` first") from exc
+        raise ArtefactError(f"{exc}: run `jobmatch build` first") from exc
 
 
 def build_indexes(settings: Settings, *, progress: Callable[[str], None] | None = None) -> dict[str, Any]:
@@ -99,7 +100,7 @@ def _previous_index(folder: Path, encoder: Encoder, kind: str) -> VectorIndex | 
     """The saved index if it is reusable for an incremental update (same encoder and kind, few tombstones)."""
     try:
         index, manifest = VectorIndex.load(folder, model_id=encoder.model_id, dim=encoder.dim)
-    except IndexMismatchError:
+    except ArtefactError:
         return None
     if manifest.kind != kind or (1 - np.mean(index.alive) if len(index.alive) else 0) > MAX_DEAD_SHARE:
         return None

@@ -9,37 +9,37 @@ On disk an index is a folder of versions plus a ``CURRENT`` pointer that is repl
     indexes/vacancies/v.../hashes.npy     hash of the text each vector came from (incremental rebuilds)
     indexes/vacancies/v.../manifest.json  kind, count, dim, model id, data version, checksums
 
+(the shared scheme of ``core.artefacts``).
+
 A crash while saving leaves the previous version current. Loading checks the manifest against what the
 caller expects (encoder, store data version) and refuses a mismatch, naming the rebuild command.
 """
 
 from __future__ import annotations
 
-import hashlib
-import json
 from dataclasses import asdict, dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Literal
 
 import faiss
 import numpy as np
+from pydantic import BaseModel, ConfigDict
 
-from data.artefacts import MissingArtefactError, current_version, write_version
+from core import artefacts
+from core.errors import ArtefactError
 
 IndexKind = Literal["auto", "flat", "ivf", "hnsw"]
 FLAT_MAX = 50_000  # exact search stays fast enough below this many vectors
 REBUILD_HINT = "rebuild it with `jobmatch build`"
 INDEX_FILES = ("index.faiss", "ids.npy", "alive.npy", "hashes.npy")
+ARTEFACT_KIND = "faiss-index"
+FORMAT_VERSION = 2  # 1: manifest of its own with two checksum fields (before the shared artefact scheme)
 
 
-class IndexMismatchError(RuntimeError):
-    """A saved index does not fit the store or the encoder (stale, corrupt or from another model)."""
+class IndexParams(BaseModel):
+    """Tuned defaults; see the retrieval benchmark for the recall/latency they give. Saved with the index."""
 
-
-@dataclass(frozen=True)
-class IndexParams:
-    """Tuned defaults; see the retrieval benchmark for the recall/latency they give."""
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     hnsw_m: int = 32
     hnsw_ef_construction: int = 100
@@ -48,26 +48,24 @@ class IndexParams:
     ivf_nprobe: int = 48  # 1M vectors, 4000 lists: recall@50 0.96 at ~2.3 ms (32: 0.93, 64: 0.976 at ~2.8 ms)
 
 
-@dataclass
-class Manifest:
+@dataclass(frozen=True)
+class IndexManifest:
+    """What an index version holds, kept in the artefact manifest's metadata."""
+
     kind: str
     count: int
     alive: int
     dim: int
     model_id: str
     data_version: str
-    checksum: str
-    ids_checksum: str
-    created: str
     params: dict[str, Any] = field(default_factory=dict)
-    files: dict[str, str] = field(default_factory=dict)  # sha256 of every data file (older manifests: none)
 
 
 def choose_kind(n: int, kind: IndexKind = "auto") -> str:
     if kind != "auto":
         return kind
     # IVF above FLAT_MAX: at 1M vectors on 2 cores it builds in about half HNSW's time and keeps recall@50 at
-    # 0.96 (~55x exact); HNSW's recall@50 falls to 0.69 at efSearch 256 (see evaluation/bench_retrieval.py).
+    # 0.96 (~55x exact); HNSW's recall@50 falls to 0.69 at efSearch 256 (see bench/retrieval.py).
     return "flat" if n <= FLAT_MAX else "ivf"
 
 
@@ -237,88 +235,57 @@ class VectorIndex:
 
     # --- persistence ----------------------------------------------------------------------------------
 
-    def save(self, folder: str | Path, *, model_id: str, data_version: str) -> Manifest:
+    def save(self, folder: str | Path, *, model_id: str, data_version: str) -> IndexManifest:
         """Write a new version and point CURRENT at it atomically; keeps the previous version too."""
-        manifest: list[Manifest] = []
+        info = IndexManifest(
+            kind=self.kind, count=int(self.index.ntotal), alive=self.size, dim=int(self.index.d),
+            model_id=model_id, data_version=data_version, params=self.params.model_dump(),
+        )  # fmt: skip
 
-        def fill(tmp: Path) -> None:
+        def fill(tmp: Path) -> dict[str, Any]:
             faiss.write_index(self.index, str(tmp / "index.faiss"))
             np.save(tmp / "ids.npy", self.ids.astype(str), allow_pickle=False)
             np.save(tmp / "alive.npy", self.alive, allow_pickle=False)
             np.save(tmp / "hashes.npy", self.hashes.astype(str), allow_pickle=False)
-            m = Manifest(
-                kind=self.kind, count=int(self.index.ntotal), alive=self.size, dim=int(self.index.d),
-                model_id=model_id, data_version=data_version, checksum=_sha256(tmp / "index.faiss"),
-                ids_checksum=_sha256(tmp / "ids.npy"), created=datetime.now(UTC).isoformat(timespec="seconds"),
-                params=asdict(self.params), files={name: _sha256(tmp / name) for name in INDEX_FILES},
-            )  # fmt: skip
-            (tmp / "manifest.json").write_text(json.dumps(asdict(m), indent=2), encoding="utf-8")
-            manifest.append(m)
+            return asdict(info)
 
-        write_version(folder, fill)
-        return manifest[0]
+        artefacts.save(folder, kind=ARTEFACT_KIND, format_version=FORMAT_VERSION, fill=fill)
+        return info
 
     @classmethod
     def load(
         cls, folder: str | Path, *, model_id: str | None = None, data_version: str | None = None,
         dim: int | None = None,
-    ) -> tuple[VectorIndex, Manifest]:  # fmt: skip
+    ) -> tuple[VectorIndex, IndexManifest]:  # fmt: skip
         """Load the CURRENT version, refusing one that does not match the expected encoder / data version."""
+        path, saved = artefacts.load(
+            folder, kind=ARTEFACT_KIND, format_version=FORMAT_VERSION, hint=REBUILD_HINT,
+            expect={"model_id": model_id, "data_version": data_version, "dim": dim},
+        )  # fmt: skip
         try:
-            path = current_version(folder, REBUILD_HINT)
-        except MissingArtefactError as exc:
-            raise IndexMismatchError(str(exc)) from exc
-        try:
-            manifest = Manifest(**json.loads((path / "manifest.json").read_text(encoding="utf-8")))
-        except (OSError, ValueError, TypeError) as exc:
-            raise IndexMismatchError(
-                f"index {path} has no readable manifest ({exc}): {REBUILD_HINT}"
+            manifest = IndexManifest(**saved.meta)
+        except TypeError as exc:
+            raise ArtefactError(
+                f"index {path} has an unreadable manifest ({exc})", hint=REBUILD_HINT
             ) from exc
-        expected = {"index.faiss": manifest.checksum, "ids.npy": manifest.ids_checksum, **manifest.files}
         for name in INDEX_FILES:
-            if not (path / name).is_file():
-                raise IndexMismatchError(f"index file {path / name} is missing: {REBUILD_HINT}")
-            if name in expected and _sha256(path / name) != expected[name]:
-                raise IndexMismatchError(
-                    f"index file {path / name} fails its checksum (truncated or altered): {REBUILD_HINT}"
-                )
-        if model_id is not None and manifest.model_id != model_id:
-            raise IndexMismatchError(
-                f"index {path} was built with encoder {manifest.model_id}, the configured encoder is {model_id}: "
-                + REBUILD_HINT
-            )
-        if data_version is not None and manifest.data_version != data_version:
-            raise IndexMismatchError(
-                f"index {path} is for data version {manifest.data_version}, the store is at {data_version}: "
-                + REBUILD_HINT
-            )
-        if dim is not None and manifest.dim != dim:
-            raise IndexMismatchError(
-                f"index {path} has dimension {manifest.dim}, expected {dim}: {REBUILD_HINT}"
-            )
+            if name not in saved.files:
+                raise ArtefactError(f"index file {path / name} is missing", hint=REBUILD_HINT)
         try:
             index = faiss.read_index(str(path / "index.faiss"))
             ids = np.load(path / "ids.npy", allow_pickle=False)
             alive = np.load(path / "alive.npy", allow_pickle=False)
             hashes = np.load(path / "hashes.npy", allow_pickle=False)
         except (RuntimeError, OSError, ValueError) as exc:  # faiss raises RuntimeError on a bad file
-            raise IndexMismatchError(f"index {path} is unreadable ({exc}): {REBUILD_HINT}") from exc
+            raise ArtefactError(f"index {path} is unreadable ({exc})", hint=REBUILD_HINT) from exc
         if not (
             index.ntotal == len(ids) == len(alive) == len(hashes) == manifest.count
             and index.d == manifest.dim
         ):
-            raise IndexMismatchError(f"index {path} does not agree with its manifest: {REBUILD_HINT}")
+            raise ArtefactError(f"index {path} does not agree with its manifest", hint=REBUILD_HINT)
         params = IndexParams(**manifest.params)
         if manifest.kind == "hnsw":
             index.hnsw.efSearch = params.hnsw_ef_search
         elif manifest.kind == "ivf":
             faiss.extract_index_ivf(index).nprobe = params.ivf_nprobe
         return cls(index, ids, alive, manifest.kind, params, hashes), manifest
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()

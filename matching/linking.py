@@ -34,6 +34,7 @@ import numpy as np
 import polars as pl
 import scipy.sparse as sp
 
+from core.errors import NotFittedError
 from data import columns as C
 from data.taxonomy import Taxonomy
 from embeddings.base import Encoder
@@ -95,10 +96,6 @@ _NON_WORD = re.compile(r"[\W_]+")
 # rest as a sparse product: the same cosine, several times faster than one sparse product.
 _DENSE_FEATURES = 256
 _CELLS_PER_BATCH = 2**24  # queries x label texts per scoring batch (64 MiB of float32)
-
-
-class NotFittedError(RuntimeError):
-    """The linker was used before :meth:`TitleLinker.fit`."""
 
 
 def normalise_text(text: str) -> str:

@@ -13,9 +13,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from core.errors import NotFoundError
+from core.settings import Settings
 from data import columns as C
 from data.geography import haversine_km
-from data.settings import Settings
 from data.store import Store
 from data.taxonomy import Taxonomy
 from embeddings.base import Encoder
@@ -25,13 +26,6 @@ from matching.explain import explain_match
 from matching.index import VectorIndex
 
 EXACT_MAX = 50_000  # allowed sets up to this size are scored exactly from stored vectors
-
-
-class UnknownIdError(KeyError):
-    """The seeker or vacancy id is not in the store."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
 
 
 @dataclass(frozen=True)
@@ -63,7 +57,7 @@ class _Side:
 
     def row(self, ext: str) -> dict[str, Any]:
         if ext not in self.row_of:
-            raise UnknownIdError(f"unknown {self.key.removesuffix('_id')} id {ext!r}")
+            raise NotFoundError(f"unknown {self.key.removesuffix('_id')} id {ext!r}")
         return self.frame.row(self.row_of[ext], named=True)
 
 

@@ -23,13 +23,10 @@ import polars as pl
 import scipy.sparse as sp
 from scipy.optimize import Bounds, LinearConstraint, linprog, milp
 
+from core.errors import CapacityError
 from data import columns as C
 
 Capacity = Mapping[tuple[str, str], int]
-
-
-class CapacityError(RuntimeError):
-    """An assignment breaks a capacity (a bug: every method checks its own result)."""
 
 
 def capacity_from_table(frame: pl.DataFrame, periods: float = 1.0) -> dict[tuple[str, str], int]:

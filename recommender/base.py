@@ -8,12 +8,9 @@ from abc import ABC, abstractmethod
 import numpy as np
 import polars as pl
 
+from core.errors import NotFittedError
 from data import columns as C
 from recommender.context import RecContext
-
-
-class NotFittedError(RuntimeError):
-    """A model was used before ``fit`` (or ``load``)."""
 
 
 class Recommender(ABC):

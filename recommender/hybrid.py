@@ -10,8 +10,6 @@ signal's contribution, which the explanation shows as shares ("kompetencer 42%, 
 
 from __future__ import annotations
 
-import hashlib
-import json
 import zipfile
 from pathlib import Path
 
@@ -20,8 +18,9 @@ import polars as pl
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
+from core import artefacts
+from core.errors import ArtefactError
 from data import columns as C
-from data.artefacts import MissingArtefactError, current_version, write_version
 from recommender.base import Recommender
 from recommender.context import RecContext
 from recommender.lightfm_model import LightFMRecommender
@@ -213,6 +212,8 @@ class HybridRecommender(Recommender):
 # --- persistence -------------------------------------------------------------------------------------
 
 MODEL_HINT = "train it with `jobmatch build`"
+ARTEFACT_KIND = "hybrid-recommender"
+FORMAT_VERSION = 2  # 1: model.json with its own checksums (before the shared artefact scheme)
 
 
 def _logit_state(logit: _Logit | None) -> dict[str, object] | None:
@@ -240,56 +241,27 @@ def save_hybrid(model: HybridRecommender, root: Path, metadata: dict[str, object
     meta = {**metadata, "lightfm_params": model.lightfm.params(), "apply": _logit_state(model.apply_),
             "employer": _logit_state(model.employer_), "weights": model.weights()}  # fmt: skip
 
-    def fill(folder: Path) -> None:
+    def fill(folder: Path) -> dict[str, object]:
         np.savez(folder / "lightfm.npz", allow_pickle=False, **arrays)
-        meta["files"] = {"lightfm.npz": _sha256(folder / "lightfm.npz")}
-        (folder / "model.json").write_text(json.dumps(meta, indent=2, default=str), encoding="utf-8")
+        return meta
 
-    return write_version(root, fill)
+    return artefacts.save(root, kind=ARTEFACT_KIND, format_version=FORMAT_VERSION, fill=fill)
 
 
 def load_hybrid(
     root: Path, *, data_version: str | None = None
 ) -> tuple[HybridRecommender, dict[str, object]]:
     """Load the live version; a model trained on another data version is refused, naming the fix."""
+    folder, manifest = artefacts.load(
+        root, kind=ARTEFACT_KIND, format_version=FORMAT_VERSION, hint=MODEL_HINT,
+        expect={"data_version": data_version},
+    )  # fmt: skip
+    meta = manifest.meta
     try:
-        folder = current_version(root, MODEL_HINT)
-    except MissingArtefactError as exc:
-        raise ModelMismatchError(str(exc)) from exc
-    try:
-        meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError) as exc:
-        raise ModelMismatchError(
-            f"model file {folder / 'model.json'} is unreadable ({exc}): {MODEL_HINT}"
-        ) from exc
-    if data_version is not None and meta.get("data_version") != data_version:
-        raise ModelMismatchError(
-            f"model {folder} was trained on data version {meta.get('data_version')}, the store is at "
-            f"{data_version}: {MODEL_HINT}"
-        )
-    arrays_file = folder / "lightfm.npz"
-    for name, digest in meta.get("files", {}).items():
-        if not (folder / name).is_file() or _sha256(folder / name) != digest:
-            raise ModelMismatchError(
-                f"model file {folder / name} is missing or fails its checksum (truncated or altered): {MODEL_HINT}"
-            )
-    try:
-        with np.load(arrays_file, allow_pickle=False) as data:
+        with np.load(folder / "lightfm.npz", allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
         model = HybridRecommender(LightFMRecommender.from_arrays(arrays, meta["lightfm_params"]))
         model.apply_, model.employer_ = _logit_from(meta["apply"]), _logit_from(meta["employer"])
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
-        raise ModelMismatchError(f"model {folder} is unreadable ({exc}): {MODEL_HINT}") from exc
+        raise ArtefactError(f"model {folder} is unreadable ({exc})", hint=MODEL_HINT) from exc
     return model, meta
-
-
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-class ModelMismatchError(RuntimeError):
-    """A saved model is missing or does not fit the store's data."""

@@ -74,6 +74,7 @@ from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import SplineTransformer, StandardScaler
 from threadpoolctl import threadpool_limits
 
+from core.errors import ArtefactError, NotFittedError, NotFoundError
 from data import columns as C
 from data.store import Store
 from data.taxonomy import Taxonomy, load_builtin
@@ -179,14 +180,6 @@ TIED_WITH_BEST = "indistinguishable_from_best"
 LABEL = "label_da"
 RANKING_COLUMNS = (C.SEEKER_ID, RANK, C.PROGRAMME, LABEL, EFFECT, LOWER, UPPER, BASELINE, PROPENSITY,
                    SUPPORTED, TIED_WITH_BEST, REASON)  # fmt: skip
-
-
-class NotFittedError(RuntimeError):
-    """The intervention model is used before ``fit`` (or ``load``)."""
-
-
-class ModelFileError(RuntimeError):
-    """The saved model is missing, corrupt, of another kind, or fitted on other data."""
 
 
 # --- features ------------------------------------------------------------------------------------------
@@ -1159,26 +1152,26 @@ class InterventionModel:
         folder = Path(folder)
         manifest_path, model_path = folder / MANIFEST_FILE, folder / MODEL_FILE
         if not manifest_path.is_file() or not model_path.is_file():
-            raise ModelFileError(f"no intervention model in {folder}: fit one first")
+            raise ArtefactError(f"no intervention model in {folder}: fit one first")
         manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
         if manifest.get("kind") != MODEL_KIND:
-            raise ModelFileError(
+            raise ArtefactError(
                 f"{manifest_path} is a {manifest.get('kind')!r} model, this code reads {MODEL_KIND}: "
                 "refit it with `jobmatch build`"
             )
         if _sha256(model_path) != manifest.get("sha256"):
-            raise ModelFileError(f"{model_path} does not match its manifest checksum (corrupt or replaced)")
+            raise ArtefactError(f"{model_path} does not match its manifest checksum (corrupt or replaced)")
         if data_version is not None and manifest.get("data_version") != data_version:
-            raise ModelFileError(
+            raise ArtefactError(
                 f"the intervention model was fitted on data version {manifest.get('data_version')!r}, the store "
                 f"is at {data_version!r}: refit it"
             )
         payload = joblib.load(model_path)
         if not isinstance(payload, dict) or payload.get("kind") != MODEL_KIND:
-            raise ModelFileError(f"{model_path} holds no {MODEL_KIND} model")
+            raise ArtefactError(f"{model_path} holds no {MODEL_KIND} model")
         model = payload["model"]
         if not isinstance(model, cls):
-            raise ModelFileError(f"{model_path} holds a {type(model).__name__}, not an InterventionModel")
+            raise ArtefactError(f"{model_path} holds a {type(model).__name__}, not an InterventionModel")
         return model
 
 
@@ -1401,13 +1394,6 @@ def suggest_employers(
 # --- the front door (CLI, dashboard) ------------------------------------------------------------------
 
 
-class UnknownSeekerError(KeyError):
-    """The seeker id is not in the store."""
-
-    def __str__(self) -> str:
-        return str(self.args[0])
-
-
 @dataclass
 class ProgrammeRecommendation:
     seeker_id: str
@@ -1432,7 +1418,7 @@ def load_or_fit(
     if not refit:
         try:
             return InterventionModel.load(models_dir, data_version=store.data_version), False
-        except ModelFileError:
+        except ArtefactError:
             pass
     model = fit_model(store, params)
     model.save(models_dir)
@@ -1454,7 +1440,7 @@ def recommend_programmes(
     """
     seekers = store.query("SELECT * FROM seekers WHERE seeker_id = ?", [seeker_id])
     if seekers.height == 0:
-        raise UnknownSeekerError(f"unknown seeker id {seeker_id!r}")
+        raise NotFoundError(f"unknown seeker id {seeker_id!r}")
     features = seeker_features(seekers, taxonomy_of(store))
     ranking = model.rank(features)
     supported = ranking.filter(pl.col(SUPPORTED))[C.PROGRAMME].to_list()

@@ -23,11 +23,8 @@ from dataclasses import dataclass, field
 import numpy as np
 import scipy.sparse as sp
 
+from core.errors import NotFittedError
 from data import columns as C
-
-
-class NotFittedError(RuntimeError):
-    """The tree is used before ``fit``."""
 
 
 @dataclass

@@ -14,9 +14,9 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from core.settings import Settings
 from data import columns as C
 from data.interactions import default_split, positives, training_events
-from data.settings import Settings
 from data.store import Store
 from matching.retrieval import Matcher, MatchFilters
 from recommender.context import RecContext

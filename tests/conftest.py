@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from data.generate import WorldSize
-from data.settings import Settings
+from core.settings import Settings
 from data.store import Store
-from data.world import generate_store
+from data.synthetic.generate import WorldSize
+from data.synthetic.world import generate_store
 
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SMALL_WORLD = WorldSize(seekers=800, vacancies=400, interactions=4_000, episodes=1_000, seed=7)

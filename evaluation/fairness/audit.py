@@ -25,7 +25,7 @@ from data import columns as C
 from data.geography import haversine_km
 from data.interactions import Split, default_split, positives
 from data.store import Store
-from data.world_model import sigmoid
+from data.synthetic.world_model import sigmoid
 from embeddings.base import Encoder
 from evaluation.fairness import metrics as M
 from evaluation.ground_truth import GroundTruth
@@ -49,7 +49,7 @@ Progress = Callable[[str], None]
 HOURS_TOLERANCE = 10  # matching.retrieval.MatchFilters default
 POOL_SIZE = 500  # RecommendationService.for_vacancy's candidates_k
 K = 10
-# Groups the generator's callbacks disadvantage (data/world_model.py MatchParams): the audit must find them.
+# Groups the generator's callbacks disadvantage (data/synthetic/world_model.py MatchParams): the audit must find them.
 KNOWN_BIASED = {"origin_group": "ikke-vestlig", "age_band": "55+", "disability": "ja"}
 REFERENCE = {"gender": "mand", "age_band": "30-54", "origin_group": "dansk", "disability": "nej"}
 

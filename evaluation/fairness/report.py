@@ -18,11 +18,13 @@ from typing import Any
 
 import matplotlib
 
+from core.errors import MissingFileError
+
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
 import numpy as np
 
-from data.settings import Settings
+from core.settings import Settings
 from data.store import Store
 from embeddings.base import Encoder
 from evaluation.fairness import audit as A
@@ -41,7 +43,7 @@ def load_fairness_report(settings: Settings | Path) -> dict[str, Any]:
     folder = report_dir(settings) if isinstance(settings, Settings) else Path(settings)
     path = folder / "fairness.json"
     if not path.is_file():
-        raise FileNotFoundError(f"no fairness report at {path}: run `jobmatch fairness`")
+        raise MissingFileError(f"no fairness report at {path}: run `jobmatch fairness`")
     result: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
     return result
 

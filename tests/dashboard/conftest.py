@@ -1,30 +1,5 @@
-"""Fixtures of the dashboard tests, on the small built world of ``tests/conftest.py`` (``built_home``).
+"""The dashboard tests use the app layer's fixtures (a private copy of the built home, an open workspace)."""
 
-Tests that write (decisions, audit records, the stop switch) get their own copy of the home folder.
-"""
+from tests.app.conftest import home, ws
 
-from __future__ import annotations
-
-import shutil
-from collections.abc import Iterator
-from pathlib import Path
-
-import pytest
-
-from data.settings import Settings
-from recommender.workspace import Workspace
-
-
-@pytest.fixture()
-def home(built_home: Path, tmp_path: Path) -> Path:
-    """A private copy of the built home, so a test's writes stay its own."""
-    target = tmp_path / "home"
-    shutil.copytree(built_home, target)
-    return target
-
-
-@pytest.fixture()
-def ws(home: Path) -> Iterator[Workspace]:
-    workspace = Workspace.open(Settings(home=home))
-    yield workspace
-    workspace.close()
+__all__ = ["home", "ws"]

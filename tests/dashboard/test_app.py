@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from data.settings import Settings
+from core.settings import Settings
 from data.store import Store
 
 APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from data.settings import Settings
+from core.settings import Settings
 from data.store import Store
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -34,7 +34,7 @@ def targets(home: Path) -> dict[str, str]:
     """Ids to open, read before the server starts (it then holds the store as the single writer)."""
     with Store(Settings(home=home).db_path) as store:
         sid = store.query("SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'").item()
-        vid = store.query(  # the demo employer of Odense: most open vacancies there (data.access)
+        vid = store.query(  # the demo employer of Odense: most open vacancies there (app.access)
             "SELECT min(v.vacancy_id) FROM vacancies v WHERE v.status = 'open' AND v.employer_id = ("
             " SELECT e.employer_id FROM employers e JOIN vacancies w USING (employer_id) WHERE w.status = 'open'"
             " AND e.municipality = 'Odense' GROUP BY ALL ORDER BY count(*) DESC, e.employer_id LIMIT 1)"

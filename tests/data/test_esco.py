@@ -11,8 +11,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from core.errors import EscoImportError
 from data import columns as C
-from data.esco import EscoImportError, load_esco
+from data.esco import load_esco
 from data.taxonomy import Taxonomy
 
 SHARED = Path(__file__).resolve().parents[2].parent / "shared" / "data"

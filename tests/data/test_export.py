@@ -8,10 +8,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
+from core.errors import StoreError
 from data import columns as C
 from data.export import FORMULA_START, export_table, guard_formulas
 from data.importing import import_file
-from data.store import Store, StoreError
+from data.store import Store
 
 
 def read_csv_rows(path: Path) -> list[dict[str, str]]:

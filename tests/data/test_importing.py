@@ -15,8 +15,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from core.errors import ImportValidationError
 from data import columns as C
-from data.importing import CPR_MASK, SPECS, ImportValidationError, import_file
+from data.importing import CPR_MASK, SPECS, import_file
 from data.schema import IMPORTABLE
 from data.store import Store
 

@@ -8,8 +8,9 @@ import duckdb
 import polars as pl
 import pytest
 
+from core.errors import StoreError
 from data.schema import LATEST_VERSION, MIGRATIONS
-from data.store import Store, StoreError, migrate, replace_atomically
+from data.store import Store, migrate, replace_atomically
 from data.taxonomy import load_builtin
 
 

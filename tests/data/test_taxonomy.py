@@ -5,8 +5,9 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
+from core.errors import TaxonomyError
 from data import columns as C
-from data.taxonomy import Taxonomy, TaxonomyError, load_builtin
+from data.taxonomy import Taxonomy, load_builtin
 
 
 def _tiny(**overrides: pl.DataFrame) -> Taxonomy:

@@ -7,11 +7,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from core.errors import NotFittedError
 from data.store import Store
 from data.taxonomy import load_builtin
 from embeddings.base import Encoder
 from embeddings.cache import encode_cached
-from embeddings.lexical import CharNgramEncoder, FusionEncoder, NotFittedError
+from embeddings.lexical import CharNgramEncoder, FusionEncoder
 from embeddings.sentence import bundled_minilm
 from matching.build import taxonomy_corpus
 

@@ -10,7 +10,7 @@ import numpy as np
 import polars as pl
 import pytest
 
-from data.settings import Settings
+from core.settings import Settings
 from data.store import Store
 from data.taxonomy import load_builtin
 from embeddings.lexical import CharNgramEncoder

@@ -9,7 +9,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from data.generate import WorldSize, generate_world
+from data.synthetic.generate import WorldSize, generate_world
 from data.taxonomy import load_builtin
 from evaluation.interventions import (
     NSW_EXPERIMENTAL_USD,

@@ -8,10 +8,10 @@ from pathlib import Path
 
 import pytest
 
-from data.generate import WorldSize
 from data.store import Store
+from data.synthetic.generate import WorldSize
+from data.synthetic.world import generate_store
 from data.taxonomy import load_builtin
-from data.world import generate_store
 from embeddings.lexical import CharNgramEncoder
 from evaluation.recommender import run_recommender_evaluation
 from matching.build import taxonomy_corpus

@@ -9,7 +9,7 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from data.settings import Settings
+from core.settings import Settings
 from data.store import Store
 from matching.build import build_indexes
 

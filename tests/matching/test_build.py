@@ -8,10 +8,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from data.settings import Settings
+from core.errors import ArtefactError
+from core.settings import Settings
 from data.store import Store
 from matching.build import build_indexes
-from matching.index import IndexMismatchError
 from matching.retrieval import Matcher, MatchFilters
 
 
@@ -35,7 +35,7 @@ def test_incremental_update_after_import(world_path: Path, tmp_path: Path) -> No
             store.execute("UPDATE vacancies SET status = 'closed' WHERE vacancy_id = ?", [closed_id])
             store.bump_data_version()
 
-    with Store(settings.db_path) as store, pytest.raises(IndexMismatchError, match="data version"):
+    with Store(settings.db_path) as store, pytest.raises(ArtefactError, match="data version"):
         Matcher.open(settings, store)  # the old index is stale for the new data version
 
     second = build_indexes(settings)

@@ -8,7 +8,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from matching.index import FLAT_MAX, IndexMismatchError, VectorIndex, choose_kind
+from core.errors import ArtefactError
+from matching.index import FLAT_MAX, VectorIndex, choose_kind
 
 
 def _unit(n: int, d: int = 16, seed: int = 0) -> np.ndarray:
@@ -72,14 +73,14 @@ def test_save_load_round_trip_and_manifest(tmp_path: Path) -> None:
 def test_load_refuses_mismatches_and_names_the_fix(tmp_path: Path) -> None:
     VectorIndex.build(VECS, IDS).save(tmp_path, model_id="enc-1", data_version="dv-1")
     for kwargs, message in (
-        ({"model_id": "enc-2"}, "built with encoder enc-1"),
+        ({"model_id": "enc-2"}, "encoder enc-1, expected enc-2"),
         ({"data_version": "dv-2"}, "data version dv-1"),
         ({"dim": 32}, "dimension 16"),
     ):
-        with pytest.raises(IndexMismatchError, match=message) as err:
+        with pytest.raises(ArtefactError, match=message) as err:
             VectorIndex.load(tmp_path, **kwargs)  # type: ignore[arg-type]
         assert "jobmatch build" in str(err.value)
-    with pytest.raises(IndexMismatchError, match=r"nothing built at .*absent"):
+    with pytest.raises(ArtefactError, match=r"nothing built at .*absent"):
         VectorIndex.load(tmp_path / "absent")
 
 
@@ -88,7 +89,7 @@ def test_truncated_index_file_fails_checksum(tmp_path: Path) -> None:
     version = (tmp_path / "CURRENT").read_text()
     target = tmp_path / version / "index.faiss"
     target.write_bytes(target.read_bytes()[:-100])
-    with pytest.raises(IndexMismatchError, match="checksum"):
+    with pytest.raises(ArtefactError, match="checksum"):
         VectorIndex.load(tmp_path)
 
 
@@ -98,7 +99,7 @@ def test_save_keeps_previous_version_and_switches_atomically(tmp_path: Path) -> 
     VectorIndex.build(VECS[:20], IDS[:20]).save(tmp_path, model_id="m", data_version="d2")
     second = (tmp_path / "CURRENT").read_text()
     assert first != second and (tmp_path / first).is_dir()
-    assert json.loads((tmp_path / second / "manifest.json").read_text())["count"] == 20
+    assert json.loads((tmp_path / second / "manifest.json").read_text())["meta"]["count"] == 20
     VectorIndex.build(VECS[:30], IDS[:30]).save(tmp_path, model_id="m", data_version="d3")
     assert not (tmp_path / first).exists()  # only the current and one previous version are kept
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]

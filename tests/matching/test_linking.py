@@ -10,13 +10,13 @@ import numpy as np
 import polars as pl
 import pytest
 
+from core.errors import NotFittedError
 from data import columns as C
 from data.taxonomy import Taxonomy, load_builtin
 from embeddings.lexical import CharNgramEncoder
 from matching.linking import (
     LINK_SCHEMA,
     SKILL_LINK_SCHEMA,
-    NotFittedError,
     TitleLinker,
     candidate_windows,
     label_groups,

@@ -6,10 +6,10 @@ from __future__ import annotations
 import polars as pl
 import pytest
 
-from data.settings import Settings
+from core.errors import ArtefactError, NotFoundError
+from core.settings import Settings
 from data.store import Store
-from matching.index import IndexMismatchError
-from matching.retrieval import Matcher, MatchFilters, UnknownIdError
+from matching.retrieval import Matcher, MatchFilters
 from matching.transfer import other_industries
 from tests.matching.conftest import KBH, KNOWN_SEEKERS
 
@@ -77,9 +77,9 @@ def test_empty_results_have_the_schema(matcher: Matcher) -> None:
 
 
 def test_unknown_ids_are_clear_errors(matcher: Matcher) -> None:
-    with pytest.raises(UnknownIdError, match="unknown seeker id 'nobody'"):
+    with pytest.raises(NotFoundError, match="unknown seeker id 'nobody'"):
         matcher.vacancies_for_seeker("nobody")
-    with pytest.raises(UnknownIdError, match="unknown vacancy id"):
+    with pytest.raises(NotFoundError, match="unknown vacancy id"):
         matcher.seekers_for_vacancy("V-nothing")
 
 
@@ -98,7 +98,7 @@ def test_other_industries_leave_own_sector_and_show_the_gap(matcher: Matcher) ->
 def test_stale_index_is_refused_with_rebuild_hint(
     known_home: Settings, tmp_path: pytest.TempPathFactory
 ) -> None:
-    with Store(known_home.db_path) as store, pytest.raises(IndexMismatchError, match="jobmatch build"):
+    with Store(known_home.db_path) as store, pytest.raises(ArtefactError, match="jobmatch build"):
         Matcher.open(known_home.model_copy(update={"encoder": "minilm"}), store)
 
 

@@ -13,11 +13,12 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from recommender.base import NotFittedError, Recommender
+from core.errors import ArtefactError, NotFittedError
+from recommender.base import Recommender
 from recommender.baselines import EmbeddingRecommender, PopularityRecommender, SkillOverlapRecommender
 from recommender.context import RecContext
 from recommender.exposure import spread_exposure
-from recommender.hybrid import HybridRecommender, ModelMismatchError, load_hybrid, save_hybrid
+from recommender.hybrid import HybridRecommender, load_hybrid, save_hybrid
 from recommender.lightfm_model import LightFMRecommender
 
 SKILLS = {
@@ -131,9 +132,9 @@ def test_hybrid_round_trip_and_data_version(tmp_path: Path) -> None:
         loaded.score_matrix(CTX, users, items), model.score_matrix(CTX, users, items), rtol=1e-5
     )
     assert meta["weights"] == model.weights()
-    with pytest.raises(ModelMismatchError, match="data version dv-1"):
+    with pytest.raises(ArtefactError, match="data version dv-1"):
         load_hybrid(tmp_path, data_version="dv-2")
-    with pytest.raises(ModelMismatchError, match="jobmatch build"):
+    with pytest.raises(ArtefactError, match="jobmatch build"):
         load_hybrid(tmp_path / "absent")
 
 

@@ -14,12 +14,12 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.settings import Settings
 from data import columns as C
-from data.generate import WorldSize
 from data.interactions import default_split, positives
-from data.settings import Settings
 from data.store import Store
-from data.world import generate_store
+from data.synthetic.generate import WorldSize
+from data.synthetic.world import generate_store
 from embeddings.texts import seeker_texts
 from recommender.context import RecContext
 from recommender.fair_rerank import (

@@ -12,11 +12,11 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from core.errors import ArtefactError, CapacityError, NotFittedError, NotFoundError
 from data import columns as C
 from data.store import Store
 from data.taxonomy import load_builtin
 from recommender.allocation import (
-    CapacityError,
     allocate,
     allocate_by_preferences,
     capacity_from_table,
@@ -37,9 +37,6 @@ from recommender.interventions import (
     DRLearner,
     DRParams,
     InterventionModel,
-    ModelFileError,
-    NotFittedError,
-    UnknownSeekerError,
     _AdditiveOutcome,
     load_episodes,
     load_or_fit,
@@ -249,7 +246,7 @@ def test_danish_explanation(fitted: dict, world: Store) -> None:
     for frame in rec.employers.values():
         assert frame.columns == [C.EMPLOYER_ID, "name", "industry", "vacancies", "distance_km", "reason_da"]
         assert frame.height <= 3
-    with pytest.raises(UnknownSeekerError):
+    with pytest.raises(NotFoundError):
         recommend_programmes(model, world, "P-nobody")
 
 
@@ -292,15 +289,15 @@ def test_save_load_round_trip_and_refusals(fitted: dict, tmp_path: Path) -> None
     loaded = InterventionModel.load(folder, data_version=fitted["version"])
     feats = fitted["features"].head(10)
     assert loaded.rank(feats).equals(model.rank(feats))
-    with pytest.raises(ModelFileError, match="data version"):
+    with pytest.raises(ArtefactError, match="data version"):
         InterventionModel.load(folder, data_version="another")
     copy = tmp_path / "m"
     copy.mkdir()
     (copy / MANIFEST_FILE).write_bytes((folder / MANIFEST_FILE).read_bytes())
     (copy / MODEL_FILE).write_bytes((folder / MODEL_FILE).read_bytes() + b"x")
-    with pytest.raises(ModelFileError, match="checksum"):
+    with pytest.raises(ArtefactError, match="checksum"):
         InterventionModel.load(copy)
-    with pytest.raises(ModelFileError, match="no intervention model"):
+    with pytest.raises(ArtefactError, match="no intervention model"):
         InterventionModel.load(tmp_path / "empty")
     with pytest.raises(NotFittedError):
         InterventionModel().rank(feats)

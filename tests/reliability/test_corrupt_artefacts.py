@@ -16,15 +16,16 @@ from typing import Any
 import numpy as np
 import pytest
 
-from data.generate import WorldSize
-from data.settings import Settings, load_settings
-from data.store import Store, StoreError
-from data.world import generate_store
+from core.errors import ArtefactError, StoreError
+from core.settings import Settings, load_settings
+from data.store import Store
+from data.synthetic.generate import WorldSize
+from data.synthetic.world import generate_store
 from embeddings.lexical import CharNgramEncoder
 from matching.build import build_indexes, char_model_path
-from matching.index import IndexMismatchError, VectorIndex
+from matching.index import VectorIndex
 from matching.retrieval import Matcher
-from recommender.hybrid import ModelMismatchError, load_hybrid
+from recommender.hybrid import load_hybrid
 from recommender.service import RecommendationService, model_root, train_and_save
 
 TINY_WORLD = WorldSize(seekers=300, vacancies=150, interactions=2_100, episodes=300, seed=7)
@@ -132,7 +133,7 @@ def test_damaged_index_file_is_refused_naming_it_and_rebuilt(
     settings = _settings(home)
     target = _live(settings.indexes_dir / "vacancies") / name
     damage(target)
-    message = _refused(settings, built[1], IndexMismatchError)
+    message = _refused(settings, built[1], ArtefactError)
     assert problem in message and str(target) in message and "`jobmatch build`" in message
     _rebuilt_answers_match(settings, built, train=False)
 
@@ -143,10 +144,10 @@ def test_unreadable_manifest_and_dangling_pointer(
     settings = _settings(home)
     folder = _live(settings.indexes_dir / "seekers")
     (folder / "manifest.json").write_text("{ not json")
-    message = _refused(settings, built[1], IndexMismatchError)
+    message = _refused(settings, built[1], ArtefactError)
     assert "no readable manifest" in message and str(folder) in message and "`jobmatch build`" in message
     (settings.indexes_dir / "vacancies" / "CURRENT").write_text("v-gone")
-    message = _refused(settings, built[1], IndexMismatchError)
+    message = _refused(settings, built[1], ArtefactError)
     assert "names a missing version v-gone" in message and "`jobmatch build`" in message
     _rebuilt_answers_match(settings, built, train=False)
 
@@ -158,16 +159,16 @@ def test_index_with_a_different_dimension_is_refused(
     settings = _settings(home)
     manifest_path = _live(settings.indexes_dir / "vacancies") / "manifest.json"
     manifest = json.loads(manifest_path.read_text())
-    manifest["dim"] = 128
+    manifest["meta"]["dim"] = 128
     manifest_path.write_text(json.dumps(manifest))
-    message = _refused(settings, built[1], IndexMismatchError)
-    assert "has dimension 128, expected 256" in message and "`jobmatch build`" in message
+    message = _refused(settings, built[1], ArtefactError)
+    assert "is for dimension 128, expected 256" in message and "`jobmatch build`" in message
     _rebuilt_answers_match(settings, built, train=False)
     # An encoder of another dimension (64) in place of the one the indexes were built with.
     with Store(settings.db_path) as store:
         corpus = store.table("vacancies")["description"].to_list()
     CharNgramEncoder(dim=64).fit(corpus).save(char_model_path(settings))
-    message = _refused(settings, built[1], IndexMismatchError)
+    message = _refused(settings, built[1], ArtefactError)
     assert "char-lsa:256:" in message and "char-lsa:64:" in message and "`jobmatch build`" in message
     build_indexes(settings)
     train_and_save(settings, seed=settings.seed)
@@ -199,8 +200,8 @@ def test_index_from_another_data_version_is_refused(
     settings = _settings(home)
     with Store(settings.db_path, read_only=False) as store:
         old, new = store.data_version, store.bump_data_version()
-    message = _refused(settings, built[1], IndexMismatchError)
-    assert f"is for data version {old}, the store is at {new}" in message and "`jobmatch build`" in message
+    message = _refused(settings, built[1], ArtefactError)
+    assert f"is for data version {old}, expected {new}" in message and "`jobmatch build`" in message
     _rebuilt_answers_match(settings, built, train=True)
 
 
@@ -210,7 +211,7 @@ def test_damaged_char_encoder_is_refused_and_refitted_by_build(
     settings = _settings(home)
     fitted = CharNgramEncoder.load(char_model_path(settings)).model_id
     _truncate(char_model_path(settings))
-    message = _refused(settings, built[1], IndexMismatchError)
+    message = _refused(settings, built[1], ArtefactError)
     assert str(char_model_path(settings)) in message and "unreadable" in message
     assert "`jobmatch build`" in message
     stats = build_indexes(settings)  # refits the encoder on the same corpus: the same model, indexes kept
@@ -222,14 +223,14 @@ def test_damaged_char_encoder_is_refused_and_refitted_by_build(
 
 
 def _model_from_other_version(path: Path) -> None:
-    meta = json.loads(path.read_text())
-    meta["data_version"] = "20250101T000000-0ther000"
-    path.write_text(json.dumps(meta))
+    manifest = json.loads(path.read_text())
+    manifest["meta"]["data_version"] = "20250101T000000-0ther000"
+    path.write_text(json.dumps(manifest))
 
 
 MODEL_DAMAGE = {
-    "model from another data version": ("model.json", _model_from_other_version, "trained on data version"),
-    "truncated model.json": ("model.json", _truncate, "is unreadable"),
+    "model from another data version": ("manifest.json", _model_from_other_version, "is for data version"),
+    "truncated manifest.json": ("manifest.json", _truncate, "no readable manifest"),
     "truncated lightfm.npz": ("lightfm.npz", _truncate, "fails its checksum"),
     "lightfm.npz missing": ("lightfm.npz", lambda p: p.unlink(), "is missing"),
 }
@@ -243,9 +244,9 @@ def test_damaged_model_is_refused_naming_it_and_retrained(
     settings = _settings(home)
     folder = _live(model_root(settings))
     damage(folder / name)
-    message = _refused(settings, built[1], ModelMismatchError)
+    message = _refused(settings, built[1], ArtefactError)
     assert problem in message and str(folder) in message and "`jobmatch build`" in message
-    with Store(settings.db_path) as store, pytest.raises(ModelMismatchError):
+    with Store(settings.db_path) as store, pytest.raises(ArtefactError):
         load_hybrid(model_root(settings), data_version=store.data_version)
     _rebuilt_answers_match(settings, built, train=True)
 

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from evaluation.faults import (
+from bench.faults import (
     STEPS,
     FaultConfig,
     Kill,

@@ -24,8 +24,9 @@ import pytest
 from hypothesis import HealthCheck, given, note, settings
 from hypothesis import strategies as st
 
+from core.errors import ImportValidationError
 from data import columns as C
-from data.importing import KEYS, SPECS, ImportValidationError, import_file
+from data.importing import KEYS, SPECS, import_file
 from data.schema import IMPORTABLE
 from data.store import Store
 

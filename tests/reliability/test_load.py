@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 
-from data.audit import AuditLog
-from data.ops import OpsStore
-from data.settings import Settings
-from evaluation.load import AUDITED, LoadConfig, latency_stats, run_load, to_markdown
+from app.audit import AuditLog
+from app.ops import OpsStore
+from bench.load import AUDITED, LoadConfig, latency_stats, run_load, to_markdown
+from core.settings import Settings
 
 
 @pytest.fixture(scope="module")

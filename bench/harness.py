@@ -13,11 +13,11 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
-from data.settings import Settings
+from core.settings import Settings
 
 _GENERATE_CHILD = """
 import resource, sys, time
-from data.generate import WorldSize, generate_world
+from data.synthetic.generate import WorldSize, generate_world
 from data.taxonomy import load_builtin
 tax = load_builtin()
 t = time.perf_counter()

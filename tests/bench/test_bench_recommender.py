@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evaluation.bench_recommender import (
+from bench.recommender import (
     SERVING_KEYS,
     TRAINING_KEYS,
     run_recommender_benchmark,

@@ -23,13 +23,21 @@ from typing import Any, Literal, cast
 import numpy as np
 import polars as pl
 
+from app.access import Directory, Role, User
+from app.audit import AuditLog
+from app.ops import RECOMMENDATIONS, OpsStore, now_utc
+from core.errors import (
+    AccessDenied,
+    InvalidDecision,
+    JobmatchError,
+    ModelUnavailable,
+    RecommendationsOff,
+    StoreError,
+)
+from core.settings import Settings
 from data import columns as C
-from data.access import AccessDenied, Directory, Role, User
-from data.audit import AuditLog
 from data.geography import haversine_km
-from data.ops import RECOMMENDATIONS, OpsStore, now_utc
-from data.settings import Settings
-from data.store import Store, StoreError
+from data.store import Store
 from data.taxonomy import Taxonomy
 from matching.retrieval import MatchFilters
 from recommender.fair_rerank import RERANK_METHODS, RerankMethod
@@ -53,18 +61,6 @@ REPORTS = (
     "interventions",
     "fairness",
 )  # analyst view: folder name -> <name>.json / metrics.json
-
-
-class RecommendationsOff(RuntimeError):
-    """An administrator has switched suggestions off; manual search still works."""
-
-
-class ModelUnavailable(RuntimeError):
-    """The model or index is missing or stale; the message names the command that rebuilds it."""
-
-
-class InvalidDecision(ValueError):
-    """A decision without a reason, with an unknown action, or pointing at nothing."""
 
 
 @dataclass
@@ -105,13 +101,13 @@ class Workspace:
             from recommender.service import RecommendationService
 
             service = RecommendationService.open(settings, world)
-        except Exception as exc:
+        except JobmatchError as exc:  # a missing or stale artefact; a bug keeps its traceback
             problems.append(f"matching/recommender: {exc} (run `jobmatch build`)")
         try:
             from recommender.interventions import InterventionModel
 
             interventions = InterventionModel.load(settings.models_dir, data_version=world.data_version)
-        except Exception as exc:
+        except JobmatchError as exc:
             problems.append(f"intervention model: {exc} (run `jobmatch build`)")
         ws = cls(settings, world, ops, service, interventions, problems)
         if settings.demo_login:
@@ -493,7 +489,7 @@ class Workspace:
     def drift(self, user: User) -> tuple[str, pl.DataFrame]:
         """Population drift of the newest citizens against the rest (what the models were trained on)."""
         user.require(Role.ANALYST, Role.ADMIN)
-        from evaluation.drift import seeker_drift
+        from app.drift import seeker_drift
 
         return seeker_drift(self._db())
 

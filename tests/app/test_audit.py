@@ -8,10 +8,10 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from app.access import Directory, Role, User, hash_password, verify_password
+from app.audit import GENESIS, Actor, AuditLog
+from app.ops import OpsStore
 from cli import app
-from data.access import Directory, Role, User, hash_password, verify_password
-from data.audit import GENESIS, Actor, AuditLog
-from data.ops import OpsStore
 
 ACTOR = Actor("konsulent-odense", "consultant", "jc-odense")
 T0 = datetime(2026, 1, 5, 9, 0)

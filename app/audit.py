@@ -16,7 +16,7 @@ from typing import Any
 
 import polars as pl
 
-from data.ops import OpsStore, now_utc
+from app.ops import OpsStore, now_utc
 
 GENESIS = "0" * 64
 PURGE_KIND = "retention_purge"

@@ -18,7 +18,6 @@ import polars as pl
 import scipy.sparse as sp
 
 from data import columns as C
-from data import text_templates as T
 from data.geography import (
     AREA,
     JOBCENTERS,
@@ -29,8 +28,8 @@ from data.geography import (
     UNEMPLOYED,
     haversine_km,
 )
-from data.taxonomy import Taxonomy
-from data.world_model import (
+from data.synthetic import text_templates as T
+from data.synthetic.world_model import (
     TASTE_DIM,
     MatchParams,
     baseline_p26,
@@ -39,6 +38,7 @@ from data.world_model import (
     programme_effects,
     sigmoid,
 )
+from data.taxonomy import Taxonomy
 
 TODAY = date(2026, 11, 1)  # fixed "now" of the world, so a seed reproduces it exactly
 HISTORY_DAYS = 365

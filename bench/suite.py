@@ -2,9 +2,9 @@
 
 Sections (each reuses the project's own benchmark function, with quick parameters unless ``full``):
 
-- ``generate``: world generation time and peak memory (``evaluation.benchmarks.bench_generate``);
+- ``generate``: world generation time and peak memory (``bench.harness.bench_generate``);
 - ``encoders``: texts per second of the char n-gram encoder (the default) and MiniLM
-  (``evaluation.bench_retrieval.encoder_throughput``); baseline MiniLM;
+  (``bench.retrieval.encoder_throughput``); baseline MiniLM;
 - ``retrieval``: FAISS flat (exact) vs IVF at the default vacancy index size and at 100k vectors (1M with
   ``full``): p50 / p95 of one search, recall@50 (``run_retrieval_benchmark``); baseline exact search;
 - ``recommender``: LightFM training time on the default world's events and one-seeker hybrid serving latency
@@ -14,8 +14,8 @@ Sections (each reuses the project's own benchmark function, with quick parameter
 - ``interventions``: DR-learner fit time on the default world's episodes, ranking latency per citizen (the
   model alone, and ``recommend_programmes`` with employers and text); baseline: the model's batch ranking
   of the same citizens, per citizen;
-- ``dashboard``: server-side latency of dashboard clicks (``evaluation.bench_dashboard``);
-- ``load``: 20 concurrent consultants on one workspace (``evaluation.load``).
+- ``dashboard``: server-side latency of dashboard clicks (``bench.dashboard``);
+- ``load``: 20 concurrent consultants on one workspace (``bench.load``).
 
 Every figure is a median over repeated measurements; ``n`` says over how many and of what (runs, queries,
 requests, calls). A ratio compares a figure with its baseline measured in the same run, oriented so that
@@ -36,8 +36,8 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from data.settings import Settings
-from evaluation.benchmarks import machine_info
+from bench.harness import machine_info
+from core.settings import Settings
 
 SECTIONS = ("generate", "encoders", "retrieval", "recommender", "interventions", "dashboard", "load")
 COMMITTED_METRICS = Path(__file__).resolve().parent / "results" / "recommender" / "metrics.json"
@@ -106,7 +106,7 @@ def _copy_home(settings: Settings, tmp: str) -> Settings:
 
 
 def section_generate(settings: Settings, full: bool, say: Callable[[str], None]) -> tuple[list[Figure], Any]:
-    from evaluation.benchmarks import bench_generate
+    from bench.harness import bench_generate
 
     sizes = [settings.vacancies] + ([1_000_000] if full else [])
     say(f"generating worlds with {', '.join(f'{v:,}' for v in sizes)} vacancies, 3 runs each")
@@ -129,7 +129,7 @@ def section_generate(settings: Settings, full: bool, say: Callable[[str], None])
 
 
 def section_encoders(settings: Settings, full: bool, say: Callable[[str], None]) -> tuple[list[Figure], Any]:
-    from evaluation.bench_retrieval import encoder_throughput, world_texts
+    from bench.retrieval import encoder_throughput, world_texts
 
     n_texts, runs = (1_000, 3) if full else (128, 3)
     say(f"encoding {n_texts} vacancy texts with char and MiniLM, {runs} runs each")
@@ -147,7 +147,7 @@ def section_encoders(settings: Settings, full: bool, say: Callable[[str], None])
 
 
 def section_retrieval(settings: Settings, full: bool, say: Callable[[str], None]) -> tuple[list[Figure], Any]:
-    from evaluation.bench_retrieval import MINILM_DIM, RECALL_KEY, run_retrieval_benchmark
+    from bench.retrieval import MINILM_DIM, RECALL_KEY, run_retrieval_benchmark
 
     sizes = [settings.vacancies, 100_000] + ([1_000_000] if full else [])
     kinds = ["flat", "ivf", "hnsw"] if full else ["flat", "ivf"]
@@ -179,7 +179,7 @@ def section_retrieval(settings: Settings, full: bool, say: Callable[[str], None]
 def section_recommender(
     settings: Settings, full: bool, say: Callable[[str], None]
 ) -> tuple[list[Figure], Any]:
-    from evaluation.bench_recommender import (
+    from bench.recommender import (
         DEFAULT_EVENT_SIZES,
         DEFAULT_VACANCY_SIZES,
         run_recommender_benchmark,
@@ -282,7 +282,7 @@ def section_interventions(
 
 
 def section_dashboard(settings: Settings, full: bool, say: Callable[[str], None]) -> tuple[list[Figure], Any]:
-    from evaluation.bench_dashboard import run_dashboard_benchmark
+    from bench.dashboard import run_dashboard_benchmark
 
     citizens = 25 if full else 5
     raw = run_dashboard_benchmark(settings, citizens, progress=lambda m: say(f"dashboard: {m}"))
@@ -296,7 +296,7 @@ def section_dashboard(settings: Settings, full: bool, say: Callable[[str], None]
 
 
 def section_load(settings: Settings, full: bool, say: Callable[[str], None]) -> tuple[list[Figure], Any]:
-    from evaluation.load import LoadConfig, run_load
+    from bench.load import LoadConfig, run_load
 
     cfg = LoadConfig(threads=20, duration_s=120.0 if full else 60.0)
     say(f"load: {cfg.threads} consultants for {cfg.duration_s:.0f} s")

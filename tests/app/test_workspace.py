@@ -7,10 +7,11 @@ import json
 import polars as pl
 import pytest
 
-from data.access import AccessDenied, Role, User
+from app.access import Role, User
+from app.workspace import EMPLOYER_FIELDS, Workspace
+from core.errors import AccessDenied, InvalidDecision, RecommendationsOff
 from data.interactions import training_events
 from data.store import Store
-from recommender.workspace import EMPLOYER_FIELDS, InvalidDecision, RecommendationsOff, Workspace
 
 ODENSE = User("konsulent-odense", "Konsulent, Odense (demo)", Role.CONSULTANT, "jc-odense")
 
@@ -215,15 +216,15 @@ def test_audit_log_survives_a_regenerated_world(home, ws: Workspace) -> None:  #
     n = ws.audit.count()
     ws.close()
     (home / "jobmatch.duckdb").unlink()
-    from data.generate import WorldSize
-    from data.world import generate_store
+    from data.synthetic.generate import WorldSize
+    from data.synthetic.world import generate_store
 
     generate_store(home / "jobmatch.duckdb", WorldSize(seekers=200, vacancies=80, interactions=500, episodes=0,
                                                        seed=3), show_progress=False)  # fmt: skip
     with Store(home / "jobmatch.duckdb") as store:
         assert store.count("seekers") == 200
-    from data.audit import AuditLog
-    from data.ops import OpsStore
+    from app.audit import AuditLog
+    from app.ops import OpsStore
 
     with OpsStore(home / "ops.duckdb") as ops:
         assert AuditLog(ops).count() == n and AuditLog(ops).verify().ok

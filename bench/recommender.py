@@ -1,7 +1,7 @@
 """Recommender benchmark: LightFM training time and memory by history size, and one-seeker serving latency.
 
 **Training** (issue 4: 150k, 1M and 5M interaction events). Each size is a world made by the product's own
-generator, ``data.generate.generate_world``, with the default world (20k seekers, 6k vacancies, 150k events)
+generator, ``data.synthetic.generate.generate_world``, with the default world (20k seekers, 6k vacancies, 150k events)
 scaled by ``events / 150k`` in seekers and vacancies, so every world has the same density: as many events
 per seeker and per vacancy, the same share of positives. Nothing is replicated or resampled; a 5M-event
 world takes under 2 minutes to generate on two cores. A *prepare* subprocess generates the world and writes
@@ -43,7 +43,7 @@ The machine is shared: before the timed runs the benchmark waits (polling every 
 ``max_wait_s``) until the 1-minute load average is below ``load_threshold`` and records the load averages at
 start and end (and the 1-minute load at the start of every run).
 
-Run it with ``python -m evaluation.bench_recommender`` or ``jobmatch bench recommender``.
+Run it with ``python -m bench.recommender`` or ``jobmatch bench recommender``.
 """
 
 from __future__ import annotations
@@ -66,8 +66,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from data.generate import WorldSize
-from evaluation.benchmarks import bench_progress, machine_info
+from bench.harness import bench_progress, machine_info
+from data.synthetic.generate import WorldSize
 
 DEFAULT_EVENT_SIZES = (150_000, 1_000_000, 5_000_000)
 DEFAULT_VACANCY_SIZES = (6_000, 100_000)
@@ -132,8 +132,8 @@ def _load_frames(folder: Path) -> dict[str, pl.DataFrame]:
 
 def _child_prepare(spec: dict[str, Any]) -> dict[str, Any]:
     """Generate a world and write the catalogue, the events and their positives as Parquet."""
-    from data.generate import generate_world
     from data.interactions import positives
+    from data.synthetic.generate import generate_world
     from data.taxonomy import load_builtin
 
     folder = Path(spec["dir"])
@@ -338,7 +338,7 @@ def run_child(task: str, spec: dict[str, Any], *, isolate: bool = True) -> dict[
         return CHILD_TASKS[task](spec)
     env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), os.environ.get("PYTHONPATH", "")])}
     out = subprocess.run(
-        [sys.executable, "-m", "evaluation.bench_recommender", "--child", task, json.dumps(spec)],
+        [sys.executable, "-m", "bench.recommender", "--child", task, json.dumps(spec)],
         capture_output=True, text=True, cwd=ROOT, env=env,
     )  # fmt: skip
     if out.returncode != 0:

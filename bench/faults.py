@@ -36,12 +36,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from core.errors import StoreError
+from core.settings import Settings, load_settings
 from data import columns as C
-from data.generate import WorldSize
 from data.schema import IMPORTABLE
-from data.settings import Settings, load_settings
-from data.store import Store, StoreError
-from data.world import generate_store
+from data.store import Store
+from data.synthetic.generate import WorldSize
+from data.synthetic.world import generate_store
 
 STEPS = ("import", "build: embedding + index", "build: training")
 SIDES = ("vacancies", "seekers")
@@ -184,9 +185,9 @@ class Probe:
 
 def serve(settings: Settings, probe: Probe) -> dict[str, Any]:
     """What a consultant would see now: match both ways and recommend, or the refusal message."""
-    from matching.index import IndexMismatchError
+    from core.errors import ArtefactError
     from matching.retrieval import Matcher
-    from recommender.hybrid import ModelMismatchError, load_hybrid
+    from recommender.hybrid import load_hybrid
     from recommender.service import RecommendationService, context_with_vectors, model_root
 
     out: dict[str, Any] = {}
@@ -202,7 +203,7 @@ def serve(settings: Settings, probe: Probe) -> dict[str, Any]:
                 ),
                 *zip(s[C.SEEKER_ID].to_list(), np.round(s["similarity"].to_numpy(), 5).tolist(), strict=True),
             ]
-        except IndexMismatchError as exc:
+        except ArtefactError as exc:
             out["match"] = f"refused: {exc}"
         try:  # the same steps as RecommendationService.open, reusing the matcher loaded above
             matcher = Matcher.open(settings, store) if isinstance(out["match"], str) else matcher
@@ -212,26 +213,27 @@ def serve(settings: Settings, probe: Probe) -> dict[str, Any]:
             out["recommend"] = list(
                 zip(r[C.VACANCY_ID].to_list(), np.round(r["reciprocal"].to_numpy(), 6).tolist(), strict=True)
             )
-        except (IndexMismatchError, ModelMismatchError) as exc:
+        except ArtefactError as exc:
             out["recommend"] = f"refused: {exc}"
     return out
 
 
 def verify_artefacts(settings: Settings) -> list[str]:
     """Every live pointer names a complete version that passes its own checks (whatever its data version)."""
-    from matching.index import IndexMismatchError, VectorIndex
-    from recommender.hybrid import ModelMismatchError, load_hybrid
+    from core.errors import ArtefactError
+    from matching.index import VectorIndex
+    from recommender.hybrid import load_hybrid
     from recommender.service import model_root
 
     problems = []
     for side in SIDES:
         try:
             VectorIndex.load(settings.indexes_dir / side)
-        except IndexMismatchError as exc:
+        except ArtefactError as exc:
             problems.append(f"{side} index unusable: {exc}")
     try:
         load_hybrid(model_root(settings))
-    except ModelMismatchError as exc:
+    except ArtefactError as exc:
         problems.append(f"model unusable: {exc}")
     return problems
 
@@ -393,12 +395,13 @@ def _check_kill(kill: Kill, home: Path, source: dict[str, Any], expect: dict[str
 
 def _programmes(settings: Settings, data_version: str, problems: list[str]) -> str:
     """The intervention model (fitted by `jobmatch build` too): it loads, or it is refused and refitted on use."""
-    from recommender.interventions import InterventionModel, ModelFileError
+    from core.errors import ArtefactError
+    from recommender.interventions import InterventionModel
 
     try:
         InterventionModel.load(settings.models_dir, data_version=data_version)
         return "loads"
-    except ModelFileError:
+    except ArtefactError:
         return "refused (refit on use)"
     except Exception as exc:  # a crash instead of a refusal is a finding
         problems.append(f"intervention model: {type(exc).__name__}: {exc}")
@@ -534,7 +537,7 @@ def run_faults(work: Path, config: FaultConfig | None = None,
 
 def _summarise(cfg: FaultConfig, kills: list[Kill], finished_first: int,
                timelines: dict[str, _Timeline]) -> dict[str, Any]:  # fmt: skip
-    from evaluation.benchmarks import machine_info
+    from bench.harness import machine_info
 
     rows: list[dict[str, Any]] = []
     for step in STEPS:

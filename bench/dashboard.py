@@ -20,8 +20,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from data.settings import Settings
-from evaluation.benchmarks import machine_info
+from bench.harness import machine_info
+from core.settings import Settings
 
 APP = Path(__file__).resolve().parent.parent / "dashboard.py"
 TARGET_P95_MS = 500.0
@@ -54,7 +54,7 @@ def run_dashboard_benchmark(settings: Settings, n_citizens: int = 25, progress: 
     """Time each interaction of each role over ``n_citizens`` citizens (and as many vacancies)."""
     from streamlit.testing.v1 import AppTest
 
-    from recommender.workspace import Workspace
+    from app.workspace import Workspace
 
     say = progress or (lambda _m: None)
     # AppTest runs the script outside a server and warns about that on every call: not news here.

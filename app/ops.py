@@ -18,7 +18,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from data.store import StoreError
+from core.errors import StoreError
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS ops_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);

@@ -16,7 +16,7 @@ recall / latency trade-off on the indexes already built. HNSW is built only up t
 (default 200,000): on 2 cores its 1M-vector graph takes longer than all the rest of the benchmark.
 
 **Vectors: a fitted occupation mixture, not isotropic noise.** A few hundred to a few thousand real
-generated vacancy texts (``data.generate`` world, ``embeddings.texts.vacancy_texts``) are encoded once with
+generated vacancy texts (``data.synthetic.generate`` world, ``embeddings.texts.vacancy_texts``) are encoded once with
 the real encoder (bundled all-MiniLM-L6-v2 at 384 dimensions; the project's char n-gram LSA encoder when
 another ``dim`` is asked for, e.g. in tests). :class:`VacancyVectorModel` fits to them
 
@@ -42,7 +42,7 @@ Output (``run_retrieval_benchmark``; :func:`write_results` adds Markdown and a P
                 "threads"}],
      "encoders": {"<name>": {"texts_per_s", "dim", "model_id", "n_texts", "runs_s"}}}
 
-Run it with ``python -m evaluation.bench_retrieval`` or ``jobmatch bench retrieval``.
+Run it with ``python -m bench.retrieval`` or ``jobmatch bench retrieval``.
 """
 
 from __future__ import annotations
@@ -55,15 +55,15 @@ import platform
 import statistics
 import time
 from collections.abc import Sequence
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import faiss
 import numpy as np
 
+from bench.harness import bench_progress, machine_info
 from embeddings.base import Encoder
-from evaluation.benchmarks import bench_progress, machine_info
 from matching.index import IndexParams, VectorIndex
 
 K = 50
@@ -102,7 +102,7 @@ class WorldTexts:
 def world_texts(n_vacancies: int, n_seekers: int, seed: int = 0) -> WorldTexts:
     """Vacancy and seeker texts of a small generated world (the built-in Danish taxonomy)."""
     from data import columns as C
-    from data.generate import WorldSize, generate_world
+    from data.synthetic.generate import WorldSize, generate_world
     from data.taxonomy import load_builtin
     from embeddings.texts import seeker_texts, vacancy_texts
 
@@ -300,7 +300,7 @@ def _index_params(index: VectorIndex) -> dict[str, Any]:
 
 def _set_knob(index: VectorIndex, kind: str, value: int) -> None:
     if kind == "hnsw":
-        index.params = replace(index.params, hnsw_ef_search=value)
+        index.params = index.params.model_copy(update={"hnsw_ef_search": value})
         index.index.hnsw.efSearch = value
     else:
         faiss.extract_index_ivf(index.index).nprobe = value

@@ -18,6 +18,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from core.errors import MissingFileError
+
 TaxonomyName = Literal["builtin", "esco"]
 
 
@@ -89,7 +91,7 @@ class Settings(BaseSettings):
         path = Path(config) if config else Path("jobmatch.toml")
         sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
         if config and not path.is_file():
-            raise FileNotFoundError(f"JOBMATCH_CONFIG points to {path}, which does not exist")
+            raise MissingFileError(f"JOBMATCH_CONFIG points to {path}, which does not exist")
         if path.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)

@@ -9,9 +9,9 @@ import polars as pl
 import pytest
 
 from data import columns as C
-from data.generate import TODAY, WorldSize, generate_world
 from data.geography import UNEMPLOYED
 from data.store import Store
+from data.synthetic.generate import TODAY, WorldSize, generate_world
 from data.taxonomy import load_builtin
 from tests.conftest import SHARED_DATA, SMALL_WORLD
 

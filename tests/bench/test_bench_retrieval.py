@@ -9,7 +9,7 @@ from typing import Any
 import numpy as np
 import pytest
 
-from evaluation.bench_retrieval import (
+from bench.retrieval import (
     RECALL_KEY,
     RESULT_KEYS,
     VacancyVectorModel,

@@ -7,9 +7,10 @@ from pathlib import Path
 
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from data.generate import WorldSize, generate_world
+from core.errors import StoreError
 from data.schema import WORLD_TABLES
-from data.store import Store, StoreError, replace_atomically
+from data.store import Store, replace_atomically
+from data.synthetic.generate import WorldSize, generate_world
 from data.taxonomy import Taxonomy, load_builtin
 
 

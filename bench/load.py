@@ -2,7 +2,7 @@
 
 What runs: a private copy of the home folder (the world store, indexes and models; the real installation's
 ``ops.duckdb`` is left out, so its audit log and accounts are untouched) is opened by ONE
-``recommender.workspace.Workspace``, the way the dashboard process holds it. ``threads`` consultant accounts
+``app.workspace.Workspace``, the way the dashboard process holds it. ``threads`` consultant accounts
 are added (split evenly over the job centres, via ``Directory.add``) and each runs in its own thread for
 ``duration_s`` seconds, working through its share of its own job centre's queue (longest unemployed first).
 For each citizen a consultant:
@@ -50,8 +50,8 @@ from typing import Any
 
 import numpy as np
 
-from data.settings import Settings
-from evaluation.benchmarks import machine_info
+from bench.harness import machine_info
+from core.settings import Settings
 
 # Operation name -> the audit kind each successful call writes.
 AUDITED = {
@@ -115,7 +115,7 @@ def latency_stats(ms: list[float]) -> dict[str, float | int]:
 
 def _consultants(ws: Any, n: int) -> list[Any]:
     """``n`` consultant accounts, spread evenly over the job centres (10 each for 20 over two centres)."""
-    from data.access import Role, User
+    from app.access import Role, User
 
     centres = ws.world.query("SELECT jobcenter_id, municipality FROM jobcenters ORDER BY jobcenter_id").rows()
     users = []
@@ -171,7 +171,7 @@ def run_load(
     settings: Settings, config: LoadConfig | None = None, *, progress: bool = True
 ) -> dict[str, Any]:
     """Run the load test on a private copy of ``settings.home``; see the module docstring."""
-    from recommender.workspace import Workspace
+    from app.workspace import Workspace
 
     cfg = config or LoadConfig()
     with tempfile.TemporaryDirectory(prefix="jobmatch-load-") as tmp:

@@ -1,6 +1,6 @@
 """Who may see what: users, roles, job-centre and employer scope, login, pseudonyms for employers.
 
-Scope is enforced where data is read (``recommender.workspace`` passes the user into every query), not only
+Scope is enforced where data is read (``app.workspace`` passes the user into every query), not only
 in the page. Demo users exist for the embedded default world; with OIDC configured, ``st.login`` identities
 are mapped to users by e-mail address.
 """
@@ -13,8 +13,9 @@ import secrets
 from dataclasses import dataclass
 from enum import StrEnum
 
-from data.audit import Actor
-from data.ops import OpsStore
+from app.audit import Actor
+from app.ops import OpsStore
+from core.errors import AccessDenied
 from data.store import Store
 
 
@@ -23,10 +24,6 @@ class Role(StrEnum):
     EMPLOYER = "employer"
     ANALYST = "analyst"
     ADMIN = "admin"
-
-
-class AccessDenied(PermissionError):
-    """The user's role or scope does not allow this; the message never reveals whether the record exists."""
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from data.settings import Settings
-from evaluation.bench_all import SECTIONS, Figure, run_bench_all, to_markdown, write_results
+from bench.suite import SECTIONS, Figure, run_bench_all, to_markdown, write_results
+from core.settings import Settings
 
 
 def test_figure_is_the_median_with_n_and_a_speedup_ratio() -> None:

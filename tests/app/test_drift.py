@@ -8,8 +8,8 @@ import numpy as np
 import polars as pl
 import pytest
 
+from app.drift import categorical_shares, drift_table, numeric_shares, psi, seeker_drift
 from data.store import Store
-from evaluation.drift import categorical_shares, drift_table, numeric_shares, psi, seeker_drift
 
 
 def test_psi_matches_the_formula_and_is_zero_for_equal_shares() -> None:
