@@ -13,6 +13,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
@@ -313,6 +314,42 @@ def _conform(file: Path, table: str, raw: _Parsed) -> pl.DataFrame:
     return frame
 
 
+_DATE_FORMATS = ["%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y"]
+_DATETIME_FORMATS = ["%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%d %H:%M:%S%.f", "%Y-%m-%dT%H:%M:%S", "%Y-%m-%d %H:%M:%S",
+                     "%Y-%m-%d %H:%M", "%Y-%m-%d"]  # fmt: skip
+
+
+def _parse_bool(s: pl.Series) -> pl.Series:
+    low = s.str.to_lowercase()
+    return pl.select(
+        pl.when(low.is_in(list(_TRUE))).then(True).when(low.is_in(list(_FALSE))).then(False).otherwise(None)
+    ).to_series()
+
+
+def _parse_list(s: pl.Series, fld: Field) -> pl.Series:
+    """``"a|b|c"``; an empty cell of an optional column is an empty list (how export writes ``[]``)."""
+    out = (
+        s.str.split(LIST_SEPARATOR)
+        .list.eval(pl.element().str.strip_chars())
+        .list.eval(pl.element().filter(pl.element() != ""))
+    )
+    return out if fld.required else out.fill_null(pl.lit([], dtype=_DTYPES[fld.kind]))
+
+
+def _parse_text(s: pl.Series, fld: Field) -> pl.Series:
+    """Text cells (stripped) to the field's type; a cell that does not parse becomes null."""
+    parsers: dict[str, Callable[[pl.Series], pl.Series]] = {
+        "str": lambda x: x,
+        "int": lambda x: x.str.replace_all(r"^\+", "").cast(pl.Int64, strict=False),
+        "float": _parse_decimal,
+        "bool": _parse_bool,
+        "date": lambda x: _parse_temporal(x, pl.Date(), _DATE_FORMATS),
+        "datetime": lambda x: _parse_temporal(x, pl.Datetime("us"), _DATETIME_FORMATS),
+    }
+    parse = parsers.get(fld.kind)
+    return parse(s) if parse is not None else _parse_list(s, fld)
+
+
 def _cast(file: Path, raw: _Parsed, name: str, fld: Field) -> pl.Series:
     """Cast one column, reporting the first value that does not fit the type."""
     src = raw.frame[name]
@@ -320,46 +357,7 @@ def _cast(file: Path, raw: _Parsed, name: str, fld: Field) -> pl.Series:
     if src.dtype == target:
         out = src
     elif src.dtype == pl.String:
-        s = src.str.strip_chars()
-        if fld.kind == "str":
-            out = s
-        elif fld.kind == "int":
-            out = s.str.replace_all(r"^\+", "").cast(pl.Int64, strict=False)
-        elif fld.kind == "float":
-            out = _parse_decimal(s)
-        elif fld.kind == "bool":
-            low = s.str.to_lowercase()
-            out = pl.select(
-                pl.when(low.is_in(list(_TRUE)))
-                .then(True)
-                .when(low.is_in(list(_FALSE)))
-                .then(False)
-                .otherwise(None)
-                .alias(name)
-            ).to_series()
-        elif fld.kind == "date":
-            out = _parse_temporal(s, pl.Date(), ["%Y-%m-%d", "%d-%m-%Y", "%d.%m.%Y", "%d/%m/%Y"])
-        elif fld.kind == "datetime":
-            out = _parse_temporal(
-                s,
-                pl.Datetime("us"),
-                [
-                    "%Y-%m-%dT%H:%M:%S%.f",
-                    "%Y-%m-%d %H:%M:%S%.f",
-                    "%Y-%m-%dT%H:%M:%S",
-                    "%Y-%m-%d %H:%M:%S",
-                    "%Y-%m-%d %H:%M",
-                    "%Y-%m-%d",
-                ],
-            )
-        else:  # list: "a|b|c"
-            out = (
-                s.str.split(LIST_SEPARATOR)
-                .list.eval(pl.element().str.strip_chars())
-                .list.eval(pl.element().filter(pl.element() != ""))
-            )
-            if not fld.required:  # an empty cell is an empty list (how export writes [])
-                out = out.fill_null(pl.lit([], dtype=target))
+        out = _parse_text(src.str.strip_chars(), fld).alias(name)
     else:
         _check_source_type(file, name, fld, src)
         try:
