@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,25 @@ from core.errors import ArtefactError, CapacityError, NotFittedError, NotFoundEr
 from data import columns as C
 from data.store import Store
 from data.taxonomy import load_builtin
-from recommender.allocation import (
+from recommender.interventions import (
+    ARMS,
+    EFFECT_MODIFIERS,
+    FEATURE_LABELS_DA,
+    FEATURES,
+    RANKING_COLUMNS,
+    SEEKER_COLUMNS_USED,
+    DRLearner,
+    DRParams,
+    InterventionModel,
+    load_episodes,
+    load_or_fit,
+    recommend_programmes,
+    seeker_features,
+    suggest_employers,
+    taxonomy_of,
+)
+from recommender.interventions.additive import AdditiveOutcome
+from recommender.interventions.allocation import (
     allocate,
     allocate_by_preferences,
     capacity_from_table,
@@ -25,27 +44,8 @@ from recommender.allocation import (
     lp_prices,
     total_gain,
 )
-from recommender.interventions import (
-    ARMS,
-    EFFECT_MODIFIERS,
-    FEATURE_LABELS_DA,
-    FEATURES,
-    MANIFEST_FILE,
-    MODEL_FILE,
-    RANKING_COLUMNS,
-    SEEKER_COLUMNS_USED,
-    DRLearner,
-    DRParams,
-    InterventionModel,
-    _AdditiveOutcome,
-    load_episodes,
-    load_or_fit,
-    recommend_programmes,
-    seeker_features,
-    suggest_employers,
-    taxonomy_of,
-)
-from recommender.policy_tree import PolicyTree
+from recommender.interventions.persistence import ARTEFACT_KIND, FORMAT_VERSION, STATE_FILE, artefact_root
+from recommender.interventions.policy_tree import PolicyTree
 
 FAST = DRParams(n_folds=2, bootstrap=20, nuisance_max_iter=60, nuisance_learning_rate=0.1, min_arm_episodes=5)
 
@@ -115,7 +115,7 @@ def test_additive_outcome_model_finds_interactions_only_when_there_are_some() ->
     for slope, expect_flat in ((0.3, False), (0.0, True)):
         effect = 0.05 + slope * X[:, 1]
         y = (rng.random(n) < base + effect * t).astype(float)
-        model = _AdditiveOutcome(2, None, knots=3, seed=0).fit(X, t, y)
+        model = AdditiveOutcome(2, None, knots=3, seed=0).fit(X, t, y)
         mu = model.predict_arms(X)
         contrast = mu[:, 1] - mu[:, 0]
         gap = contrast[X[:, 1] == 1].mean() - contrast[X[:, 1] == 0].mean()
@@ -280,24 +280,29 @@ def test_employers_come_from_the_matcher_when_given(world: Store) -> None:
 def test_save_load_round_trip_and_refusals(fitted: dict, tmp_path: Path) -> None:
     model: InterventionModel = fitted["model"]
     folder = fitted["folder"]
-    manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-    assert manifest["data_version"] == fitted["version"]
-    assert manifest["params"]["bootstrap"] == FAST.bootstrap
-    assert manifest["features"] == list(FEATURES)
-    assert "arms" in manifest["metrics"]
-    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary files left
+    root = artefact_root(folder)
+    live = root / (root / "CURRENT").read_text(encoding="utf-8").strip()
+    manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["kind"], manifest["format_version"]) == (ARTEFACT_KIND, FORMAT_VERSION)
+    assert set(manifest["files"]) == {STATE_FILE}
+    meta = manifest["meta"]
+    assert meta["data_version"] == fitted["version"]
+    assert meta["params"]["bootstrap"] == FAST.bootstrap
+    assert meta["features"] == list(FEATURES)
+    assert "arms" in meta["metrics"]
+    assert not [p for p in root.iterdir() if p.name.startswith(".")]  # no temporary files left
     loaded = InterventionModel.load(folder, data_version=fitted["version"])
     feats = fitted["features"].head(10)
     assert loaded.rank(feats).equals(model.rank(feats))
     with pytest.raises(ArtefactError, match="data version"):
         InterventionModel.load(folder, data_version="another")
     copy = tmp_path / "m"
-    copy.mkdir()
-    (copy / MANIFEST_FILE).write_bytes((folder / MANIFEST_FILE).read_bytes())
-    (copy / MODEL_FILE).write_bytes((folder / MODEL_FILE).read_bytes() + b"x")
+    shutil.copytree(folder, copy)
+    state = artefact_root(copy) / live.name / STATE_FILE
+    state.write_bytes(state.read_bytes() + b"x")
     with pytest.raises(ArtefactError, match="checksum"):
         InterventionModel.load(copy)
-    with pytest.raises(ArtefactError, match="no intervention model"):
+    with pytest.raises(ArtefactError, match=r"nothing built.*jobmatch build"):
         InterventionModel.load(tmp_path / "empty")
     with pytest.raises(NotFittedError):
         InterventionModel().rank(feats)
