@@ -308,6 +308,56 @@ def test_save_load_round_trip_and_refusals(fitted: dict, tmp_path: Path) -> None
         InterventionModel().rank(feats)
 
 
+def _rewrite_manifest(
+    models_dir: Path, change: dict[str, object], meta: dict[str, object] | None = None
+) -> None:
+    root = artefact_root(models_dir)
+    path = root / (root / "CURRENT").read_text(encoding="utf-8").strip() / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.update(change)
+    manifest["meta"].update(meta or {})
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "meta", "refusal"),
+    [
+        ({"kind": "hybrid-recommender"}, None, "expected a 'intervention-model'"),
+        ({"format_version": FORMAT_VERSION - 1}, None, "this code reads format"),
+        ({}, {"features": ["isced_level"]}, "features"),
+        ({}, {"params": {**FAST.model_dump(), "unknown": 1}}, "saved parameters are invalid"),
+        ({}, {"params": {**FAST.model_dump(), "seed": 99}}, "disagrees with its manifest"),
+    ],
+)
+def test_other_kinds_formats_and_manifests_are_refused_with_the_refit_command(
+    fitted: dict, tmp_path: Path, change: dict, meta: dict | None, refusal: str
+) -> None:
+    copy = tmp_path / "models"
+    shutil.copytree(fitted["folder"], copy)
+    _rewrite_manifest(copy, change, meta)
+    with pytest.raises(ArtefactError, match=refusal) as info:
+        InterventionModel.load(copy)
+    assert "refit it with `jobmatch build`" in str(info.value)
+
+
+def test_params_round_trip_and_saved_model_predicts_like_the_fitted_one(fitted: dict, tmp_path: Path) -> None:
+    params = DRParams(**{**FAST.model_dump(), "seed": 3, "level": 0.8})
+    assert DRParams.model_validate(params.model_dump()) == params
+    with pytest.raises(ValueError, match="extra"):
+        DRParams.model_validate({**params.model_dump(), "not_a_param": 1})
+    model: InterventionModel = fitted["model"]
+    loaded = InterventionModel.load(fitted["folder"])
+    assert loaded.params == model.params == FAST
+    assert loaded.metrics_ == model.metrics_ and loaded.data_version_ == model.data_version_
+    feats = fitted["features"]
+    a, b = model.estimate(feats), loaded.estimate(feats)
+    for name in ("tau", "lower", "upper", "propensity", "baseline", "supported"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    assert loaded.rank(feats).equals(model.rank(feats))
+    one = feats.head(1)
+    assert loaded.explain(one) == model.explain(one)
+
+
 def test_episodes_from_world_dict_and_store_agree(world: Store) -> None:
     from_store = load_episodes(world)
     tables = {n: world.table(n) for n in ("seekers", "interventions", "outcomes")}
