@@ -48,7 +48,7 @@ STEPS = ("import", "build: embedding + index", "build: training")
 SIDES = ("vacancies", "seekers")
 TMP_MARKERS = (".tmp", ".wal", ".CURRENT.")
 RERUN_TIMEOUT_S = 600
-INTERVENTIONS = "models/interventions.json"  # the intervention model's manifest (names its file's sha256)
+INTERVENTIONS = "models/interventions/CURRENT"  # the intervention model's live version
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ def _tree(home: Path) -> dict[str, tuple[int, int]]:
 
 
 def _pointers(home: Path) -> dict[str, str]:
-    """What names the live artefacts: each CURRENT pointer and the intervention model's manifest."""
+    """What names the live artefacts: each CURRENT pointer."""
     out = {}
     for rel in (*(f"indexes/{s}/CURRENT" for s in SIDES), "models/hybrid/CURRENT", INTERVENTIONS):
         try:

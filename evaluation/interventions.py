@@ -39,7 +39,6 @@ import polars as pl
 from data import columns as C
 from data.store import Store
 from data.taxonomy import Taxonomy, load_builtin
-from recommender.allocation import allocate, capacity_from_table, lp_prices, total_gain
 from recommender.interventions import (
     ARMS,
     EFFECT_MODIFIERS,
@@ -52,7 +51,8 @@ from recommender.interventions import (
     load_episodes,
     taxonomy_of,
 )
-from recommender.policy_tree import PolicyTree
+from recommender.interventions.allocation import allocate, capacity_from_table, lp_prices, total_gain
+from recommender.interventions.policy_tree import PolicyTree
 
 PUBLISHED_IHDP = {"BART": 2.1, "causal forest": 3.8, "CFR-Wass": 0.71}  # Shalit et al. 2017, within-sample
 NSW_EXPERIMENTAL_USD = 1794.0  # Dehejia-Wahba NSW sample: treated minus experimental controls, re78

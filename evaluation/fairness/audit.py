@@ -613,8 +613,8 @@ def intervention_audit(
 ) -> dict[str, Any]:  # fmt: skip
     """Today's caseload allocated to programmes by the capacity LP on the model's estimated effects (one
     quarter's seats per job centre): per group, the share offered each programme and the estimated gain."""
-    from recommender.allocation import allocate, capacity_from_table
     from recommender.interventions import ARMS, seeker_features, taxonomy_of
+    from recommender.interventions.allocation import allocate, capacity_from_table
 
     seekers = store.table("seekers")
     features = seeker_features(seekers, taxonomy_of(store))

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -16,7 +17,25 @@ from core.errors import ArtefactError, CapacityError, NotFittedError, NotFoundEr
 from data import columns as C
 from data.store import Store
 from data.taxonomy import load_builtin
-from recommender.allocation import (
+from recommender.interventions import (
+    ARMS,
+    EFFECT_MODIFIERS,
+    FEATURE_LABELS_DA,
+    FEATURES,
+    RANKING_COLUMNS,
+    SEEKER_COLUMNS_USED,
+    DRLearner,
+    DRParams,
+    InterventionModel,
+    load_episodes,
+    load_or_fit,
+    recommend_programmes,
+    seeker_features,
+    suggest_employers,
+    taxonomy_of,
+)
+from recommender.interventions.additive import AdditiveOutcome
+from recommender.interventions.allocation import (
     allocate,
     allocate_by_preferences,
     capacity_from_table,
@@ -25,27 +44,8 @@ from recommender.allocation import (
     lp_prices,
     total_gain,
 )
-from recommender.interventions import (
-    ARMS,
-    EFFECT_MODIFIERS,
-    FEATURE_LABELS_DA,
-    FEATURES,
-    MANIFEST_FILE,
-    MODEL_FILE,
-    RANKING_COLUMNS,
-    SEEKER_COLUMNS_USED,
-    DRLearner,
-    DRParams,
-    InterventionModel,
-    _AdditiveOutcome,
-    load_episodes,
-    load_or_fit,
-    recommend_programmes,
-    seeker_features,
-    suggest_employers,
-    taxonomy_of,
-)
-from recommender.policy_tree import PolicyTree
+from recommender.interventions.persistence import ARTEFACT_KIND, FORMAT_VERSION, STATE_FILE, artefact_root
+from recommender.interventions.policy_tree import PolicyTree
 
 FAST = DRParams(n_folds=2, bootstrap=20, nuisance_max_iter=60, nuisance_learning_rate=0.1, min_arm_episodes=5)
 
@@ -115,7 +115,7 @@ def test_additive_outcome_model_finds_interactions_only_when_there_are_some() ->
     for slope, expect_flat in ((0.3, False), (0.0, True)):
         effect = 0.05 + slope * X[:, 1]
         y = (rng.random(n) < base + effect * t).astype(float)
-        model = _AdditiveOutcome(2, None, knots=3, seed=0).fit(X, t, y)
+        model = AdditiveOutcome(2, None, knots=3, seed=0).fit(X, t, y)
         mu = model.predict_arms(X)
         contrast = mu[:, 1] - mu[:, 0]
         gap = contrast[X[:, 1] == 1].mean() - contrast[X[:, 1] == 0].mean()
@@ -280,27 +280,82 @@ def test_employers_come_from_the_matcher_when_given(world: Store) -> None:
 def test_save_load_round_trip_and_refusals(fitted: dict, tmp_path: Path) -> None:
     model: InterventionModel = fitted["model"]
     folder = fitted["folder"]
-    manifest = json.loads((folder / MANIFEST_FILE).read_text(encoding="utf-8"))
-    assert manifest["data_version"] == fitted["version"]
-    assert manifest["params"]["bootstrap"] == FAST.bootstrap
-    assert manifest["features"] == list(FEATURES)
-    assert "arms" in manifest["metrics"]
-    assert not [p for p in folder.iterdir() if p.name.startswith(".")]  # no temporary files left
+    root = artefact_root(folder)
+    live = root / (root / "CURRENT").read_text(encoding="utf-8").strip()
+    manifest = json.loads((live / "manifest.json").read_text(encoding="utf-8"))
+    assert (manifest["kind"], manifest["format_version"]) == (ARTEFACT_KIND, FORMAT_VERSION)
+    assert set(manifest["files"]) == {STATE_FILE}
+    meta = manifest["meta"]
+    assert meta["data_version"] == fitted["version"]
+    assert meta["params"]["bootstrap"] == FAST.bootstrap
+    assert meta["features"] == list(FEATURES)
+    assert "arms" in meta["metrics"]
+    assert not [p for p in root.iterdir() if p.name.startswith(".")]  # no temporary files left
     loaded = InterventionModel.load(folder, data_version=fitted["version"])
     feats = fitted["features"].head(10)
     assert loaded.rank(feats).equals(model.rank(feats))
     with pytest.raises(ArtefactError, match="data version"):
         InterventionModel.load(folder, data_version="another")
     copy = tmp_path / "m"
-    copy.mkdir()
-    (copy / MANIFEST_FILE).write_bytes((folder / MANIFEST_FILE).read_bytes())
-    (copy / MODEL_FILE).write_bytes((folder / MODEL_FILE).read_bytes() + b"x")
+    shutil.copytree(folder, copy)
+    state = artefact_root(copy) / live.name / STATE_FILE
+    state.write_bytes(state.read_bytes() + b"x")
     with pytest.raises(ArtefactError, match="checksum"):
         InterventionModel.load(copy)
-    with pytest.raises(ArtefactError, match="no intervention model"):
+    with pytest.raises(ArtefactError, match=r"nothing built.*jobmatch build"):
         InterventionModel.load(tmp_path / "empty")
     with pytest.raises(NotFittedError):
         InterventionModel().rank(feats)
+
+
+def _rewrite_manifest(
+    models_dir: Path, change: dict[str, object], meta: dict[str, object] | None = None
+) -> None:
+    root = artefact_root(models_dir)
+    path = root / (root / "CURRENT").read_text(encoding="utf-8").strip() / "manifest.json"
+    manifest = json.loads(path.read_text(encoding="utf-8"))
+    manifest.update(change)
+    manifest["meta"].update(meta or {})
+    path.write_text(json.dumps(manifest), encoding="utf-8")
+
+
+@pytest.mark.parametrize(
+    ("change", "meta", "refusal"),
+    [
+        ({"kind": "hybrid-recommender"}, None, "expected a 'intervention-model'"),
+        ({"format_version": FORMAT_VERSION - 1}, None, "this code reads format"),
+        ({}, {"features": ["isced_level"]}, "features"),
+        ({}, {"params": {**FAST.model_dump(), "unknown": 1}}, "saved parameters are invalid"),
+        ({}, {"params": {**FAST.model_dump(), "seed": 99}}, "disagrees with its manifest"),
+    ],
+)
+def test_other_kinds_formats_and_manifests_are_refused_with_the_refit_command(
+    fitted: dict, tmp_path: Path, change: dict, meta: dict | None, refusal: str
+) -> None:
+    copy = tmp_path / "models"
+    shutil.copytree(fitted["folder"], copy)
+    _rewrite_manifest(copy, change, meta)
+    with pytest.raises(ArtefactError, match=refusal) as info:
+        InterventionModel.load(copy)
+    assert "refit it with `jobmatch build`" in str(info.value)
+
+
+def test_params_round_trip_and_saved_model_predicts_like_the_fitted_one(fitted: dict, tmp_path: Path) -> None:
+    params = DRParams(**{**FAST.model_dump(), "seed": 3, "level": 0.8})
+    assert DRParams.model_validate(params.model_dump()) == params
+    with pytest.raises(ValueError, match="extra"):
+        DRParams.model_validate({**params.model_dump(), "not_a_param": 1})
+    model: InterventionModel = fitted["model"]
+    loaded = InterventionModel.load(fitted["folder"])
+    assert loaded.params == model.params == FAST
+    assert loaded.metrics_ == model.metrics_ and loaded.data_version_ == model.data_version_
+    feats = fitted["features"]
+    a, b = model.estimate(feats), loaded.estimate(feats)
+    for name in ("tau", "lower", "upper", "propensity", "baseline", "supported"):
+        assert np.array_equal(getattr(a, name), getattr(b, name), equal_nan=True), name
+    assert loaded.rank(feats).equals(model.rank(feats))
+    one = feats.head(1)
+    assert loaded.explain(one) == model.explain(one)
 
 
 def test_episodes_from_world_dict_and_store_agree(world: Store) -> None:

@@ -25,6 +25,7 @@ import scipy.sparse as sp
 
 from core.errors import NotFittedError
 from data import columns as C
+from recommender.interventions.allocation import allocate_by_preferences
 
 
 @dataclass
@@ -246,8 +247,6 @@ class PolicyTree:
     ) -> np.ndarray:
         """The rules applied under seats: in arrival ``order``, each citizen takes the first programme on
         their leaf's list they are ``allowed`` (n, P bool) and that has a seat left; else none."""
-        from recommender.allocation import allocate_by_preferences
-
         leaves = self._leaves()
         lists = [leaves[i].ranking for i in self.apply(X).tolist()]
         return allocate_by_preferences(
