@@ -1,4 +1,5 @@
-"""The hidden ground-truth model of the synthetic world: how utilities, callbacks and programme effects arise.
+"""The hidden ground-truth model of the synthetic world: how utilities, callbacks, programme assignment and
+programme effects arise.
 
 The generator samples from these functions; ``evaluation/`` recomputes them from the ``gt_*`` tables to get
 true match utilities and true programme effects. Products (matching, recommender) never import this module.
@@ -157,4 +158,35 @@ def programme_effects(
         "mentorstoette": 0.005 + 0.08 * aktivitetsparat,
         "ips": 0.00 + 0.13 * aktivitetsparat * kontanthjaelp,
         "jobsamtaler_vejledning": np.full_like(skill_gap, 0.03),
+    }
+
+
+def assignment_logits(
+    *,
+    experience_years: np.ndarray,
+    weeks_unemployed: np.ndarray,
+    skill_coverage: np.ndarray,
+    isced: np.ndarray,
+    jobparat: np.ndarray,
+    dagpenge: np.ndarray,
+    kontanthjaelp: np.ndarray,
+) -> dict[str, np.ndarray]:
+    """Confounded assignment: caseworkers give programmes by visible traits (multinomial logit per programme).
+
+    The traits that drive assignment also drive outcomes, so naive comparisons of programmes are biased.
+    """
+    n = len(weeks_unemployed)
+    long_term = np.clip(weeks_unemployed / 52.0, 0, 2)
+    aktiv = 1 - jobparat
+    return {
+        "none": np.full(n, 1.0),
+        "virksomhedspraktik": -0.6 + 0.9 * aktiv - 0.12 * experience_years,
+        "loentilskud_privat": -1.6 + 1.2 * long_term + 0.5 * dagpenge,
+        "loentilskud_offentlig": -1.9 + 1.0 * long_term + 0.6 * kontanthjaelp,
+        "opkvalificering_amu": -1.2 + 2.0 * (1 - skill_coverage) - 0.3 * (isced - 3),
+        # Only insured (dagpenge) citizens are eligible: a real overlap failure.
+        "jobrettet_uddannelse_6u": np.where(dagpenge > 0, -1.0 - 0.3 * (isced - 3), -np.inf),
+        "mentorstoette": -1.8 + 1.6 * aktiv,
+        "ips": np.where(aktiv > 0, -1.2 + 0.8 * kontanthjaelp, -5.0),
+        "jobsamtaler_vejledning": np.full(n, 0.6) + 0.3 * jobparat,
     }
