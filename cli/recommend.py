@@ -1,9 +1,13 @@
-"""`jobmatch recommend`: recommendations from the saved models (hybrid recommender, intervention model)."""
+"""`jobmatch recommend`: queries against the saved models (hybrid recommender, intervention model).
+
+A query never fits or saves anything: a missing or stale model is an error that names `jobmatch build`.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
 from typing import TYPE_CHECKING, Annotated
 
 import typer
@@ -15,13 +19,15 @@ from core.errors import ArtefactError, MissingFileError
 if TYPE_CHECKING:
     import polars as pl
 
-    from recommender.interventions import ProgrammeRecommendation
+    from data.store import Store
+    from recommender.interventions import InterventionModel, ProgrammeRecommendation
     from recommender.service import RecommendationService
 
 recommend_app = typer.Typer(
     help="Hybrid recommendations from the saved models, both ways.", no_args_is_help=True
 )
 
+REBUILD_HINT = "run `jobmatch build` to fit it on the current data"
 PROGRAMME_COLUMNS = ("#", "programme", "effect pp", "90 % interval", "indistinguishable", "note")
 
 
@@ -61,25 +67,21 @@ def recommend_vacancy(
 def recommend_programmes_cmd(
     ctx: typer.Context,
     seeker_id: Annotated[str, typer.Argument(help="Pseudonymous seeker id.")],
-    refit: Annotated[bool, typer.Option("--refit", help="Refit the intervention model first.")] = False,
     employers: Annotated[int, typer.Option(min=0, max=10, help="Employers per company-based programme.")] = 3,
     use_matcher: Annotated[
         bool, typer.Option("--matcher/--no-matcher", help="Employers from the match indexes when built.")
     ] = True,
     as_json: Annotated[bool, typer.Option("--json", help="JSON instead of a table and text.")] = False,
 ) -> None:
-    """Programmes ranked by estimated effect on work within 26 weeks, with intervals, reasons and employers."""
+    """Programmes ranked by estimated effect on work within 26 weeks, with intervals, reasons and employers
+    (from the intervention model `jobmatch build` fitted)."""
     from data.store import Store
-    from recommender.interventions import load_or_fit, recommend_programmes
+    from recommender.interventions import recommend_programmes
 
     s = settings(ctx)
     with Store(s.db_path, read_only=True) as store:
-        with console.status("loading the intervention model (fitting it if missing or stale)"):
-            model, fitted = load_or_fit(s.models_dir, store, refit=refit)
-        if fitted:
-            err.print(
-                f"fitted the intervention model on {model.metrics_['episodes']:,} episodes -> {s.models_dir}"
-            )
+        with console.status("loading the intervention model"):
+            model = load_intervention_model(s.models_dir, store)
         matcher = None
         if use_matcher:
             from matching.retrieval import Matcher
@@ -92,6 +94,16 @@ def recommend_programmes_cmd(
             model, store, seeker_id, matcher=matcher, employers_per_programme=employers
         )
     _show_programmes(rec, as_json)
+
+
+def load_intervention_model(models_dir: Path, store: Store) -> InterventionModel:
+    """The saved model fitted on the store's current data; never fits one (that is `jobmatch build`'s job)."""
+    from recommender.interventions import InterventionModel
+
+    try:
+        return InterventionModel.load(models_dir, data_version=store.data_version)
+    except ArtefactError as exc:
+        raise ArtefactError(str(exc.args[0]), hint=REBUILD_HINT) from exc
 
 
 @contextmanager
