@@ -11,7 +11,7 @@ from typer.testing import CliRunner
 from app.access import Directory, Role, User, hash_password, verify_password
 from app.audit import GENESIS, Actor, AuditLog
 from app.ops import OpsStore
-from cli import app
+from cli.app import app
 
 ACTOR = Actor("konsulent-odense", "consultant", "jc-odense")
 T0 = datetime(2026, 1, 5, 9, 0)

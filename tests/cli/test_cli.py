@@ -13,7 +13,7 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
-from cli import app
+from cli.app import app
 from data.store import Store
 from tests.conftest import SHARED_DATA
 

@@ -1,0 +1,98 @@
+"""Administration of the operations store: the audit log's integrity and retention, dashboard users."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from cli.context import settings
+from cli.render import console, err, show_table
+from core.errors import MissingFileError
+
+audit_app = typer.Typer(
+    help="The hash-chained audit log: verify, purge expired records.", no_args_is_help=True
+)
+users_app = typer.Typer(
+    help="Dashboard users: roles, job-centre / employer scope, OIDC e-mail.", no_args_is_help=True
+)
+
+
+@audit_app.command("verify")
+def audit_verify(ctx: typer.Context) -> None:
+    """Recompute the audit log's hash chain; exit 1 and name the first bad record if it was tampered with."""
+    from app.audit import AuditLog
+    from app.ops import OpsStore
+
+    s = settings(ctx)
+    if not s.ops_path.exists():
+        raise MissingFileError(f"no operations store at {s.ops_path}: nothing has been logged yet")
+    with OpsStore(s.ops_path) as ops:
+        result = AuditLog(ops).verify()
+    if result.ok:
+        console.print(f"audit log intact: {result.records:,} records, {result.purges} retention purges, "
+                      f"head {result.head}")  # fmt: skip
+        return
+    err.print(f"[red]audit log broken at record {result.first_bad_seq}:[/red] {result.problem} "
+              f"({result.records:,} records)")  # fmt: skip
+    raise typer.Exit(1)
+
+
+@audit_app.command("purge")
+def audit_purge(
+    ctx: typer.Context,
+    days: Annotated[int | None, typer.Option(min=1, help="Retention (default: settings).")] = None,
+) -> None:
+    """Delete audit records older than the retention period; the purge itself is logged in the chain."""
+    from app.audit import Actor, AuditLog
+    from app.ops import OpsStore
+
+    s = settings(ctx)
+    retention = days or s.audit_retention_days
+    with OpsStore(s.ops_path) as ops:
+        deleted = AuditLog(ops).purge(Actor("cli", "admin"), retention)
+    console.print(f"deleted {deleted:,} audit records older than {retention} days")
+
+
+@users_app.command("add")
+def users_add(
+    ctx: typer.Context,
+    user_id: Annotated[str, typer.Argument(help="Login name.")],
+    role: Annotated[str, typer.Option(help="consultant | employer | analyst | admin")],
+    name: Annotated[str, typer.Option(help="Name shown in the dashboard.")] = "",
+    jobcenter: Annotated[str | None, typer.Option(help="Consultants: their job centre id.")] = None,
+    employer: Annotated[str | None, typer.Option(help="Employers: their employer id.")] = None,
+    email: Annotated[str | None, typer.Option(help="E-mail of the OIDC identity (st.login) to map.")] = None,
+    password: Annotated[
+        bool, typer.Option("--password", help="Also set a password (prompted; without OIDC only).")
+    ] = False,
+) -> None:
+    """Add or update a user; scope is required for consultants (job centre) and employers (employer id)."""
+    from app.access import Directory, Role, User
+    from app.ops import OpsStore
+
+    if role not in {str(x) for x in Role}:
+        raise typer.BadParameter(f"role must be one of {', '.join(str(x) for x in Role)}")
+    r = Role(role)
+    if r is Role.CONSULTANT and not jobcenter:
+        raise typer.BadParameter("a consultant needs --jobcenter")
+    if r is Role.EMPLOYER and not employer:
+        raise typer.BadParameter("an employer needs --employer")
+    secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
+    user = User(user_id, name or user_id, r, jobcenter if r is Role.CONSULTANT else None,
+                employer if r is Role.EMPLOYER else None)  # fmt: skip
+    with OpsStore(settings(ctx).ops_path) as ops:
+        Directory(ops).add(user, password=secret, oidc_email=email)
+    console.print(f"user {user_id}: {r} {user.jobcenter_id or user.employer_id or ''}")
+
+
+@users_app.command("list")
+def users_list(ctx: typer.Context) -> None:
+    """Active users with role and scope."""
+    from app.access import Directory
+    from app.ops import OpsStore
+
+    with OpsStore(settings(ctx).ops_path) as ops:
+        rows = [(u.user_id, u.display_name, str(u.role), u.jobcenter_id or u.employer_id or "")
+                for u in Directory(ops).users()]  # fmt: skip
+    show_table(("user", "name", "role", "scope"), rows)

@@ -1,0 +1,197 @@
+"""`jobmatch bench ...`: each benchmark runs, writes its results file(s) and prints its Markdown summary.
+
+A benchmark whose own checks fail (faults, load, all) exits 1 after printing, so scripts can gate on it.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.context import settings
+from cli.render import console, show_table, show_text, show_written
+
+bench_app = typer.Typer(
+    help="Benchmarks that print their figures and write a results file.", no_args_is_help=True
+)
+
+JsonOut = Annotated[Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench).")]
+
+
+@bench_app.command("generate")
+def bench_generate(
+    ctx: typer.Context,
+    vacancies: Annotated[list[int] | None, typer.Option(help="Vacancy counts to time (repeatable).")] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Runs per size; the median is reported.")] = 3,
+    json_out: JsonOut = None,
+) -> None:
+    """Time and peak memory of world generation at the default size and at large vacancy counts."""
+    from bench.harness import bench_generate as run
+
+    s = settings(ctx)
+    result = run(s, vacancy_sizes=vacancies or [s.vacancies, 1_000_000], repeats=repeats)
+    target = json_out or s.bench_dir / "generate.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    target.with_suffix(".md").write_text(result["markdown"], encoding="utf-8")
+    rows = [(f"{row['vacancies']:,}", f"{row['seekers']:,}", f"{row['median_s']:.1f}", f"{row['peak_rss_mib']:.0f}",
+             str(row["runs"])) for row in result["results"]]  # fmt: skip
+    show_table(("vacancies", "seekers", "median s", "peak MiB", "runs"), rows, title="World generation")
+    console.print(f"wrote {target} and {target.with_suffix('.md')}")
+
+
+@bench_app.command("retrieval")
+def bench_retrieval(
+    ctx: typer.Context,
+    sizes: Annotated[list[int] | None, typer.Option(help="Vector counts (repeatable).")] = None,
+    kinds: Annotated[
+        list[str] | None, typer.Option(help="Index kinds: flat, ivf, hnsw (repeatable).")
+    ] = None,
+    queries: Annotated[int, typer.Option(min=1, help="Queries for recall and latency.")] = 300,
+    json_out: JsonOut = None,
+) -> None:
+    """FAISS build time, bytes/vector, p50/p95 latency, recall@50 and speed-up vs exact; encoder texts/s."""
+    from bench.retrieval import (
+        DEFAULT_KINDS,
+        DEFAULT_SIZES,
+        run_retrieval_benchmark,
+        to_markdown,
+        write_results,
+    )
+
+    target = json_out or settings(ctx).bench_dir / "retrieval.json"
+    result = run_retrieval_benchmark(
+        sizes or list(DEFAULT_SIZES), kinds or list(DEFAULT_KINDS), n_queries=queries
+    )
+    paths = write_results(result, target)
+    show_text(to_markdown(result))
+    show_written(paths.values())
+
+
+@bench_app.command("recommender")
+def bench_recommender(
+    ctx: typer.Context,
+    events: Annotated[
+        list[int] | None, typer.Option(help="Interaction-event counts to train on (repeatable).")
+    ] = None,
+    vacancies: Annotated[list[int] | None, typer.Option(help="Vacancy counts for serving latency.")] = None,
+    repeats: Annotated[int, typer.Option(min=1, help="Training runs per size (median reported).")] = 3,
+    json_out: JsonOut = None,
+) -> None:
+    """LightFM training time and peak memory by size; one-seeker serving latency vs per-pair predict."""
+    from bench.recommender import (
+        DEFAULT_EVENT_SIZES,
+        DEFAULT_VACANCY_SIZES,
+        run_recommender_benchmark,
+        to_markdown,
+        write_results,
+    )
+
+    target = json_out or settings(ctx).bench_dir / "recommender.json"
+    result = run_recommender_benchmark(
+        events or list(DEFAULT_EVENT_SIZES), vacancies or list(DEFAULT_VACANCY_SIZES), repeats=repeats
+    )
+    paths = write_results(result, target)
+    show_text(to_markdown(result))
+    show_written(paths.values())
+
+
+@bench_app.command("faults")
+def bench_faults(
+    ctx: typer.Context,
+    kills: Annotated[
+        int, typer.Option(min=3, help="SIGKILLs in all, spread over import, build, training.")
+    ] = 24,
+    seed: Annotated[int, typer.Option(help="Seed of the kill times.")] = 0,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/faults.json).")
+    ] = None,
+) -> None:
+    """Crash safety: kill import / build / training at random points, check the store and artefacts, rerun."""
+    import tempfile
+
+    from bench.faults import FaultConfig, run_faults, write_results
+
+    target = json_out or settings(ctx).bench_dir / "faults.json"
+    with tempfile.TemporaryDirectory(prefix="jobmatch-faults-") as tmp, console.status("faults") as status:
+        result = run_faults(Path(tmp), FaultConfig(kills=kills, seed=seed), progress=status.update)
+    paths = write_results(result, target)
+    show_text(result["markdown"])
+    show_written(paths.values())
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@bench_app.command("dashboard")
+def bench_dashboard(
+    ctx: typer.Context,
+    citizens: Annotated[int, typer.Option(min=1, help="Citizens (and vacancies) to click through.")] = 25,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/dashboard.json).")
+    ] = None,
+) -> None:
+    """Server-side latency of each dashboard interaction (p50 / p95) on a copy of the default world."""
+    from bench.dashboard import run_dashboard_benchmark, to_markdown
+
+    s = settings(ctx)
+    target = json_out or s.bench_dir / "dashboard.json"
+    with console.status("dashboard benchmark") as status:
+        result = run_dashboard_benchmark(s, citizens, progress=status.update)
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    target.with_suffix(".md").write_text(to_markdown(result), encoding="utf-8")
+    show_text(to_markdown(result))
+    console.print(f"wrote {target} and {target.with_suffix('.md')}")
+
+
+@bench_app.command("load")
+def bench_load(
+    ctx: typer.Context,
+    threads: Annotated[int, typer.Option(min=1, help="Concurrent consultants (threads).")] = 20,
+    duration: Annotated[float, typer.Option(min=1, help="Seconds the consultants work.")] = 60.0,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/load.json).")
+    ] = None,
+) -> None:
+    """Concurrent consultants on one workspace: throughput, p50/p95/p99, errors, audit rows vs calls served."""
+    from bench.load import LoadConfig, run_load, to_markdown, write_results
+
+    s = settings(ctx)
+    result = run_load(s, LoadConfig(threads=threads, duration_s=duration))
+    paths = write_results(result, json_out or s.bench_dir / "load.json")
+    show_text(to_markdown(result))
+    show_written(paths.values())
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@bench_app.command("all")
+def bench_all(
+    ctx: typer.Context,
+    full: Annotated[
+        bool, typer.Option("--full", help="The big sizes (1M vectors, 5M events, ...): hours.")
+    ] = False,
+    only: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="Sections to run (repeatable): generate, encoders, retrieval, recommender, "
+            "interventions, dashboard, load. Default: all."
+        ),
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(help="Folder for all.md / all.json (default: artefacts/bench).")
+    ] = None,
+) -> None:
+    """Every benchmark in one run: one Markdown table and one JSON (medians, baselines, ratios, machine)."""
+    from bench.suite import run_bench_all, to_markdown, write_results
+
+    s = settings(ctx)
+    result = run_bench_all(s, full=full, sections=only)
+    paths = write_results(result, out or s.bench_dir)
+    show_text(to_markdown(result))
+    show_written(paths.values())
+    if result["failed"]:
+        raise typer.Exit(1)

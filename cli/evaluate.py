@@ -1,0 +1,207 @@
+"""`jobmatch evaluate ...` and `jobmatch fairness`: model quality against the world's ground truth, with
+reports on disk and the headline figures printed."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from cli.context import settings
+from cli.render import ci, console, show_table
+
+commands = typer.Typer()
+evaluate_app = typer.Typer(
+    help="Evaluations with reports (Markdown, PNG plots, JSON).", invoke_without_command=True
+)
+
+POLICIES = ("none", "historical", "random", "greedy", "policy_tree", "model", "oracle")
+
+
+@evaluate_app.callback()
+def evaluate_recommender(
+    ctx: typer.Context,
+    report: Annotated[
+        Path | None, typer.Option(help="Report folder (default: artefacts/reports/recommender).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for training and bootstrap.")] = 0,
+) -> None:
+    """Recommender evaluation on a time-based split (run without a subcommand): metrics.json + report.md + plots."""
+    if ctx.invoked_subcommand is not None:
+        return
+    from data.store import Store
+    from evaluation.recommender import run_recommender_evaluation
+    from matching.build import load_encoder
+
+    s = settings(ctx)
+    out = report or s.reports_dir / "recommender"
+    with Store(s.db_path, read_only=True) as store:
+        result = run_recommender_evaluation(store, load_encoder(s), out, seed=seed)
+    rows = [(name, f"{m['ndcg@10']['value']:.4f}", ci(m["ndcg@10"]["ci"]), f"{m['recall@50']['value']:.4f}",
+             ci(m["recall@50"]["ci"]), f"{m['share_of_oracle_ndcg@10']['value']:.0%}")
+            for name, m in result["metrics"].items()]  # fmt: skip
+    show_table(("model", "ndcg@10", "95% CI", "recall@50", "95% CI", "share of oracle"), rows,
+               title="Recommender evaluation")  # fmt: skip
+    console.print(f"wrote {out / 'report.md'}, {out / 'metrics.json'} and plots")
+
+
+@evaluate_app.command("encoders")
+def evaluate_encoders(
+    ctx: typer.Context,
+    seekers: Annotated[int, typer.Option(min=10, help="Citizens with applications to sample.")] = 800,
+    out: Annotated[
+        Path | None, typer.Option(help="JSON file (default: artefacts/reports/encoders.json).")
+    ] = None,
+) -> None:
+    """Compare the shipped encoders on ranking the vacancies citizens applied to (MRR, recall@50, speed)."""
+    from data.store import Store
+    from embeddings.factory import make_encoder
+    from embeddings.lexical import FusionEncoder
+    from embeddings.texts import seeker_texts, vacancy_texts
+    from evaluation.encoders import compare_matching_encoders
+    from matching.build import taxonomy_corpus
+
+    s = settings(ctx)
+    with Store(s.db_path, read_only=True) as store:
+        tax = store.load_taxonomy(store.meta("taxonomy") or "builtin")
+        corpus = (
+            taxonomy_corpus(tax)
+            + vacancy_texts(store.table("vacancies"), tax)
+            + seeker_texts(store.table("seekers"), tax)
+        )
+        char, minilm = make_encoder("char", corpus=corpus), make_encoder("minilm")
+        encoders = {"char": char, "minilm": minilm, "fusion": FusionEncoder([(minilm, 0.5), (char, 0.5)])}
+        result = compare_matching_encoders(store, encoders, n_seekers=seekers)
+    target = out or s.reports_dir / "encoders.json"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    rows = [(name, f"{r['mrr']['value']:.4f}", ci(r["mrr"]["ci"]), f"{r['recall@50']['value']:.4f}",
+             ci(r["recall@50"]["ci"]), f"{r['texts_per_s']:.0f}") for name, r in result["encoders"].items()]  # fmt: skip
+    show_table(
+        ("encoder", "MRR", "95% CI", "recall@50", "95% CI", "texts/s"), rows, title="Encoders on matching"
+    )
+    console.print(f"wrote {target}")
+
+
+@evaluate_app.command("interventions")
+def evaluate_interventions(
+    ctx: typer.Context,
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", help="Report folder (default: artefacts/reports/interventions)."),
+    ] = None,
+    seed: Annotated[
+        int, typer.Option(help="Seed of the split, the random allocation and the IHDP draws.")
+    ] = 0,
+    ihdp_reps: Annotated[int, typer.Option(min=0, help="IHDP replications (0 skips IHDP).")] = 100,
+    nsw_seeds: Annotated[int, typer.Option(min=0, help="NSW + CPS cross-fitting seeds (0 skips it).")] = 5,
+) -> None:
+    """Effects vs the synthetic ground truth, policy value under capacity, IHDP and NSW + CPS benchmarks."""
+    from data.store import Store
+    from evaluation.interventions import run_intervention_evaluation
+
+    s = settings(ctx)
+    out = report or s.reports_dir / "interventions"
+    with Store(s.db_path, read_only=True) as store, console.status("evaluating interventions") as status:
+        r = run_intervention_evaluation(
+            store, out, seed, ihdp_reps=ihdp_reps, nsw_seeds=nsw_seeds,
+            progress=lambda m: status.update(f"interventions: {m}"),
+        )  # fmt: skip
+    syn = r["synthetic"]
+    effects = [
+        (
+            arm,
+            f"{row['share_with_estimate']:.0%}",
+            f"{100 * row['sqrt_pehe']:.2f}",
+            f"{100 * row['ate_error']:.2f}",
+        )
+        if "sqrt_pehe" in row
+        else (arm, f"{row['share_with_estimate']:.0%}", "–", "–")
+        for arm, row in syn["per_programme"].items()
+    ]
+    show_table(("programme", "with estimate", "sqrt(PEHE) pp", "ATE error pp"), effects,
+               title="Effects vs ground truth")  # fmt: skip
+    policies = [(name, f"{syn['policies'][name]['policy_value']:.2%}", f"{syn['policies'][name]['share_of_oracle']:.1%}")
+                for name in POLICIES]  # fmt: skip
+    show_table(("allocation", "policy value", "share of oracle"), policies,
+               title="Employed within 26 weeks, same seats")  # fmt: skip
+    ihdp, nsw = r["ihdp"], r["nsw_cps"]
+    if ihdp.get("status") == "ok":
+        console.print(f"IHDP: sqrt(PEHE) {ihdp['sqrt_pehe']:.2f} (BART 2.1, causal forest 3.8, CFR-Wass 0.71), "
+                      f"ATE error {ihdp['ate_error']:.2f}")  # fmt: skip
+    else:
+        console.print(f"IHDP: {ihdp.get('status')} {ihdp.get('reason', '')}")
+    if nsw.get("status") == "ok":
+        console.print(
+            f"NSW + CPS: ATT {nsw['effect_usd']:,.0f} USD (experimental {nsw['experimental_usd']:,.0f})"
+        )
+    else:
+        console.print(f"NSW + CPS: {nsw.get('status')} {nsw.get('reason', '')}")
+    console.print(f"targets: {r['targets']}")
+    console.print(f"wrote {out / 'interventions.json'} and {out / 'interventions.md'}")
+
+
+@evaluate_app.command("linking")
+def evaluate_linking(
+    ctx: typer.Context,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Report folder (default: <home>/reports/linking).")
+    ] = None,
+    shared_data: Annotated[
+        Path | None,
+        typer.Option(help="Folder with esco-v1.1.1/ and esco-da-labels/ (default: ../shared/data)."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed of the dev/test split and of training.")] = 0,
+    minilm: Annotated[bool, typer.Option(help="Include the MiniLM methods (slowest part).")] = True,
+) -> None:
+    """Title-linking benchmark on Danish ESCO labels: MRR / success@k with bootstrap CIs, JSON + Markdown + plot."""
+    from evaluation.linking import DEFAULT_SHARED_DATA, run_linking_benchmark
+
+    s = settings(ctx)
+    target = report or s.reports_dir / "linking"
+    result = run_linking_benchmark(
+        shared_data or DEFAULT_SHARED_DATA, target, seed=seed, include_minilm=minilm
+    )
+    chosen = result["chosen_by_dev_mrr"]
+    rows = [(f"[bold]{name}[/bold]" if name == chosen else name, f"{m['mrr']['value']:.4f}", ci(m["mrr"]["ci"]),
+             f"{m['success@1']['value']:.4f}", f"{m['success@10']['value']:.4f}", f"{m['queries_per_s'] or 0:,.0f}")
+            for name, m in result["methods"].items()]  # fmt: skip
+    title = f"Title linking: {result['n_queries']:,} test queries, {result['n_occupations']:,} occupations"
+    show_table(("method", "MRR", "95% CI", "success@1", "success@10", "queries/s"), rows, title=title)
+    console.print(f"default chosen on dev: {chosen}; wrote {target}/linking.json, .md, .png")
+
+
+@commands.command("fairness")
+def fairness(
+    ctx: typer.Context,
+    report: Annotated[
+        Path | None, typer.Option("--report", help="Report folder (default: artefacts/reports/fairness).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for training, re-ranking and the bootstrap.")] = 0,
+    n_boot: Annotated[int, typer.Option(min=100, help="Bootstrap resamples per interval.")] = 1000,
+) -> None:
+    """Fairness audit: historical hires, shortlists with and without fair re-ranking, intervention allocation."""
+    from data.store import Store
+    from evaluation.fairness.report import report_dir, run_fairness_audit
+    from matching.build import load_encoder
+
+    s = settings(ctx)
+    out = report or report_dir(s)
+    with Store(s.db_path, read_only=True) as store, console.status("fairness audit") as status:
+        r = run_fairness_audit(s, store, load_encoder(s), out, seed=seed, n_boot=n_boot,
+                               progress=lambda m: status.update(f"fairness: {m}"))  # fmt: skip
+    rows = [(g, f"{b['ratio']:.3f}" if b["ratio"] is not None else "–",
+             ci(b["ci"]) if b["ci"][0] is not None else "–", str(b["detected"]))
+            for g, b in r["bias_detected"].items()]  # fmt: skip
+    show_table(
+        ("known-biased group", "interview-rate ratio", "95% CI", "detected"), rows, title="Historical hires"
+    )
+    rr = r["reranking"]
+    console.print(
+        f"re-ranking {rr['method']} {rr['options']}: NDCG@10 {rr['ndcg@10_before']:.4f} -> {rr['ndcg@10_after']:.4f} "
+        f"(loss {rr['ndcg@10_loss']['value']:.2%}), max |skew@10| {rr['max_abs_skew@10_before']:.3f} -> "
+        f"{rr['max_abs_skew@10_after']:.3f}; target {'met' if rr['target_met'] else 'not met'}"
+    )
+    console.print(f"wrote {out / 'fairness.json'}, {out / 'fairness.md'} and plots")

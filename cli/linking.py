@@ -1,0 +1,57 @@
+"""`jobmatch link-titles`: free-text job titles to taxonomy occupations, as CSV or JSON lines (batch use)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Annotated, Literal
+
+import typer
+
+from cli.context import settings
+from cli.render import err
+from core.errors import MissingFileError
+from core.settings import TaxonomyName
+
+commands = typer.Typer()
+
+LinkFormat = Literal["csv", "jsonl"]
+LinkMethod = Literal["trained", "lexical"]
+
+
+@commands.command("link-titles")
+def link_titles(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="UTF-8 text file, one job title per line ('-' reads stdin).")],
+    k: Annotated[int, typer.Option("--k", min=1, help="Occupations per title.")] = 10,
+    taxonomy: Annotated[
+        TaxonomyName, typer.Option("--taxonomy", help="builtin (no store needed) or esco (from the store).")
+    ] = "builtin",
+    fmt: Annotated[LinkFormat, typer.Option("--format", help="Output format.")] = "csv",
+    out: Annotated[Path | None, typer.Option("--out", help="Output file (default: stdout).")] = None,
+    method: Annotated[
+        LinkMethod,
+        typer.Option(
+            help="trained: the benchmarked default (trained once per taxonomy, cached); lexical: char TF-IDF."
+        ),
+    ] = "trained",
+) -> None:
+    """Link free-text job titles (Danish or English) to the top-k occupations: query, rank, occupation_id, label, score."""
+    from data.store import Store
+    from data.taxonomy import load_builtin
+    from matching.linking import make_linker, read_titles, write_links
+
+    s = settings(ctx)
+    if str(file) != "-" and not file.is_file():
+        raise MissingFileError(f"no such titles file: {file}")
+    titles = read_titles(str(file) if str(file) == "-" else file)
+    if taxonomy == "builtin":
+        tax = load_builtin()
+    else:
+        with Store(s.db_path, read_only=True) as store:
+            tax = store.load_taxonomy(taxonomy)
+    with err.status(f"preparing the {method} linker for taxonomy {taxonomy} ..."):
+        linker = make_linker(tax, method, model_dir=s.models_dir, index_skills=False)
+    links = linker.link(titles, k=k)
+    write_links(links, out, fmt=fmt)
+    if out is not None:
+        err.print(f"linked {len(titles):,} titles to {links.height:,} rows in {out}")
