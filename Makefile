@@ -31,9 +31,11 @@ run: data
 	$(JOBMATCH) build
 	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
+# lint-imports: the layers and the synthetic world's fence in pyproject.toml's [tool.importlinter].
 lint: install-dev
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/lint-imports
 
 typecheck: install-dev
 	$(VENV)/bin/mypy

@@ -37,6 +37,7 @@ from core.errors import (
 from core.settings import Settings
 from data import columns as C
 from data.geography import haversine_km
+from data.protected import GROUP_COLUMNS, protected_groups
 from data.store import Store
 from data.taxonomy import Taxonomy
 from matching.retrieval import MatchFilters
@@ -451,14 +452,14 @@ class Workspace:
 
     def decision_rates(self, user: User, min_cell: int = 10) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Acceptance and override rates per consultant and per protected group (cells under ``min_cell``
-        decisions are suppressed). Protected attributes are read here for the audit only."""
+        decisions are suppressed). Group labels come from ``protected_groups``, for this audit only."""
         user.require(Role.ANALYST, Role.ADMIN)
-        decided = self._q(
-            "SELECT d.user_id, d.action, p.gender, p.origin_group, p.disability, "
-            "CASE WHEN p.age < 30 THEN '<30' WHEN p.age < 55 THEN '30-54' ELSE '55+' END AS age_band "
-            "FROM decisions d LEFT JOIN seeker_protected p USING (seeker_id) "
+        decisions = self._q(
+            "SELECT d.user_id, d.action, d.seeker_id FROM decisions d "
             "WHERE d.role = 'consultant' AND d.action IN ('accept', 'reject', 'override')"
         )
+        groups = protected_groups(self._db(), decisions[C.SEEKER_ID].to_list())
+        decided = decisions.drop(C.SEEKER_ID).hstack(groups.drop(C.SEEKER_ID))
 
         def rates(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
             out = (
@@ -481,7 +482,7 @@ class Workspace:
         per_group = pl.concat([
             rates(decided, [attr]).rename({attr: "group"}).with_columns(pl.lit(attr).alias("attribute"),
                                                                         pl.col("group").cast(pl.String))
-            for attr in ("gender", "age_band", "origin_group", "disability")
+            for attr in GROUP_COLUMNS[1:]
         ], how="diagonal").select("attribute", "group", "decisions", "acceptance_rate", "override_rate",
                                   "rejection_rate", "suppressed")  # fmt: skip
         return rates(decided, ["user_id"]), per_group

@@ -2,17 +2,15 @@
 
 from __future__ import annotations
 
-import os
-import platform
 import statistics
 import subprocess
 import sys
 import tempfile
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from typing import Any
 
+from core.machine import machine_info
 from core.settings import Settings
 
 _GENERATE_CHILD = """
@@ -26,16 +24,6 @@ generate_world(tax, WorldSize(seekers={seekers}, vacancies={vacancies}, interact
 elapsed = time.perf_counter() - t
 print(elapsed, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
 """
-
-
-def machine_info() -> dict[str, Any]:
-    return {
-        "python": platform.python_version(),
-        "platform": platform.platform(),
-        "cpus": os.cpu_count(),
-        "loadavg": list(os.getloadavg()),
-        "when": datetime.now(UTC).isoformat(timespec="seconds"),
-    }
 
 
 def bench_generate(settings: Settings, vacancy_sizes: list[int], repeats: int) -> dict[str, Any]:

@@ -190,7 +190,7 @@ def _child_fit(spec: dict[str, Any]) -> dict[str, Any]:
         "items_with_positives": len(model.item_ids_),
         "user_features": len(model.user_ids_) + len(model.space_.user_vocab),
         "item_features": len(model.item_ids_) + len(model.space_.item_vocab),
-        "params": model.params(),
+        "params": model.config.model_dump(),
         "load_1m": load[0] if load else None,
     }
 

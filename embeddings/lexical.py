@@ -2,27 +2,34 @@
 
 Why: it needs no download, copes with Danish compounds and spelling variants (sygeplejerske /
 sygeplejersker / sygeplejerskevikar share n-grams), and trains in seconds on the taxonomy labels and the
-world's texts. Saved as ``.npz`` (``allow_pickle=False``) and replaced atomically.
+world's texts. Saved on the one artefact scheme (``core.artefacts``: versioned folder, manifest with
+checksums and the config, ``.npz`` with ``allow_pickle=False`` inside).
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
 import zipfile
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
 from sklearn.decomposition import TruncatedSVD
 from sklearn.feature_extraction.text import HashingVectorizer
 
-from core.errors import NotFittedError
+from core import artefacts
+from core.config import ModelConfig
+from core.errors import ArtefactError, NotFittedError
 from embeddings.base import Encoder, Kind, normalise
 
 N_FEATURES = 2**15
 NGRAMS = (2, 4)
+ARTEFACT_KIND = "char-ngram-encoder"
+FORMAT_VERSION = 1  # before: one bare .npz file, replaced atomically, with the model id as its checksum
+ARRAYS_FILE = "encoder.npz"
+REFIT_HINT = "refit it with `jobmatch build`"
 
 
 def _vectoriser() -> HashingVectorizer:
@@ -47,23 +54,41 @@ def fit_idf(texts: Sequence[str]) -> np.ndarray:
     return (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
 
 
-class CharNgramEncoder(Encoder):
-    """Char n-gram LSA; ``fit`` on a corpus (labels, ads, profiles), or ``load`` a saved one."""
+class CharEncoderConfig(ModelConfig):
+    """How the char n-gram LSA is fitted; saved with the encoder."""
 
-    def __init__(self, dim: int = 256) -> None:
-        self.dim = dim
+    dim: int = 256
+    svd_iterations: int = 5  # power iterations of the randomized SVD
+    seed: int = 0
+
+
+class CharNgramEncoder(Encoder):
+    """Char n-gram LSA; ``fit`` on a corpus (labels, ads, profiles), or ``load`` a saved one.
+
+    Configured by a :class:`CharEncoderConfig`; keyword overrides (``dim=64``) are validated into it.
+    """
+
+    def __init__(self, config: CharEncoderConfig | None = None, **overrides: Any) -> None:
+        self.config = (config or CharEncoderConfig()).updated(**overrides)
+        self.dim = self.config.dim
         self.idf_: np.ndarray | None = None
         self.components_: np.ndarray | None = None
         self.model_id = "char-lsa:unfitted"
 
-    def fit(self, corpus: Sequence[str], *, seed: int = 0) -> CharNgramEncoder:
+    def fit(self, corpus: Sequence[str], *, seed: int | None = None) -> CharNgramEncoder:
+        """Fit on ``corpus``; ``seed`` (default: the config's) is recorded in the config."""
         texts = [t for t in corpus if t and t.strip()]
         if len(texts) < 2:
             raise ValueError("CharNgramEncoder.fit needs at least two non-empty texts")
+        if seed is not None:
+            self.config = self.config.updated(seed=seed)
         idf = fit_idf(texts)
         tfidf = char_ngram_tfidf(texts, idf)
         k = min(self.dim, tfidf.shape[0] - 1, N_FEATURES - 1)
-        svd = TruncatedSVD(n_components=k, algorithm="randomized", n_iter=5, random_state=seed)
+        svd = TruncatedSVD(
+            n_components=k, algorithm="randomized", n_iter=self.config.svd_iterations,
+            random_state=self.config.seed,
+        )  # fmt: skip
         svd.fit(tfidf)
         components = np.zeros((self.dim, N_FEATURES), dtype=np.float32)
         components[:k] = svd.components_
@@ -73,6 +98,8 @@ class CharNgramEncoder(Encoder):
     def _set(self, idf: np.ndarray, components: np.ndarray) -> None:
         self.idf_, self.components_ = idf, np.ascontiguousarray(components, dtype=np.float32)
         self.dim = components.shape[0]
+        if self.config.dim != self.dim:
+            self.config = self.config.updated(dim=self.dim)
         digest = hashlib.sha256(idf.tobytes() + self.components_.tobytes()).hexdigest()[:12]
         self.model_id = f"char-lsa:{self.dim}:{digest}"
 
@@ -83,29 +110,33 @@ class CharNgramEncoder(Encoder):
             )
         return np.asarray(char_ngram_tfidf(texts, self.idf_) @ self.components_.T, dtype=np.float32)
 
-    def save(self, path: str | Path) -> Path:
+    def save(self, root: str | Path) -> Path:
+        """A new live version under ``root`` (see ``core.artefacts``); returns its folder."""
         if self.idf_ is None or self.components_ is None:
             raise NotFittedError("nothing to save: the encoder is not fitted")
-        target = Path(path)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(f".{target.name}.{os.getpid()}.tmp.npz")
-        np.savez(tmp, idf=self.idf_, components=self.components_, model_id=np.array(self.model_id))
-        os.replace(tmp, target)
-        return target
+        idf, components = self.idf_, self.components_
+
+        def fill(folder: Path) -> dict[str, Any]:
+            np.savez(folder / ARRAYS_FILE, allow_pickle=False, idf=idf, components=components)
+            return {"model_id": self.model_id, "config": self.config.model_dump(mode="json")}
+
+        return artefacts.save(root, kind=ARTEFACT_KIND, format_version=FORMAT_VERSION, fill=fill)
 
     @classmethod
-    def load(cls, path: str | Path) -> CharNgramEncoder:
-        """Load a saved model; a damaged or altered file raises ValueError naming it."""
+    def load(cls, root: str | Path, *, hint: str = REFIT_HINT) -> CharNgramEncoder:
+        """The live version under ``root``; missing, damaged or altered files raise ArtefactError naming them."""
+        folder, manifest = artefacts.load(root, kind=ARTEFACT_KIND, format_version=FORMAT_VERSION, hint=hint)
+        path = folder / ARRAYS_FILE
         try:
-            with np.load(Path(path), allow_pickle=False) as data:
-                enc = cls(dim=int(data["components"].shape[0]))
+            enc = cls(CharEncoderConfig.model_validate(manifest.meta["config"]))
+            with np.load(path, allow_pickle=False) as data:
                 enc._set(data["idf"], data["components"])
-                stored = str(data["model_id"])
+            stored = str(manifest.meta["model_id"])
         except (OSError, KeyError, EOFError, zipfile.BadZipFile, ValueError) as exc:
-            raise ValueError(f"char model {path} is unreadable ({exc})") from exc
+            raise ArtefactError(f"char model {path} is unreadable ({exc})", hint=hint) from exc
         if stored != enc.model_id:
-            raise ValueError(
-                f"char model {path}: checksum mismatch (stored {stored}, computed {enc.model_id})"
+            raise ArtefactError(
+                f"char model {path}: model id mismatch (stored {stored}, computed {enc.model_id})", hint=hint
             )
         return enc
 

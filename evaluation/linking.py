@@ -502,7 +502,7 @@ def _throughput(chosen: MethodResult, titles: list[str]) -> dict[str, Any]:
 def _report(
     bench: LinkingBenchmark, results: list[MethodResult], chosen: str, throughput: dict[str, Any], seed: int
 ) -> dict[str, Any]:
-    from bench.harness import machine_info
+    from core.machine import machine_info
 
     base = next(r for r in results if r.name == BASELINE)
     methods: dict[str, Any] = {}

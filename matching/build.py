@@ -28,7 +28,9 @@ MAX_DEAD_SHARE = 0.3  # above this share of tombstones a full rebuild is cheaper
 
 
 def char_model_path(settings: Settings) -> Path:
-    return settings.models_dir / "char-ngram.npz"
+    """Root of the char encoder's artefact (versioned folders; the former ``char-ngram.npz`` is left unread,
+    so the first build after the change refits the same model on the same corpus)."""
+    return settings.models_dir / "char-ngram"
 
 
 def taxonomy_corpus(taxonomy: Taxonomy) -> list[str]:

@@ -12,8 +12,8 @@ candidates (nothing added, nothing removed); within a group the score order is a
   least ``m(i)`` protected candidates, the ``alpha`` quantile of Binomial(i, p), with ``alpha`` adjusted
   for testing all ``k`` prefixes (:func:`adjust_alpha`). Otherwise the best remaining candidate comes next.
 
-Protected attributes are read by :func:`protected_groups` only, the one reader of ``seeker_protected``
-outside ``evaluation/``; they never become features of any model. The re-ranking step sees labels only.
+Protected attributes are read by :func:`data.protected.protected_groups` only (re-exported here), the one
+reader of the protected table; they never become features of any model. The re-ranking step sees labels only.
 """
 
 from __future__ import annotations
@@ -22,7 +22,6 @@ import math
 import zlib
 from collections.abc import Hashable, Iterable, Mapping, Sequence
 from functools import lru_cache
-from pathlib import Path
 from typing import Any, Literal, get_args
 
 import numpy as np
@@ -30,7 +29,7 @@ import polars as pl
 from scipy.stats import binom
 
 from data import columns as C
-from data.store import Store
+from data.protected import age_band, group_frame, protected_groups
 
 RerankMethod = Literal["off", "detconstsort", "fair"]
 RERANK_METHODS: tuple[str, ...] = get_args(RerankMethod)
@@ -51,48 +50,6 @@ _EPS = 1e-9
 
 
 # --- groups ---------------------------------------------------------------------------------------------
-
-
-def age_band(age: int | float) -> str:
-    """The audit's age bands: under 30, 30-54, 55 and over."""
-    return "<30" if age < 30 else ("30-54" if age < 55 else "55+")
-
-
-def group_frame(protected: pl.DataFrame) -> pl.DataFrame:
-    """``seeker_id`` plus one string label per attribute (gender, age band, origin group, disability)."""
-    return protected.select(
-        C.SEEKER_ID,
-        pl.col("gender").cast(pl.String),
-        pl.when(pl.col("age") < 30)
-        .then(pl.lit("<30"))
-        .when(pl.col("age") < 55)
-        .then(pl.lit("30-54"))
-        .otherwise(pl.lit("55+"))
-        .alias("age_band"),
-        pl.col("origin_group").cast(pl.String),
-        pl.when(pl.col("disability")).then(pl.lit("ja")).otherwise(pl.lit("nej")).alias("disability"),
-    )
-
-
-def protected_groups(source: Store | str | Path, seeker_ids: Sequence[str] | None = None) -> pl.DataFrame:
-    """Group labels of the given seekers (all if ``None``), from ``seeker_protected`` only.
-
-    This is the only function outside ``evaluation/`` that reads the protected table. Seekers without a
-    row get null labels. ``source`` is an open store or the path of one (opened read-only for the call).
-    """
-    if isinstance(source, Store):
-        return _protected_from(source, seeker_ids)
-    with Store(source, read_only=True) as store:
-        return _protected_from(store, seeker_ids)
-
-
-def _protected_from(store: Store, seeker_ids: Sequence[str] | None) -> pl.DataFrame:
-    table = store.table("seeker_protected")
-    groups = group_frame(table)
-    if seeker_ids is None:
-        return groups
-    wanted = pl.DataFrame({C.SEEKER_ID: list(seeker_ids)}, schema={C.SEEKER_ID: pl.String})
-    return wanted.join(groups, on=C.SEEKER_ID, how="left", maintain_order="left")
 
 
 def rerank_seed(key: str) -> int:

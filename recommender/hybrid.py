@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import zipfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -19,11 +20,12 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
 from core import artefacts
+from core.config import ModelConfig
 from core.errors import ArtefactError
 from data import columns as C
 from recommender.base import Recommender
 from recommender.context import RecContext
-from recommender.lightfm_model import LightFMRecommender
+from recommender.lightfm_model import LightFMConfig, LightFMRecommender
 from recommender.signals import SIGNALS, content_signals
 
 APPLY_FEATURES = ("lightfm", *SIGNALS)
@@ -66,16 +68,30 @@ class _Logit:
         return ((x - self.mean_) / self.std_) * self.coef_
 
 
+class HybridConfig(ModelConfig):
+    """The hybrid's settings, its LightFM part included; saved with the model."""
+
+    lightfm: LightFMConfig = LightFMConfig()
+    negatives_per_user: int = 50  # sampled non-applications per citizen for the citizen-side model
+    regularisation: float = 1.0  # C (inverse L2 strength) of both logistic models
+    seed: int = 0  # draws the sampled negatives
+
+
 class HybridRecommender(Recommender):
-    """LightFM + content, learned on the period after LightFM's training data; see the module docstring."""
+    """LightFM + content, learned on the period after LightFM's training data; see the module docstring.
+
+    ``lightfm`` (optional) is a LightFM part to use, fitted or not; its config then replaces
+    ``config.lightfm``. Keyword overrides are validated into ``config``.
+    """
 
     name = "hybrid"
 
     def __init__(
-        self, lightfm: LightFMRecommender | None = None, *, negatives_per_user: int = 50, seed: int = 0
+        self, lightfm: LightFMRecommender | None = None, config: HybridConfig | None = None, **overrides: Any
     ) -> None:
-        self.lightfm = lightfm or LightFMRecommender()
-        self.negatives_per_user, self.seed = negatives_per_user, seed
+        config = (config or HybridConfig()).updated(**overrides)
+        self.lightfm = lightfm or LightFMRecommender(config.lightfm)
+        self.config = config.updated(lightfm=self.lightfm.config)
         self.apply_: _Logit | None = None
         self.employer_: _Logit | None = None
         self.fit_stats_: dict[str, float] = {}
@@ -92,9 +108,13 @@ class HybridRecommender(Recommender):
             else positives.with_columns(pl.lit("applied").alias("event"))
         )
         x, y = self._apply_examples(ctx, events, candidates)
-        self.apply_ = _Logit(APPLY_FEATURES).fit(x, y)
+        self.apply_ = _Logit(APPLY_FEATURES, self.config.regularisation).fit(x, y)
         xe, ye = self._employer_examples(ctx, events)
-        self.employer_ = _Logit(EMPLOYER_FEATURES).fit(xe, ye) if len(np.unique(ye)) == 2 else None
+        self.employer_ = (
+            _Logit(EMPLOYER_FEATURES, self.config.regularisation).fit(xe, ye)
+            if len(np.unique(ye)) == 2
+            else None
+        )
         self.fit_stats_ = {
             "apply_examples": float(len(y)),
             "apply_auc_train": float(roc_auc_score(y, self.apply_.logit(x))),
@@ -115,7 +135,7 @@ class HybridRecommender(Recommender):
 
     def _apply_examples(self, ctx: RecContext, events: pl.DataFrame, candidates: dict[str, np.ndarray] | None
                         ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
-        rng = np.random.default_rng(self.seed)
+        rng = np.random.default_rng(self.config.seed)
         applied = events.filter(pl.col("event").is_in(["applied", "interview", "hired", "accepted"]))
         vetoes: dict[str, list[str]] = {}
         if "source" in events.columns:
@@ -130,7 +150,7 @@ class HybridRecommender(Recommender):
             pos = pos[pos >= 0]
             pool = candidates.get(sid) if candidates else None
             pool = np.arange(len(ctx.vacancies)) if pool is None else pool
-            neg = rng.choice(pool, min(self.negatives_per_user, len(pool)), replace=False)
+            neg = rng.choice(pool, min(self.config.negatives_per_user, len(pool)), replace=False)
             # Suggestions a consultant rejected for this citizen are negatives on top of the sampled ones.
             if sid in vetoes:
                 vetoed_pos = ctx.vacancies.rows(list(vetoes[sid]), missing=-1)
@@ -213,7 +233,9 @@ class HybridRecommender(Recommender):
 
 MODEL_HINT = "train it with `jobmatch build`"
 ARTEFACT_KIND = "hybrid-recommender"
-FORMAT_VERSION = 2  # 1: model.json with its own checksums (before the shared artefact scheme)
+# 1: model.json with its own checksums (before the shared artefact scheme); 2: LightFM params only, not the
+# hybrid's own settings; 3: the whole HybridConfig under "config".
+FORMAT_VERSION = 3
 
 
 def _logit_state(logit: _Logit | None) -> dict[str, object] | None:
@@ -235,10 +257,11 @@ def _logit_from(state: dict[str, object] | None) -> _Logit | None:
 
 
 def save_hybrid(model: HybridRecommender, root: Path, metadata: dict[str, object]) -> Path:
-    """Write a new model version atomically: arrays as .npz (no pickle) and JSON metadata."""
+    """Write a new model version atomically: arrays as .npz (no pickle); config and logistic models in the
+    manifest's metadata."""
     model._check_fitted("apply_")
     arrays = model.lightfm.to_arrays()
-    meta = {**metadata, "lightfm_params": model.lightfm.params(), "apply": _logit_state(model.apply_),
+    meta = {**metadata, "config": model.config.model_dump(mode="json"), "apply": _logit_state(model.apply_),
             "employer": _logit_state(model.employer_), "weights": model.weights()}  # fmt: skip
 
     def fill(folder: Path) -> dict[str, object]:
@@ -260,7 +283,8 @@ def load_hybrid(
     try:
         with np.load(folder / "lightfm.npz", allow_pickle=False) as data:
             arrays = {k: data[k] for k in data.files}
-        model = HybridRecommender(LightFMRecommender.from_arrays(arrays, meta["lightfm_params"]))
+        config = HybridConfig.model_validate(meta["config"])
+        model = HybridRecommender(LightFMRecommender.from_arrays(arrays, config.lightfm), config)
         model.apply_, model.employer_ = _logit_from(meta["apply"]), _logit_from(meta["employer"])
     except (OSError, ValueError, KeyError, TypeError, zipfile.BadZipFile) as exc:
         raise ArtefactError(f"model {folder} is unreadable ({exc})", hint=MODEL_HINT) from exc

@@ -6,43 +6,62 @@ Serving never calls ``predict`` per pair: user and item representations are expo
 
 from __future__ import annotations
 
-from typing import Literal
+import weakref
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
 from lightfm import LightFM
 
+from core.config import ModelConfig
 from data.idmap import IdMap
 from data.interactions import FeatureSpace, interaction_matrix
 from recommender.base import Recommender
 from recommender.context import RecContext
 
 
-class LightFMRecommender(Recommender):
-    """``use_features=False`` is the pure collaborative baseline (identity features only)."""
+class LightFMConfig(ModelConfig):
+    """Everything that shapes a LightFM fit; saved with the model so a loaded one says how it was trained."""
 
-    def __init__(
-        self,
-        *,
-        loss: Literal["warp", "bpr"] = "warp",
-        use_features: bool = True,
-        no_components: int = 32,
-        epochs: int = 30,
-        learning_rate: float = 0.05,
-        alpha: float = 1e-6,
-        seed: int = 0,
-        threads: int = 1,  # one thread keeps training reproducible from the seed
-    ) -> None:
-        self.loss, self.use_features, self.no_components = loss, use_features, no_components
-        self.epochs, self.learning_rate, self.alpha, self.seed, self.threads = (
-            epochs,
-            learning_rate,
-            alpha,
-            seed,
-            threads,
-        )
-        self.name = f"lightfm_{loss}" + ("" if use_features else "_nofeatures")
+    loss: Literal["warp", "bpr"] = "warp"
+    use_features: bool = True  # False: the pure collaborative baseline (identity features only)
+    no_components: int = 32
+    epochs: int = 30
+    learning_rate: float = 0.05
+    alpha: float = 1e-6  # L2 penalty on user and item features alike
+    seed: int = 0
+    threads: int = 1  # one thread keeps training reproducible from the seed
+
+
+Representations = tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]
+
+
+class _PerContext:
+    """Representations per live context. Keyed by ``id()`` but checked through a weak reference, so a new
+    context that reuses a dead one's id never gets the dead one's data (``RecContext`` is unhashable)."""
+
+    def __init__(self) -> None:
+        self._entries: dict[int, tuple[weakref.ref[RecContext], Representations]] = {}
+
+    def get(self, ctx: RecContext) -> Representations | None:
+        entry = self._entries.get(id(ctx))
+        return entry[1] if entry is not None and entry[0]() is ctx else None
+
+    def put(self, ctx: RecContext, value: Representations) -> None:
+        key = id(ctx)
+        self._entries[key] = (weakref.ref(ctx, lambda _ref: self._entries.pop(key, None)), value)
+
+    def clear(self) -> None:
+        self._entries.clear()
+
+
+class LightFMRecommender(Recommender):
+    """LightFM configured by a :class:`LightFMConfig`; keyword overrides are validated into it, so
+    ``LightFMRecommender(epochs=10)`` and ``LightFMRecommender(LightFMConfig(epochs=10))`` are the same."""
+
+    def __init__(self, config: LightFMConfig | None = None, **overrides: Any) -> None:
+        self.config = (config or LightFMConfig()).updated(**overrides)
         self.model_: LightFM | None = None
         self.space_: FeatureSpace | None = None
         # Training entities (identity features) and learned per-feature parameters.
@@ -52,11 +71,11 @@ class LightFMRecommender(Recommender):
         self.user_biases_: np.ndarray | None = None
         self.item_embeddings_: np.ndarray | None = None
         self.item_biases_: np.ndarray | None = None
-        self._reprs: dict[int, tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]] = {}
+        self._reprs = _PerContext()
 
-    def params(self) -> dict[str, object]:
-        return {"loss": self.loss, "use_features": self.use_features, "no_components": self.no_components,
-                "epochs": self.epochs, "learning_rate": self.learning_rate, "alpha": self.alpha, "seed": self.seed}  # fmt: skip
+    @property
+    def name(self) -> str:  # type: ignore[override]
+        return f"lightfm_{self.config.loss}" + ("" if self.config.use_features else "_nofeatures")
 
     def _feature_matrix(
         self, ids: np.ndarray, lists: list[list[str]], known: IdMap, side: str
@@ -68,7 +87,7 @@ class LightFMRecommender(Recommender):
         identity = sp.csr_matrix(
             (np.ones(len(rows), dtype=np.float32), (rows, cols[rows])), shape=(n, len(known))
         )
-        if not self.use_features:
+        if not self.config.use_features:
             return identity
         assert self.space_ is not None
         features = self.space_.users(lists) if side == "user" else self.space_.items(lists)
@@ -87,20 +106,21 @@ class LightFMRecommender(Recommender):
         item_features = self._feature_matrix(ctx.vacancies.ids, ctx.item_features, self.item_ids_, "item")
         binary = matrix.copy()
         binary.data[:] = 1.0
-        model = LightFM(no_components=self.no_components, loss=self.loss, learning_rate=self.learning_rate,
-                        item_alpha=self.alpha, user_alpha=self.alpha, random_state=self.seed)  # fmt: skip
+        cfg = self.config
+        model = LightFM(no_components=cfg.no_components, loss=cfg.loss, learning_rate=cfg.learning_rate,
+                        item_alpha=cfg.alpha, user_alpha=cfg.alpha, random_state=cfg.seed)  # fmt: skip
         model.fit(binary.tocoo(), sample_weight=matrix.tocoo(), user_features=user_features,
-                  item_features=item_features, epochs=self.epochs, num_threads=self.threads)  # fmt: skip
+                  item_features=item_features, epochs=cfg.epochs, num_threads=cfg.threads)  # fmt: skip
         self.model_ = model
         self.user_embeddings_, self.user_biases_ = model.user_embeddings, model.user_biases
         self.item_embeddings_, self.item_biases_ = model.item_embeddings, model.item_biases
         self._reprs.clear()
         return self
 
-    def _representations(self, ctx: RecContext) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    def _representations(self, ctx: RecContext) -> Representations:
         """Exported (user_repr, user_bias, item_repr, item_bias) for every entity of ``ctx``, cached."""
         self._check_fitted("user_embeddings_", "item_embeddings_")
-        cached = self._reprs.get(id(ctx))
+        cached = self._reprs.get(ctx)
         if cached is None:
             assert self.user_ids_ is not None and self.item_ids_ is not None
             assert self.user_embeddings_ is not None and self.item_embeddings_ is not None
@@ -109,7 +129,7 @@ class LightFMRecommender(Recommender):
             itf = self._feature_matrix(ctx.vacancies.ids, ctx.item_features, self.item_ids_, "item")
             cached = (uf @ self.user_embeddings_, uf @ self.user_biases_, itf @ self.item_embeddings_,
                       itf @ self.item_biases_)  # fmt: skip
-            self._reprs[id(ctx)] = cached
+            self._reprs.put(ctx, cached)
         return cached
 
     def score_matrix(self, ctx: RecContext, users: np.ndarray, items: np.ndarray) -> np.ndarray:
@@ -131,8 +151,8 @@ class LightFMRecommender(Recommender):
         }  # fmt: skip
 
     @classmethod
-    def from_arrays(cls, arrays: dict[str, np.ndarray], params: dict[str, object]) -> LightFMRecommender:
-        model = cls(**params)  # type: ignore[arg-type]
+    def from_arrays(cls, arrays: dict[str, np.ndarray], config: LightFMConfig) -> LightFMRecommender:
+        model = cls(config)
         model.space_ = FeatureSpace(
             IdMap(arrays["user_vocab"].tolist()), IdMap(arrays["item_vocab"].tolist())
         )

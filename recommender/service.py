@@ -21,8 +21,8 @@ from data.store import Store
 from matching.retrieval import Matcher, MatchFilters
 from recommender.context import RecContext
 from recommender.fair_rerank import RERANK_COLUMN, RerankMethod, protected_groups, rerank_frame
-from recommender.hybrid import HybridRecommender, load_hybrid, save_hybrid
-from recommender.lightfm_model import LightFMRecommender
+from recommender.hybrid import HybridConfig, HybridRecommender, load_hybrid, save_hybrid
+from recommender.lightfm_model import LightFMConfig
 from recommender.signals import SIGNAL_LABELS_DA
 
 
@@ -56,7 +56,8 @@ def train_and_save(settings: Settings, seed: int = 0) -> dict[str, Any]:
         split = default_split(events, test_weeks=0)
         train = positives(events, end=split.train_end)
         ranker_events = events.filter(pl.col("ts") >= split.train_end)
-        model = HybridRecommender(LightFMRecommender(seed=seed), seed=seed).fit(ctx, train, ranker_events)
+        config = HybridConfig(seed=seed, lightfm=LightFMConfig(seed=seed))
+        model = HybridRecommender(config=config).fit(ctx, train, ranker_events)
         meta = {"data_version": store.data_version, "encoder": matcher.encoder.model_id, "seed": seed,
                 "metrics": model.fit_stats_,
                 "accepted_decisions": events.filter(pl.col("event") == "accepted").height,

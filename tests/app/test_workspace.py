@@ -205,6 +205,9 @@ def test_analyst_sees_aggregates_with_small_cells_suppressed(ws: Workspace) -> N
     assert row["acceptance_rate"] + row["rejection_rate"] == pytest.approx(1.0)
     small = per_group.filter(pl.col("decisions") < 5)
     assert small["acceptance_rate"].null_count() == small.height and small["suppressed"].all()
+    assert per_group.group_by("attribute").agg(pl.col("decisions").sum())["decisions"].to_list() == [12] * 4
+    labels = {a: set(g["group"]) for (a,), g in per_group.group_by("attribute")}  # labels of protected_groups
+    assert labels["age_band"] <= {"<30", "30-54", "55+"} and labels["disability"] <= {"ja", "nej"}
     label, drift = ws.drift(u["analytiker"])
     assert "nye" in label and set(drift["feature"]) >= {"isced_level", "benefit_type"}
     assert "recommender" in ws.reports(u["analytiker"])

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from core.errors import NotFittedError
+from core.errors import ArtefactError, NotFittedError
 from data.store import Store
 from data.taxonomy import load_builtin
 from embeddings.base import Encoder
@@ -62,10 +63,21 @@ def test_fusion_is_weighted_sum_of_cosines(char: CharNgramEncoder, minilm: Encod
 
 
 def test_char_save_load_round_trip_and_checksum(char: CharNgramEncoder, tmp_path: Path) -> None:
-    path = char.save(tmp_path / "char.npz")
-    loaded = CharNgramEncoder.load(path)
-    assert loaded.model_id == char.model_id
+    folder = char.save(tmp_path / "char")
+    loaded = CharNgramEncoder.load(tmp_path / "char")
+    assert loaded.model_id == char.model_id and loaded.config == char.config
     np.testing.assert_allclose(loaded.encode(TEXTS), char.encode(TEXTS), atol=1e-6)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    assert manifest["kind"] == "char-ngram-encoder" and set(manifest["files"]) == {"encoder.npz"}
+    with np.load(folder / "encoder.npz", allow_pickle=False) as data:  # plain arrays, no pickle
+        assert set(data.files) == {"idf", "components"}
+    arrays = folder / "encoder.npz"
+    arrays.write_bytes(arrays.read_bytes()[:-100])
+    with pytest.raises(ArtefactError, match=r"encoder\.npz fails its checksum") as info:
+        CharNgramEncoder.load(tmp_path / "char")
+    assert "`jobmatch build`" in str(info.value)
+    with pytest.raises(ArtefactError, match="nothing built"):
+        CharNgramEncoder.load(tmp_path / "absent")
     with pytest.raises(NotFittedError):
         CharNgramEncoder().encode(TEXTS)
     with pytest.raises(ValueError, match="at least two"):

@@ -12,14 +12,17 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
+from pydantic import ValidationError
 
 from core.errors import ArtefactError, NotFittedError
+from embeddings.lexical import CharEncoderConfig, CharNgramEncoder
+from matching.index import IndexParams, VectorIndex
 from recommender.base import Recommender
 from recommender.baselines import EmbeddingRecommender, PopularityRecommender, SkillOverlapRecommender
 from recommender.context import RecContext
 from recommender.exposure import spread_exposure
-from recommender.hybrid import HybridRecommender, load_hybrid, save_hybrid
-from recommender.lightfm_model import LightFMRecommender
+from recommender.hybrid import HybridConfig, HybridRecommender, load_hybrid, save_hybrid
+from recommender.lightfm_model import LightFMConfig, LightFMRecommender
 
 SKILLS = {
     "lager": ["truck", "lagerstyring"],
@@ -131,7 +134,7 @@ def test_hybrid_round_trip_and_data_version(tmp_path: Path) -> None:
     np.testing.assert_allclose(
         loaded.score_matrix(CTX, users, items), model.score_matrix(CTX, users, items), rtol=1e-5
     )
-    assert meta["weights"] == model.weights()
+    assert meta["weights"] == model.weights() and loaded.config == model.config
     with pytest.raises(ArtefactError, match="data version dv-1"):
         load_hybrid(tmp_path, data_version="dv-2")
     with pytest.raises(ArtefactError, match="jobmatch build"):
@@ -196,3 +199,120 @@ def test_accepted_decisions_flow_back_as_positives(writable_world) -> None:  # t
         "gain"
     ].to_list()
     assert pair["gain"].to_list() == [max([2.0, *earlier])]  # an accept counts like an interview
+
+
+# --- configs: one pydantic config per model, saved with it ------------------------------------------------
+
+CONFIGS = {
+    "lightfm": LightFMConfig(loss="bpr", no_components=8, epochs=100, learning_rate=0.1),
+    "hybrid": HybridConfig(lightfm=LightFMConfig(no_components=8, epochs=10), negatives_per_user=10, seed=3),
+    "char encoder": CharEncoderConfig(dim=16, seed=2),
+    "index": IndexParams(hnsw_m=16, ivf_nlist=8, ivf_nprobe=4),
+}
+
+
+@pytest.mark.parametrize("name", list(CONFIGS))
+def test_config_round_trips_and_refuses_unknown_keys(name: str) -> None:
+    config = CONFIGS[name]
+    kind = type(config)
+    assert kind(**config.model_dump()) == config
+    assert kind.model_validate_json(config.model_dump_json()) == config
+    assert kind() == kind.model_validate({})  # defaults are the config's, not a caller's
+    with pytest.raises(ValidationError, match="colour"):
+        kind(**config.model_dump(), colour="blue")
+    with pytest.raises(ValidationError):
+        config.__setattr__(next(iter(kind.model_fields)), None)  # frozen
+
+
+def test_keyword_overrides_are_validated_into_the_config() -> None:
+    assert LightFMRecommender(epochs=5).config == LightFMConfig(epochs=5)
+    assert CharNgramEncoder(dim=16).config == CharEncoderConfig(dim=16)
+    hybrid = HybridRecommender(LightFMRecommender(no_components=8), negatives_per_user=7)
+    assert hybrid.config == HybridConfig(lightfm=LightFMConfig(no_components=8), negatives_per_user=7)
+    with pytest.raises(ValidationError):
+        LightFMRecommender(epoch=5)  # a typo is refused, not silently ignored
+    with pytest.raises(ValidationError):
+        HybridRecommender(negatives=7)
+
+
+def test_default_configs_keep_the_former_defaults() -> None:
+    """Results must not move: these are the values the keyword arguments had before the configs."""
+    assert LightFMConfig().model_dump() == {"loss": "warp", "use_features": True, "no_components": 32,
+                                            "epochs": 30, "learning_rate": 0.05, "alpha": 1e-6, "seed": 0,
+                                            "threads": 1}  # fmt: skip
+    assert HybridConfig().model_dump(exclude={"lightfm"}) == {
+        "negatives_per_user": 50, "regularisation": 1.0, "seed": 0,
+    }  # fmt: skip
+    assert CharEncoderConfig().model_dump() == {"dim": 256, "svd_iterations": 5, "seed": 0}
+
+
+def _scores(model: Recommender) -> np.ndarray:
+    return model.score_matrix(CTX, np.arange(len(CTX.seekers)), np.arange(len(CTX.vacancies)))
+
+
+def test_saved_models_come_back_with_equal_config_and_scores(fitted: Recommender, tmp_path: Path) -> None:
+    """Every model the suite covers that has settings is saved with its config. The baselines have no
+    settings and the product never saves them (popularity refits in milliseconds, the others are pure
+    functions of the context), so for them there is nothing to round-trip."""
+    if isinstance(fitted, HybridRecommender):
+        save_hybrid(fitted, tmp_path, {"data_version": "dv"})
+        loaded, _ = load_hybrid(tmp_path, data_version="dv")
+        assert loaded.config == fitted.config and loaded.lightfm.config == fitted.lightfm.config
+        np.testing.assert_allclose(_scores(loaded.lightfm), _scores(fitted.lightfm), rtol=1e-5)
+    elif isinstance(fitted, LightFMRecommender):
+        # The LightFM part is saved the way save_hybrid saves it: arrays in a no-pickle .npz, config as JSON.
+        np.savez(tmp_path / "lightfm.npz", allow_pickle=False, **fitted.to_arrays())
+        with np.load(tmp_path / "lightfm.npz", allow_pickle=False) as data:
+            arrays = {k: data[k] for k in data.files}
+        config = LightFMConfig.model_validate_json(fitted.config.model_dump_json())
+        loaded = LightFMRecommender.from_arrays(arrays, config)
+        assert loaded.config == fitted.config and loaded.name == fitted.name
+    else:
+        assert not hasattr(fitted, "config")
+        return
+    np.testing.assert_allclose(_scores(loaded), _scores(fitted), rtol=1e-5)
+
+
+def test_char_encoder_comes_back_with_equal_config_and_vectors(tmp_path: Path) -> None:
+    texts = [*(f"{t} {s}" for t, skills in SKILLS.items() for s in skills), "lagerarbejder", "kok"]
+    encoder = CharNgramEncoder(CharEncoderConfig(dim=8)).fit(texts, seed=1)
+    assert encoder.config == CharEncoderConfig(dim=8, seed=1)  # the seed used is recorded
+    encoder.save(tmp_path)
+    loaded = CharNgramEncoder.load(tmp_path)
+    assert loaded.config == encoder.config and loaded.model_id == encoder.model_id
+    np.testing.assert_allclose(loaded.encode(texts), encoder.encode(texts), atol=1e-6)
+
+
+def test_index_comes_back_with_equal_params_and_answers(tmp_path: Path) -> None:
+    vectors = CTX.seeker_vectors
+    assert vectors is not None
+    params = IndexParams(hnsw_m=8, hnsw_ef_search=32)
+    index = VectorIndex.build(vectors, CTX.seekers.ids.tolist(), kind="hnsw", params=params)
+    index.save(tmp_path, model_id="tiny", data_version="dv")
+    loaded, manifest = VectorIndex.load(tmp_path, model_id="tiny", data_version="dv")
+    assert loaded.params == params and IndexParams(**manifest.params) == params
+    for (s1, i1), (s2, i2) in [(index.search(vectors, 5), loaded.search(vectors, 5))]:
+        np.testing.assert_allclose(s1, s2)
+        assert i1.tolist() == i2.tolist()
+
+
+def test_a_new_context_never_gets_another_contexts_representations() -> None:
+    """The representation cache was keyed by ``id(ctx)``: a context that reused a dead one's id got the dead
+    one's representations. Here each new context takes the freed id of a scored one whose seekers are in
+    another order, so stale rows would score the wrong citizens."""
+    model = LightFMRecommender(no_components=8, epochs=10).fit(CTX, POSITIVES)
+    names = ["S-kok-3", "S-lager-1", "S-pleje-7"]
+    expected = model.score_matrix(CTX, CTX.seekers.rows(names), np.arange(24))
+    reused = 0
+    for shift in range(1, 6):
+        seekers = CTX.seekers_frame[shift:].vstack(CTX.seekers_frame[:shift])
+        parts = vars(RecContext.from_frames(seekers, CTX.vacancies_frame, CTX.employers_frame))
+        old = RecContext(**vars(CTX))
+        model.score_matrix(old, np.array([0]), np.array([0]))  # caches the old order
+        old_id = id(old)
+        del old
+        new = RecContext(**parts)  # built right after the free, so CPython hands it the same address
+        reused += id(new) == old_id
+        np.testing.assert_allclose(model.score_matrix(new, new.seekers.rows(names), np.arange(24)), expected,
+                                   rtol=1e-5)  # fmt: skip
+    assert reused > 0, "no id was reused: the test did not exercise the stale-cache case"

@@ -210,9 +210,10 @@ def test_damaged_char_encoder_is_refused_and_refitted_by_build(
 ) -> None:
     settings = _settings(home)
     fitted = CharNgramEncoder.load(char_model_path(settings)).model_id
-    _truncate(char_model_path(settings))
+    target = _live(char_model_path(settings)) / "encoder.npz"
+    _truncate(target)
     message = _refused(settings, built[1], ArtefactError)
-    assert str(char_model_path(settings)) in message and "unreadable" in message
+    assert str(target) in message and "fails its checksum" in message
     assert "`jobmatch build`" in message
     stats = build_indexes(settings)  # refits the encoder on the same corpus: the same model, indexes kept
     assert stats["encoder"] == fitted and stats["seekers"]["mode"] == "incremental"
