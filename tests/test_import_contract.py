@@ -1,6 +1,7 @@
-"""The part of the import contract that import-linter cannot state: ``cli.py`` and ``dashboard.py`` are
-modules, not packages, so it cannot take them as roots. They sit on top: no package imports them, and the
-dashboard never imports the synthetic world. (The layers themselves: ``make lint`` runs ``lint-imports``.)
+"""The part of the import contract that import-linter cannot state: ``dashboard.py`` is a module, not a
+package, so it cannot take it as a root. It sits on top with ``cli``: no package imports either front door,
+and the dashboard never imports the synthetic world. (The layers themselves: ``make lint`` runs
+``lint-imports``.)
 """
 
 from __future__ import annotations
@@ -39,5 +40,5 @@ def test_dashboard_never_imports_the_synthetic_world() -> None:
 
 def test_lint_runs_the_contract_on_every_package() -> None:
     config = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))["tool"]["importlinter"]
-    assert sorted(config["root_packages"]) == sorted(PACKAGES)
+    assert sorted(config["root_packages"]) == sorted((*PACKAGES, "cli"))
     assert "lint-imports" in (ROOT / "Makefile").read_text(encoding="utf-8")
