@@ -21,6 +21,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from core.stats import bootstrap_sums, mean_ci, percentile_ci
 from data import columns as C
 from data.geography import haversine_km
 from data.interactions import Split, default_split, positives
@@ -325,12 +326,8 @@ def _mean_ci(x: np.ndarray, n_boot: int, seed: int, alpha: float = 0.05) -> dict
     x = x[np.isfinite(x)]
     if len(x) == 0:
         return {"value": None, "ci": [None, None]}
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), size=(n_boot, len(x)))].mean(axis=1)
-    return {
-        "value": float(x.mean()),
-        "ci": [float(np.quantile(means, alpha / 2)), float(np.quantile(means, 1 - alpha / 2))],
-    }
+    lo, hi = mean_ci(x, n_boot=n_boot, alpha=alpha, seed=seed)
+    return {"value": float(x.mean()), "ci": [lo, hi]}
 
 
 # --- the shortlist audit --------------------------------------------------------------------------------
@@ -476,15 +473,13 @@ def ndcg_loss(sl: Shortlists, before: list[np.ndarray], after: list[np.ndarray],
 
     b = ndcg_at_k(ranked_frame(sl, before), sl.truth, k)[f"ndcg@{k}"].to_numpy()
     a = ndcg_at_k(ranked_frame(sl, after), sl.truth, k)[f"ndcg@{k}"].to_numpy()
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(b), size=(n_boot, len(b)))
+    # paired over vacancies: 1 - mean(a) / mean(b) is 1 - sum(a) / sum(b) in every replicate
+    sums = bootstrap_sums(np.column_stack([a, b]), n_boot, seed)
     with np.errstate(divide="ignore", invalid="ignore"):
-        boot = 1 - a[idx].mean(axis=1) / b[idx].mean(axis=1)
+        boot = 1 - sums[:, 0] / sums[:, 1]
     value = 1 - a.mean() / b.mean() if b.mean() > 0 else float("nan")
-    return {
-        "value": float(value),
-        "ci": [float(np.nanquantile(boot, 0.025)), float(np.nanquantile(boot, 0.975))],
-    }
+    lo, hi = percentile_ci(boot, 0.05, skip_nan=True)
+    return {"value": float(value), "ci": [float(lo), float(hi)]}
 
 
 def population_shares(groups: pl.DataFrame) -> dict[tuple[str, ...], dict[str, float]]:
