@@ -217,7 +217,7 @@ def _child_serve(spec: dict[str, Any]) -> dict[str, Any]:
     """Train the hybrid once, then time one-seeker requests and the per-pair ``predict`` baseline."""
     import scipy.sparse as sp
 
-    from data.interactions import default_split, positives
+    from data.interactions import time_split
     from recommender.context import RecContext
     from recommender.hybrid import HybridRecommender
     from recommender.lightfm_model import LightFMRecommender
@@ -231,9 +231,8 @@ def _child_serve(spec: dict[str, Any]) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     ctx.seeker_vectors = _unit_vectors(rng, len(ctx.seekers), spec["vector_dim"])
     ctx.vacancy_vectors = _unit_vectors(rng, len(ctx.vacancies), spec["vector_dim"])
-    split = default_split(events, test_weeks=0)
-    train = positives(events, end=split.train_end)
-    ranker_events = events.filter(pl.col("ts") >= split.train_end)
+    cut = time_split(events, test_period=False)
+    train, ranker_events = cut.train, cut.ranker_events
     t = time.perf_counter()
     model = HybridRecommender(LightFMRecommender(seed=seed), seed=seed).fit(ctx, train, ranker_events)
     train_s = time.perf_counter() - t

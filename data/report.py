@@ -4,9 +4,20 @@ from __future__ import annotations
 
 import polars as pl
 
+from data import columns as C
 from data.store import Store
 
 Section = tuple[str, pl.DataFrame]
+
+
+def _sql_list(words: tuple[str, ...]) -> str:
+    """A constant tuple of plain words as a SQL list literal, ``['a','b']`` (the words are ours, not input)."""
+    return "[" + ",".join(f"'{w}'" for w in words) + "]"
+
+
+def _sql_tuple(words: tuple[str, ...]) -> str:
+    """The same words as a SQL ``IN`` operand, ``('a','b')``."""
+    return "(" + ",".join(f"'{w}'" for w in words) + ")"
 
 
 def _share(sql: str, store: Store) -> pl.DataFrame:
@@ -103,7 +114,7 @@ def data_report(store: Store) -> list[Section]:
             "Interaction funnel",
             _share(
                 "SELECT event, count(*) n, count(DISTINCT seeker_id) seekers FROM interactions GROUP BY 1 "
-                "ORDER BY array_position(['shown','viewed','applied','interview','hired','rejected'], event)",
+                f"ORDER BY array_position({_sql_list(C.EVENTS)}, event)",
                 store,
             ),
         ),
@@ -117,8 +128,11 @@ def data_report(store: Store) -> list[Section]:
         (
             "Interview rate of applicants by origin group (historical callbacks)",
             store.query(
-                "WITH a AS (SELECT DISTINCT seeker_id, vacancy_id FROM interactions WHERE event = 'applied'), "
-                "i AS (SELECT DISTINCT seeker_id, vacancy_id FROM interactions WHERE event = 'interview') "
+                # the same outcome flags as data.interactions.pair_outcomes
+                "WITH a AS (SELECT DISTINCT seeker_id, vacancy_id FROM interactions "
+                f"WHERE event IN {_sql_tuple(C.APPLICATION_STEPS)}), "
+                "i AS (SELECT DISTINCT seeker_id, vacancy_id FROM interactions "
+                f"WHERE event IN {_sql_tuple(C.APPLICATION_STEPS[1:])}) "
                 "SELECT p.origin_group, count(*) applications, round(100 * avg((i.seeker_id IS NOT NULL)::INT), 1) "
                 "pct_interviewed FROM a JOIN seeker_protected p USING (seeker_id) "
                 "LEFT JOIN i USING (seeker_id, vacancy_id) GROUP BY 1 ORDER BY 1"
