@@ -280,8 +280,10 @@ def best_thread_latency(
     return best
 
 
-def recall_at_k(found: np.ndarray, exact: np.ndarray) -> float:
-    """Mean over rows of |found ∩ exact| / k (ids; missing results are None and never match)."""
+def neighbour_recall_at_k(found: np.ndarray, exact: np.ndarray) -> float:
+    """How much of the exact search an approximate index finds: mean over query rows of |found ∩ exact| / k
+    (ids; missing results are None and never match). Not ``evaluation.metrics.recall_at_k``, which scores
+    recommendations against relevance truth."""
     k = exact.shape[1]
     hits = [len(set(f) & set(e) - {None}) / k for f, e in zip(found.tolist(), exact.tolist(), strict=True)]
     return round(float(np.mean(hits)), 4)
@@ -313,7 +315,11 @@ def _measure(
     """p50, p95, recall of ``index`` (recall 1.0 when it is the exact one), threads used, and its top-K ids."""
     _, found = index.search(queries, K)
     p50, p95, n_timed, threads = best_thread_latency(index, latency_queries, max_s=max_s)
-    row = {"p50_ms": p50, "p95_ms": p95, RECALL_KEY: 1.0 if exact is None else recall_at_k(found, exact)}
+    row = {
+        "p50_ms": p50,
+        "p95_ms": p95,
+        RECALL_KEY: 1.0 if exact is None else neighbour_recall_at_k(found, exact),
+    }
     return row | {"_threads": threads, "_timed": n_timed}, found
 
 
