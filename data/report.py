@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import polars as pl
 
+from core.reporting import markdown_table
 from data import columns as C
 from data.store import Store
 
@@ -145,9 +146,5 @@ def data_report(store: Store) -> list[Section]:
 def to_markdown(sections: list[Section]) -> str:
     out = ["# Jobmatch data report", ""]
     for title, frame in sections:
-        out += [f"## {title}", "", "| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-        out += [
-            "| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.iter_rows()
-        ]
-        out.append("")
+        out += [f"## {title}", "", markdown_table(frame.iter_rows(), frame.columns), ""]
     return "\n".join(out)

@@ -94,7 +94,7 @@ def test_json_round_trips_and_writers_produce_files(tiny: dict[str, Any], tmp_pa
     assert json.loads(json.dumps(tiny)) == tiny
     paths = write_results(tiny, tmp_path / "out" / "bench_retrieval.json")
     assert json.loads(paths["json"].read_text(encoding="utf-8")) == tiny
-    md = paths["md"].read_text(encoding="utf-8")
+    md = paths["markdown"].read_text(encoding="utf-8")
     assert (
         "| size | kind |" in md and "recall@50" in md and "## Sweep" in md and "## Encoder throughput" in md
     )
