@@ -568,7 +568,9 @@ def to_markdown(result: dict[str, Any]) -> str:
         "",
         "## Serving: one seeker, hybrid score over every vacancy + top-k",
         "",
-        markdown_table([_serving_cells(r) for r in result["serving"]], SERVING_COLUMNS, right=SERVING_COLUMNS),
+        markdown_table(
+            [_serving_cells(r) for r in result["serving"]], SERVING_COLUMNS, right=SERVING_COLUMNS
+        ),
         "",
         SERVING_METHOD,
         "",
