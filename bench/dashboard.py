@@ -21,6 +21,7 @@ import numpy as np
 import polars as pl
 
 from bench.harness import machine_info
+from core.reporting import markdown_table
 from core.settings import Settings
 
 APP = Path(__file__).resolve().parent.parent / "dashboard.py"
@@ -142,11 +143,14 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"(AppTest). Machine: {m['platform']}, {m['cpus']} CPUs, load average "
         f"{' / '.join(f'{x:.1f}' for x in m['loadavg'])} (1 / 5 / 15 min) at {m['when']}.",
         "",
-        "| interaction | n | p50 ms | p95 ms | max ms |",
-        "| --- | --- | --- | --- | --- |",
+        markdown_table(
+            [
+                (name, r["n"], f"{r['p50_ms']:.0f}", f"{r['p95_ms']:.0f}", f"{r['max_ms']:.0f}")
+                for name, r in result["interactions"].items()
+            ],
+            ("interaction", "n", "p50 ms", "p95 ms", "max ms"),
+        ),
     ]
-    for name, r in result["interactions"].items():
-        lines.append(f"| {name} | {r['n']} | {r['p50_ms']:.0f} | {r['p95_ms']:.0f} | {r['max_ms']:.0f} |")
     verdict = "met" if result["target_met"] else "NOT met"
     lines += ["", f"Worst p95: {result['worst_p95_ms']:.0f} ms; target < {TARGET_P95_MS:.0f} ms: {verdict}."]
     return "\n".join(lines) + "\n"

@@ -37,6 +37,8 @@ import numpy as np
 import polars as pl
 
 from core.errors import StoreError
+from core.reporting import markdown_table
+from core.reporting import write_results as report_files
 from core.settings import Settings, load_settings
 from data import columns as C
 from data.schema import IMPORTABLE
@@ -585,12 +587,15 @@ def to_markdown(result: dict[str, Any]) -> str:
         "and the new version, load every live artefact, serve match + recommend for a probe citizen, "
         "rerun the command and compare with a clean run.",
         "",
-        "| step | " + " | ".join(cols) + " |",
-        "| --- |" + " ---: |" * len(cols),
+        markdown_table(
+            [
+                (f"**{r['step']}**" if r["step"] == "total" else r["step"], *(r[c] for c in cols))
+                for r in rows
+            ],
+            ["step", *cols],
+            right=cols,
+        ),
     ]
-    for r in rows:
-        name = f"**{r['step']}**" if r["step"] == "total" else r["step"]
-        lines.append(f"| {name} | " + " | ".join(str(r[c]) for c in cols) + " |")
     tl = result["timelines"]
     lines += [
         "",
@@ -611,14 +616,19 @@ def to_markdown(result: dict[str, Any]) -> str:
         "",
         f"Verdict: {'no problems' if result['ok'] else 'PROBLEMS FOUND'}.",
     ]
-    lines += ["", "## Each kill", "",
-              "| # | step | killed at s | trigger + delay s | landed | tables | match | recommend | programmes | rerun s |",
-              "| ---: | --- | ---: | --- | --- | --- | --- | --- | --- | ---: |"]  # fmt: skip
-    for n, k in enumerate(result["kills"], start=1):
-        lines.append(
-            f"| {n} | {k['step']} | {k['killed_at_s']:.2f} | {k['trigger']} + {k['delay_s']:.2f} | {k['landed']} "
-            f"| {k['tables']} | {k['match']} | {k['recommend']} | {k['programmes']} | {k['rerun_s']:.1f} |"
-        )
+    kill_rows = [
+        (n, k["step"], f"{k['killed_at_s']:.2f}", f"{k['trigger']} + {k['delay_s']:.2f}", k["landed"], k["tables"],
+         k["match"], k["recommend"], k["programmes"], f"{k['rerun_s']:.1f}")
+        for n, k in enumerate(result["kills"], start=1)
+    ]  # fmt: skip
+    kill_columns = ("#", "step", "killed at s", "trigger + delay s", "landed", "tables", "match", "recommend",
+                    "programmes", "rerun s")  # fmt: skip
+    lines += [
+        "",
+        "## Each kill",
+        "",
+        markdown_table(kill_rows, kill_columns, right=("#", "killed at s", "rerun s")),
+    ]
     problems = [(k["step"], p) for k in result["kills"] for p in k["problems"]]
     if problems:
         lines += ["", "## Problems", ""] + [f"- {s}: {p}" for s, p in problems]
@@ -626,10 +636,6 @@ def to_markdown(result: dict[str, Any]) -> str:
 
 
 def write_results(result: dict[str, Any], target: Path) -> dict[str, Path]:
-    import json
-
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps({k: v for k, v in result.items() if k != "markdown"}, indent=2, default=str))
-    md = target.with_suffix(".md")
-    md.write_text(result["markdown"], encoding="utf-8")
-    return {"json": target, "markdown": md}
+    """``target`` (the JSON, without the Markdown it carries) and the Markdown beside it."""
+    data = {k: v for k, v in result.items() if k != "markdown"}
+    return report_files(data, target.parent, target.stem, md=result["markdown"])

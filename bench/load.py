@@ -35,7 +35,6 @@ Run it with ``jobmatch bench load`` (writes ``load.json`` / ``load.md``) or :fun
 
 from __future__ import annotations
 
-import json
 import shutil
 import statistics
 import tempfile
@@ -51,6 +50,8 @@ from typing import Any
 import numpy as np
 
 from bench.harness import machine_info
+from core.reporting import markdown_table
+from core.reporting import write_results as report_files
 from core.settings import Settings
 
 # Operation name -> the audit kind each successful call writes.
@@ -328,16 +329,17 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"Throughput: **{result['throughput_calls_per_s']:.1f} calls/s** ({result['calls']:,} calls; "
         f"{result['citizens_per_s']:.1f} citizens/s). Errors: **{result['errors']}**.",
         "",
-        "| operation | calls | calls/s | p50 ms | p95 ms | p99 ms | max ms |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
     ]
+    operations = []
     for op, s in [*result["operations"].items(), ("all calls", result["all_calls"])]:
         rate = f"{s['calls_per_s']:.2f}" if "calls_per_s" in s else f"{result['throughput_calls_per_s']:.2f}"
-        lines.append(f"| {op} | {s['n']:,} | {rate} | {s['p50_ms']:.0f} | {s['p95_ms']:.0f} | {s['p99_ms']:.0f} | "
-                     f"{s['max_ms']:.0f} |")  # fmt: skip
-    lines += ["", "| audit kind | calls served | audit rows written |", "| --- | --- | --- |"]
-    for kind, v in a["by_kind"].items():
-        lines.append(f"| {kind} | {v['served']:,} | {v['audit_rows']:,} |")
+        operations.append((op, f"{s['n']:,}", rate, f"{s['p50_ms']:.0f}", f"{s['p95_ms']:.0f}",
+                           f"{s['p99_ms']:.0f}", f"{s['max_ms']:.0f}"))  # fmt: skip
+    lines.append(
+        markdown_table(operations, ("operation", "calls", "calls/s", "p50 ms", "p95 ms", "p99 ms", "max ms"))
+    )
+    audit_rows = [(kind, f"{v['served']:,}", f"{v['audit_rows']:,}") for kind, v in a["by_kind"].items()]
+    lines += ["", markdown_table(audit_rows, ("audit kind", "calls served", "audit rows written"))]
     verdict = "equal" if a["equal"] else "NOT equal"
     lines += [
         "",
@@ -362,9 +364,6 @@ def _load(avg: list[float]) -> str:
 
 
 def write_results(result: dict[str, Any], target: str | Path) -> dict[str, Path]:
+    """``target`` (the JSON) and the Markdown beside it."""
     json_path = Path(target)
-    json_path.parent.mkdir(parents=True, exist_ok=True)
-    json_path.write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
-    md_path = json_path.with_suffix(".md")
-    md_path.write_text(to_markdown(result), encoding="utf-8")
-    return {"json": json_path, "markdown": md_path}
+    return report_files(result, json_path.parent, json_path.stem, md=to_markdown(result))

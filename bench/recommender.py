@@ -67,6 +67,8 @@ import numpy as np
 import polars as pl
 
 from bench.harness import bench_progress, machine_info
+from core.reporting import markdown_table
+from core.reporting import write_results as report_files
 from data.synthetic.generate import WorldSize
 
 DEFAULT_EVENT_SIZES = (150_000, 1_000_000, 5_000_000)
@@ -217,7 +219,7 @@ def _child_serve(spec: dict[str, Any]) -> dict[str, Any]:
     """Train the hybrid once, then time one-seeker requests and the per-pair ``predict`` baseline."""
     import scipy.sparse as sp
 
-    from data.interactions import default_split, positives
+    from data.interactions import time_split
     from recommender.context import RecContext
     from recommender.hybrid import HybridRecommender
     from recommender.lightfm_model import LightFMRecommender
@@ -231,9 +233,8 @@ def _child_serve(spec: dict[str, Any]) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     ctx.seeker_vectors = _unit_vectors(rng, len(ctx.seekers), spec["vector_dim"])
     ctx.vacancy_vectors = _unit_vectors(rng, len(ctx.vacancies), spec["vector_dim"])
-    split = default_split(events, test_weeks=0)
-    train = positives(events, end=split.train_end)
-    ranker_events = events.filter(pl.col("ts") >= split.train_end)
+    cut = time_split(events, test_period=False)
+    train, ranker_events = cut.train, cut.ranker_events
     t = time.perf_counter()
     model = HybridRecommender(LightFMRecommender(seed=seed), seed=seed).fit(ctx, train, ranker_events)
     train_s = time.perf_counter() - t
@@ -559,33 +560,45 @@ def to_markdown(result: dict[str, Any]) -> str:
         "",
         "## Training: LightFM (WARP, side features, product defaults)",
         "",
-        "| events | positives | users | items | fit s (median) | fit CPU s | peak RSS MiB | RSS at fit start MiB "
-        "| peak RSS during fit MiB | runs | load 1m |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|",
+        markdown_table(
+            [_training_cells(r) for r in result["training"]], TRAINING_COLUMNS, right=TRAINING_COLUMNS[:-1]
+        ),
+        "",
+        TRAINING_METHOD,
+        "",
+        "## Serving: one seeker, hybrid score over every vacancy + top-k",
+        "",
+        markdown_table(
+            [_serving_cells(r) for r in result["serving"]], SERVING_COLUMNS, right=SERVING_COLUMNS
+        ),
+        "",
+        SERVING_METHOD,
+        "",
+        BASELINE_METHOD,
+        "",
     ]
-    for r in result["training"]:
-        out.append(
-            f"| {r['events']:,} | {r['positives']:,} | {r['users']:,} | {r['items']:,} | {r['fit_s']:.1f} | "
-            f"{r['fit_cpu_s']:.1f} | {r['peak_rss_mib']:.0f} | {_mib(r['rss_at_fit_start_mib'])} | "
-            f"{_mib(r['fit_peak_rss_mib'])} | {r['runs']} | {', '.join(str(x) for x in r['load_1m'])} |"
-        )
-    out += ["", TRAINING_METHOD, "", "## Serving: one seeker, hybrid score over every vacancy + top-k", ""]
-    out += [
-        "| vacancies | p50 ms | p95 ms | first request ms | content signals p50 ms | LightFM part p50 ms | "
-        "batch predict p50 ms | per-pair predict µs | per-pair loop ms | speedup vs per-pair predict | "
-        "whole request vs per-pair | requests | peak RSS MiB |",
-        "|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for r in result["serving"]:
-        out.append(
-            f"| {r['vacancies']:,} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r['first_request_ms']:.0f} | "
-            f"{r['content_signals_p50_ms']:.2f} | {r['lightfm_p50_ms']:.3f} | {r['batch_predict_p50_ms']:.2f} | "
-            f"{r['per_pair_predict_us']:.1f} | "
-            f"{r['per_pair_loop_ms']:.0f} | {r['speedup_vs_per_pair_predict']:,.0f}x | "
-            f"{r['request_speedup_vs_per_pair_predict']:,.1f}x | {r['n_requests']} | {r['peak_rss_mib']:.0f} |"
-        )
-    out += ["", SERVING_METHOD, "", BASELINE_METHOD, ""]
     return "\n".join(out)
+
+
+TRAINING_COLUMNS = ("events", "positives", "users", "items", "fit s (median)", "fit CPU s", "peak RSS MiB",
+                    "RSS at fit start MiB", "peak RSS during fit MiB", "runs", "load 1m")  # fmt: skip
+SERVING_COLUMNS = ("vacancies", "p50 ms", "p95 ms", "first request ms", "content signals p50 ms",
+                   "LightFM part p50 ms", "batch predict p50 ms", "per-pair predict µs", "per-pair loop ms",
+                   "speedup vs per-pair predict", "whole request vs per-pair", "requests", "peak RSS MiB")  # fmt: skip
+
+
+def _training_cells(r: dict[str, Any]) -> tuple[str, ...]:
+    return (f"{r['events']:,}", f"{r['positives']:,}", f"{r['users']:,}", f"{r['items']:,}", f"{r['fit_s']:.1f}",
+            f"{r['fit_cpu_s']:.1f}", f"{r['peak_rss_mib']:.0f}", _mib(r["rss_at_fit_start_mib"]),
+            _mib(r["fit_peak_rss_mib"]), str(r["runs"]), ", ".join(str(x) for x in r["load_1m"]))  # fmt: skip
+
+
+def _serving_cells(r: dict[str, Any]) -> tuple[str, ...]:
+    return (f"{r['vacancies']:,}", f"{r['p50_ms']:.2f}", f"{r['p95_ms']:.2f}", f"{r['first_request_ms']:.0f}",
+            f"{r['content_signals_p50_ms']:.2f}", f"{r['lightfm_p50_ms']:.3f}", f"{r['batch_predict_p50_ms']:.2f}",
+            f"{r['per_pair_predict_us']:.1f}", f"{r['per_pair_loop_ms']:.0f}",
+            f"{r['speedup_vs_per_pair_predict']:,.0f}x", f"{r['request_speedup_vs_per_pair_predict']:,.1f}x",
+            str(r["n_requests"]), f"{r['peak_rss_mib']:.0f}")  # fmt: skip
 
 
 def _mib(x: float | None) -> str:
@@ -598,11 +611,7 @@ def write_results(result: dict[str, Any], target: str | Path) -> dict[str, Path]
     path = Path(target)
     if path.suffix != ".json":
         path = path / "recommender.json"
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    md = path.with_suffix(".md")
-    md.write_text(to_markdown(result), encoding="utf-8")
-    return {"json": path, "md": md}
+    return report_files(result, path.parent, path.stem, md=to_markdown(result))
 
 
 def main(argv: Sequence[str] | None = None) -> None:

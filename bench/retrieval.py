@@ -49,7 +49,6 @@ from __future__ import annotations
 
 import argparse
 import gc
-import json
 import os
 import platform
 import statistics
@@ -63,6 +62,8 @@ import faiss
 import numpy as np
 
 from bench.harness import bench_progress, machine_info
+from core.reporting import markdown_table
+from core.reporting import write_results as report_files
 from embeddings.base import Encoder
 from matching.index import IndexParams, VectorIndex
 
@@ -280,8 +281,10 @@ def best_thread_latency(
     return best
 
 
-def recall_at_k(found: np.ndarray, exact: np.ndarray) -> float:
-    """Mean over rows of |found ∩ exact| / k (ids; missing results are None and never match)."""
+def neighbour_recall_at_k(found: np.ndarray, exact: np.ndarray) -> float:
+    """How much of the exact search an approximate index finds: mean over query rows of |found ∩ exact| / k
+    (ids; missing results are None and never match). Not ``evaluation.metrics.recall_at_k``, which scores
+    recommendations against relevance truth."""
     k = exact.shape[1]
     hits = [len(set(f) & set(e) - {None}) / k for f, e in zip(found.tolist(), exact.tolist(), strict=True)]
     return round(float(np.mean(hits)), 4)
@@ -313,7 +316,11 @@ def _measure(
     """p50, p95, recall of ``index`` (recall 1.0 when it is the exact one), threads used, and its top-K ids."""
     _, found = index.search(queries, K)
     p50, p95, n_timed, threads = best_thread_latency(index, latency_queries, max_s=max_s)
-    row = {"p50_ms": p50, "p95_ms": p95, RECALL_KEY: 1.0 if exact is None else recall_at_k(found, exact)}
+    row = {
+        "p50_ms": p50,
+        "p95_ms": p95,
+        RECALL_KEY: 1.0 if exact is None else neighbour_recall_at_k(found, exact),
+    }
     return row | {"_threads": threads, "_timed": n_timed}, found
 
 
@@ -607,6 +614,11 @@ def _params_text(params: dict[str, Any]) -> str:
     return ", ".join(f"{k}={v}" for k, v in shown.items()) or "exact"
 
 
+RESULT_COLUMNS = ("size", "kind", "params", "build s", "bytes/vector", "p50 ms", "p95 ms", "recall@50",
+                  "speedup vs exact", "threads")  # fmt: skip
+SWEEP_COLUMNS = ("size", "kind", "knob", "p50 ms", "p95 ms", "recall@50", "speedup vs exact", "threads")
+
+
 def to_markdown(result: dict[str, Any]) -> str:
     """The results, sweep and encoder tables as Markdown."""
     m = result["machine"]
@@ -623,16 +635,18 @@ def to_markdown(result: dict[str, Any]) -> str:
         f"1 and {m.get('faiss_threads')} FAISS threads (column threads); vectors: {run.get('dim', '?')}-d "
         f"{run.get('generator', {}).get('model', '')} ({run.get('generator', {}).get('encoder', '')}).",
         "",
-        "| size | kind | params | build s | bytes/vector | p50 ms | p95 ms | recall@50 | speedup vs exact | threads |",
-        "|---:|---|---|---:|---:|---:|---:|---:|---:|---:|",
-    ]
-    for size, kinds in result["results"].items():
-        for kind, r in kinds.items():
-            lines.append(
-                f"| {int(size):,} | {kind} | {_params_text(r['params'])} | {r['build_s']:.1f} | "
-                f"{r['bytes_per_vector']:,.0f} | {r['p50_ms']:.2f} | {r['p95_ms']:.2f} | {r[RECALL_KEY]:.3f} | "
-                f"{r['speedup_vs_exact']:.1f} | {r['params'].get('search_threads', '')} |"
-            )
+        markdown_table(
+            [
+                (f"{int(size):,}", kind, _params_text(r["params"]), f"{r['build_s']:.1f}",
+                 f"{r['bytes_per_vector']:,.0f}", f"{r['p50_ms']:.2f}", f"{r['p95_ms']:.2f}", f"{r[RECALL_KEY]:.3f}",
+                 f"{r['speedup_vs_exact']:.1f}", r["params"].get("search_threads", ""))
+                for size, kinds in result["results"].items()
+                for kind, r in kinds.items()
+            ],
+            RESULT_COLUMNS,
+            right=RESULT_COLUMNS[3:] + RESULT_COLUMNS[:1],
+        ),
+    ]  # fmt: skip
     met, sweep_met = target_met(result), sweep_target_met(result)
     verdict = (f"met by {', '.join(met)}" if met else "not met") + " with the benchmarked params"
     if sweep_met:
@@ -647,31 +661,30 @@ def to_markdown(result: dict[str, Any]) -> str:
             "",
             "## Sweep at the largest size",
             "",
-            "| size | kind | knob | p50 ms | p95 ms | recall@50 | speedup vs exact | threads |",
-            "|---:|---|---|---:|---:|---:|---:|---:|",
-        ]
-        lines += [
-            f"| {s['size']:,} | {s['kind']} | {s['param']}={s['value']} | {s['p50_ms']:.2f} | {s['p95_ms']:.2f} | "
-            f"{s[RECALL_KEY]:.3f} | {s['speedup_vs_exact']:.1f} | {s['threads']} |"
-            for s in result["sweep"]
-        ]
+            markdown_table(
+                [
+                    (f"{s['size']:,}", s["kind"], f"{s['param']}={s['value']}", f"{s['p50_ms']:.2f}",
+                     f"{s['p95_ms']:.2f}", f"{s[RECALL_KEY]:.3f}", f"{s['speedup_vs_exact']:.1f}", s["threads"])
+                    for s in result["sweep"]
+                ],
+                SWEEP_COLUMNS,
+                right=SWEEP_COLUMNS[3:] + SWEEP_COLUMNS[:1],
+            ),
+        ]  # fmt: skip
     if result["encoders"]:
-        lines += ["", "## Encoder throughput", "", "| encoder | model id | dim | texts/s | texts | runs s |"]
-        lines += ["|---|---|---:|---:|---:|---|"]
-        lines += [
-            f"| {name} | `{e['model_id']}` | {e['dim']} | {e['texts_per_s']:.1f} | {e['n_texts']} | "
-            f"{', '.join(f'{t:.2f}' for t in e['runs_s'])} |"
+        encoders = [
+            (name, f"`{e['model_id']}`", e["dim"], f"{e['texts_per_s']:.1f}", e["n_texts"],
+             ", ".join(f"{t:.2f}" for t in e["runs_s"]))
             for name, e in result["encoders"].items()
-        ]
+        ]  # fmt: skip
+        columns = ("encoder", "model id", "dim", "texts/s", "texts", "runs s")
+        lines += ["", "## Encoder throughput", "", markdown_table(encoders, columns, right=columns[2:5])]
     gen = run.get("generator")
     if gen:
         keys = list(gen["real"])
         lines += ["", "## Vector generator check (real vs synthetic, same size)", ""]
-        lines += ["| set | " + " | ".join(keys) + " |", "|---|" + "---:|" * len(keys)]
-        lines += [
-            f"| {which} | " + " | ".join(str(gen[which][k]) for k in keys) + " |"
-            for which in ("real", "synthetic")
-        ]
+        rows = [(which, *(gen[which][k] for k in keys)) for which in ("real", "synthetic")]
+        lines.append(markdown_table(rows, ["set", *keys], right=keys))
     for note in run.get("notes", []):
         lines += ["", f"Note: {note}."]
     return "\n".join(lines) + "\n"
@@ -723,14 +736,8 @@ def plot(result: dict[str, Any], path: Path) -> Path:
 def write_results(result: dict[str, Any], json_path: str | Path, *, png: bool = True) -> dict[str, Path]:
     """Write ``json_path`` and, beside it, the Markdown table (``.md``) and the plot (``.png``)."""
     target = Path(json_path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(result, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    md = target.with_suffix(".md")
-    md.write_text(to_markdown(result), encoding="utf-8")
-    paths = {"json": target, "md": md}
-    if png:
-        paths["png"] = plot(result, target.with_suffix(".png"))
-    return paths
+    figures = {"png": lambda path: plot(result, path)} if png else None
+    return report_files(result, target.parent, target.stem, md=to_markdown(result), figures=figures)
 
 
 def main(argv: Sequence[str] | None = None) -> None:

@@ -37,6 +37,8 @@ from pathlib import Path
 from typing import Any
 
 from bench.harness import machine_info
+from core.reporting import markdown_table
+from core.reporting import write_results as report_files
 from core.settings import Settings
 
 SECTIONS = ("generate", "encoders", "retrieval", "recommender", "interventions", "dashboard", "load")
@@ -443,9 +445,8 @@ def to_markdown(result: dict[str, Any]) -> str:
         "the baseline measured in the same run (baseline time / time; value / baseline for throughput and "
         "quality), so above 1 is better than the baseline.",
         "",
-        "| section | figure | value | unit | baseline | ratio | n |",
-        "| --- | --- | ---: | --- | --- | ---: | --- |",
     ]
+    rows = []
     for f in result["figures"]:
         base = f"{f['baseline']} ({_fmt(f['baseline_value'])})" if f["baseline"] else ""
         ratio = (
@@ -453,8 +454,9 @@ def to_markdown(result: dict[str, Any]) -> str:
         )
         notes = [s for s in (f["note"], "" if f["source"] == "measured" else f["source"]) if s]
         name = f["name"] + (f" ({'; '.join(notes)})" if notes else "")
-        lines.append(f"| {f['section']} | {name} | {_fmt(f['value'])} | {f['unit']} | {base} | {ratio} | "
-                     f"{f['n']} {f['n_of']} |")  # fmt: skip
+        rows.append((f["section"], name, _fmt(f["value"]), f["unit"], base, ratio, f"{f['n']} {f['n_of']}"))
+    columns = ("section", "figure", "value", "unit", "baseline", "ratio", "n")
+    lines.append(markdown_table(rows, columns, right=("value", "ratio")))
     if result["failed"]:
         lines += ["", "Failed sections:", ""]
         lines += [f"- {name}: {err.splitlines()[0]}" for name, err in result["failed"].items()]
@@ -462,9 +464,5 @@ def to_markdown(result: dict[str, Any]) -> str:
 
 
 def write_results(result: dict[str, Any], folder: str | Path) -> dict[str, Path]:
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
-    paths = {"json": out / "all.json", "markdown": out / "all.md"}
-    paths["json"].write_text(json.dumps(result, indent=2, default=str), encoding="utf-8")
-    paths["markdown"].write_text(to_markdown(result), encoding="utf-8")
-    return paths
+    """``all.json`` and ``all.md`` in ``folder``."""
+    return report_files(result, folder, "all", md=to_markdown(result))

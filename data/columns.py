@@ -26,8 +26,18 @@ EPISODE_ID: Final = "episode_id"
 PROGRAMME: Final = "programme"
 
 # Interaction events, in funnel order.
-EVENTS: Final = ("shown", "viewed", "applied", "interview", "hired", "rejected")
+EVENT: Final = "event"
+APPLIED: Final = "applied"
+INTERVIEW: Final = "interview"
+HIRED: Final = "hired"
+REJECTED: Final = "rejected"
+EVENTS: Final = ("shown", "viewed", APPLIED, INTERVIEW, HIRED, REJECTED)
 EVENT_SOURCES: Final = ("consultant", "self")
+# An application's steps: reaching one implies the ones before it, so an interview counts as an
+# application even where the import lacks the 'applied' row (data.interactions.pair_outcomes).
+APPLICATION_STEPS: Final = (APPLIED, INTERVIEW, HIRED)
+# A consultant's accepted suggestion, fed back as a training event (data.interactions.training_events).
+ACCEPTED: Final = "accepted"
 
 # Programmes (indsatser); "none" is the comparison arm.
 PROGRAMMES: Final = (

@@ -16,7 +16,7 @@ from data.store import Store
 
 # How much an event says about fit. Consultant accepts are strong positives; rejections by the citizen
 # ("not for me") are negatives handled by the rankers that can use them.
-EVENT_WEIGHTS = {"applied": 1.0, "interview": 2.0, "hired": 3.0, "accepted": 2.0}
+EVENT_WEIGHTS = {C.APPLIED: 1.0, C.INTERVIEW: 2.0, C.HIRED: 3.0, C.ACCEPTED: 2.0}
 POSITIVE_EVENTS = tuple(EVENT_WEIGHTS)
 
 
@@ -35,6 +35,60 @@ def default_split(interactions: pl.DataFrame, test_weeks: int = 8, valid_weeks: 
         raise ValueError("no interactions to split")
     valid_end = last - timedelta(weeks=test_weeks)
     return Split(train_end=valid_end - timedelta(weeks=valid_weeks), valid_end=valid_end)
+
+
+@dataclass(frozen=True)
+class TimeSplitFrames:
+    """What a time split gives the trainers and evaluators, cut the same way for all of them."""
+
+    split: Split
+    train: pl.DataFrame  # positives before train_end: what LightFM learns from
+    ranker_events: pl.DataFrame  # raw events from train_end: what the hybrid's ranker learns from
+    history: pl.DataFrame  # positives before valid_end: what single-stage baselines learn from
+    truth: pl.DataFrame  # positives from valid_end: the test period's truth (empty without one)
+
+
+def time_split(
+    events: pl.DataFrame, split: Split | None = None, *, test_period: bool = True
+) -> TimeSplitFrames:
+    """Cut ``events`` at :func:`default_split` (or ``split``) into training, ranker and test frames.
+
+    With ``test_period`` the ranker learns on [train_end, valid_end) and the weeks after valid_end are the
+    test; without one (training for service: ``default_split(events, test_weeks=0)``) the ranker learns
+    on everything from train_end on, and ``truth`` is empty.
+    """
+    split = split or default_split(events, test_weeks=8 if test_period else 0)
+    ts = pl.col("ts")
+    if test_period:
+        ranker = events.filter((ts >= split.train_end) & (ts < split.valid_end))
+        truth = positives(events, start=split.valid_end)
+    else:
+        ranker = events.filter(ts >= split.train_end)
+        truth = positives(events.clear())
+    return TimeSplitFrames(
+        split=split,
+        train=positives(events, end=split.train_end),
+        ranker_events=ranker,
+        history=positives(events, end=split.valid_end) if test_period else positives(events),
+        truth=truth,
+    )
+
+
+def pair_outcomes(events: pl.DataFrame) -> pl.DataFrame:
+    """One row per application (seeker, vacancy): how far it got, as ``applied`` (always true),
+    ``interview`` and ``hired`` flags, sorted by seeker and vacancy. A later step implies the earlier ones
+    (:data:`data.columns.APPLICATION_STEPS`), so an interview without an 'applied' row still counts."""
+    event = pl.col(C.EVENT)
+    return (
+        events.group_by(C.SEEKER_ID, C.VACANCY_ID)
+        .agg(
+            event.is_in(list(C.APPLICATION_STEPS)).any().alias(C.APPLIED),
+            event.is_in(list(C.APPLICATION_STEPS[1:])).any().alias(C.INTERVIEW),
+            (event == C.HIRED).any().alias(C.HIRED),
+        )
+        .filter(pl.col(C.APPLIED))
+        .sort(C.SEEKER_ID, C.VACANCY_ID)
+    )
 
 
 def training_events(store: Store) -> pl.DataFrame:

@@ -4,11 +4,22 @@ from __future__ import annotations
 
 import polars as pl
 
+from core.reporting import markdown_table
 from data import columns as C
 from data.protected import protected_groups
 from data.store import Store
 
 Section = tuple[str, pl.DataFrame]
+
+
+def _sql_list(words: tuple[str, ...]) -> str:
+    """A constant tuple of plain words as a SQL list literal, ``['a','b']`` (the words are ours, not input)."""
+    return "[" + ",".join(f"'{w}'" for w in words) + "]"
+
+
+def _sql_tuple(words: tuple[str, ...]) -> str:
+    """The same words as a SQL ``IN`` operand, ``('a','b')``."""
+    return "(" + ",".join(f"'{w}'" for w in words) + ")"
 
 
 def _share(sql: str, store: Store) -> pl.DataFrame:
@@ -105,7 +116,7 @@ def data_report(store: Store) -> list[Section]:
             "Interaction funnel",
             _share(
                 "SELECT event, count(*) n, count(DISTINCT seeker_id) seekers FROM interactions GROUP BY 1 "
-                "ORDER BY array_position(['shown','viewed','applied','interview','hired','rejected'], event)",
+                f"ORDER BY array_position({_sql_list(C.EVENTS)}, event)",
                 store,
             ),
         ),
@@ -124,8 +135,11 @@ def data_report(store: Store) -> list[Section]:
 def _callbacks_by_origin(store: Store) -> pl.DataFrame:
     """Share of applications that got an interview, per origin group (labels from ``protected_groups``)."""
     applications = store.query(
-        "WITH a AS (SELECT DISTINCT seeker_id, vacancy_id FROM interactions WHERE event = 'applied'), "
-        "i AS (SELECT DISTINCT seeker_id, vacancy_id FROM interactions WHERE event = 'interview') "
+        # the same outcome flags as data.interactions.pair_outcomes
+        "WITH a AS (SELECT DISTINCT seeker_id, vacancy_id FROM interactions "
+        f"WHERE event IN {_sql_tuple(C.APPLICATION_STEPS)}), "
+        "i AS (SELECT DISTINCT seeker_id, vacancy_id FROM interactions "
+        f"WHERE event IN {_sql_tuple(C.APPLICATION_STEPS[1:])}) "
         "SELECT seeker_id, (i.seeker_id IS NOT NULL)::INT AS interviewed FROM a "
         "LEFT JOIN i USING (seeker_id, vacancy_id)"
     )
@@ -147,9 +161,5 @@ def _callbacks_by_origin(store: Store) -> pl.DataFrame:
 def to_markdown(sections: list[Section]) -> str:
     out = ["# Jobmatch data report", ""]
     for title, frame in sections:
-        out += [f"## {title}", "", "| " + " | ".join(frame.columns) + " |", "|" + "---|" * len(frame.columns)]
-        out += [
-            "| " + " | ".join("" if v is None else str(v) for v in row) + " |" for row in frame.iter_rows()
-        ]
-        out.append("")
+        out += [f"## {title}", "", markdown_table(frame.iter_rows(), frame.columns), ""]
     return "\n".join(out)

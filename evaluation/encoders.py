@@ -13,6 +13,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from data import columns as C
+from data.interactions import pair_outcomes
 from data.store import Store
 from embeddings.base import Encoder
 from embeddings.texts import seeker_texts, vacancy_texts
@@ -23,7 +25,7 @@ def compare_matching_encoders(
     store: Store, encoders: dict[str, Encoder], *, n_seekers: int = 1000, seed: int = 0
 ) -> dict[str, Any]:
     taxonomy = store.load_taxonomy(store.meta("taxonomy") or "builtin")
-    applied = store.query("SELECT DISTINCT seeker_id, vacancy_id FROM interactions WHERE event = 'applied'")
+    applied = pair_outcomes(store.table("interactions")).select(C.SEEKER_ID, C.VACANCY_ID)
     seekers = store.table("seekers")
     chosen = (
         applied.select("seeker_id").unique().sort("seeker_id").sample(min(n_seekers, applied["seeker_id"].n_unique()),

@@ -36,6 +36,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from core.stats import ratio_ci
 from data import columns as C
 from data.store import Store
 from data.taxonomy import Taxonomy, load_builtin
@@ -135,16 +136,9 @@ def _paired_difference(
 ) -> dict[str, Any]:
     """Mean of ``a - b`` over episodes with a percentile bootstrap interval that resamples citizens
     (``clusters``; a citizen's episodes stay together): the policies are fixed, the citizens are the sample."""
-    codes, inv = np.unique(clusters, return_inverse=True)
-    d_sum = np.bincount(inv, weights=a - b, minlength=len(codes))
-    n_eps = np.bincount(inv, minlength=len(codes)).astype(np.float64)
-    rng = np.random.default_rng(seed)
-    boot = np.empty(reps)
-    for r in range(reps):
-        w = np.bincount(rng.integers(0, len(codes), len(codes)), minlength=len(codes))
-        boot[r] = (w @ d_sum) / (w @ n_eps)
-    lo, hi = np.quantile(boot, [(1 - level) / 2, (1 + level) / 2])
-    return {"difference": float((a - b).mean()), "ci": [float(lo), float(hi)], "level": level, "reps": reps}
+    diff = a - b
+    lo, hi = ratio_ci(diff, np.ones_like(diff), clusters=clusters, n_boot=reps, alpha=1 - level, seed=seed)
+    return {"difference": float(diff.mean()), "ci": [lo, hi], "level": level, "reps": reps}
 
 
 def _uplift(tau_hat: np.ndarray, tau_true: np.ndarray, points: int = 50) -> dict[str, Any]:

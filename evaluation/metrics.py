@@ -41,6 +41,8 @@ from typing import Any, Literal
 import numpy as np
 import polars as pl
 
+from core.stats import check_bootstrap_args, mean_ci, means_ci
+
 __all__ = [
     "average_precision",
     "bootstrap_ci",
@@ -337,60 +339,15 @@ def exposure_gini(recs: pl.DataFrame, k: int, n_items: int, discount: Discount =
 # -------------------------------------------------------------------------------------------- bootstrap
 
 
-def _bootstrap_means_ci(
-    values: np.ndarray, n_boot: int, alpha: float, seed: int | None
-) -> tuple[np.ndarray, np.ndarray]:
-    """Percentile CIs of the column means of ``values`` (users x metrics), one resampling shared by all columns.
-
-    Each bootstrap replicate draws n users with replacement; its means are ``counts @ values / n``, where
-    ``counts`` holds how often each user was drawn. Replicates are drawn in chunks of about 4M indices; the
-    counts are taken one replicate at a time (a loop over replicates, not users: an n-bin ``bincount`` stays
-    in cache, one over the whole chunk does not).
-    """
-    n, m = values.shape
-    rng = np.random.default_rng(seed)
-    means = np.empty((n_boot, m), dtype=np.float64)
-    chunk = max(1, min(n_boot, 4_000_000 // n))
-    dtype = np.int32 if n < 2**31 else np.int64
-    counts = np.empty((chunk, n), dtype=np.float64)
-    for start in range(0, n_boot, chunk):
-        b = min(chunk, n_boot - start)
-        idx = rng.integers(0, n, size=(b, n), dtype=dtype)
-        for r in range(b):
-            counts[r] = np.bincount(idx[r], minlength=n)
-        means[start : start + b] = counts[:b] @ values / n
-    lo, hi = np.quantile(means, [alpha / 2, 1 - alpha / 2], axis=0)
-    return lo, hi
-
-
-def _check_bootstrap_args(n_boot: int, alpha: float) -> None:
-    if isinstance(n_boot, bool) or not isinstance(n_boot, int | np.integer) or n_boot <= 0:
-        raise ValueError(f"n_boot must be a positive integer, got {n_boot!r}")
-    if not 0 < alpha < 1:
-        raise ValueError(f"alpha must be in (0, 1), got {alpha!r}")
-
-
 def bootstrap_ci(
     per_user_values: Any, n_boot: int = 1000, alpha: float = 0.05, seed: int | None = 0
 ) -> tuple[float, float]:
-    """Percentile bootstrap ``(lo, hi)`` confidence interval of the mean over users.
+    """Percentile bootstrap ``(lo, hi)`` confidence interval of the mean over users (:func:`core.stats.mean_ci`).
 
-    ``per_user_values``: one value per user (numpy array, list or polars Series). Vectorised and
-    deterministic for a given ``seed``. Returns ``(nan, nan)`` when there are no values.
+    ``per_user_values``: one value per user (numpy array, list or polars Series). Deterministic for a given
+    ``seed``. Returns ``(nan, nan)`` when there are no values.
     """
-    _check_bootstrap_args(n_boot, alpha)
-    values = np.asarray(
-        per_user_values.to_numpy() if isinstance(per_user_values, pl.Series) else per_user_values,
-        dtype=np.float64,
-    )
-    if values.ndim != 1:
-        raise ValueError(f"per_user_values must be one-dimensional, got shape {values.shape}")
-    if len(values) == 0:
-        return float("nan"), float("nan")
-    if not np.isfinite(values).all():
-        raise ValueError("per_user_values must be finite")
-    lo, hi = _bootstrap_means_ci(values[:, None], int(n_boot), alpha, seed)
-    return float(lo[0]), float(hi[0])
+    return mean_ci(per_user_values, n_boot=n_boot, alpha=alpha, seed=seed)
 
 
 # --------------------------------------------------------------------------------------------- evaluate
@@ -421,7 +378,7 @@ def evaluate(
     if not ks or len(set(ks)) != len(ks):
         raise ValueError(f"ks must be a non-empty sequence of distinct positive integers, got {ks}")
     catalogue_size = _check_size(catalogue_size, "catalogue_size")
-    _check_bootstrap_args(n_boot, alpha)
+    check_bootstrap_args(n_boot, alpha)
     recs_v, truth_v = _validated(recs, truth)
     if truth_v.height == 0:
         raise ValueError("truth is empty: no seekers to evaluate")
@@ -435,7 +392,7 @@ def evaluate(
             columns.append(table[f"{metric}@{k}"].to_numpy())
     matrix = np.column_stack(columns)
     means = matrix.mean(axis=0)
-    lo, hi = _bootstrap_means_ci(matrix, int(n_boot), alpha, seed)
+    lo, hi = means_ci(matrix, n_boot=n_boot, alpha=alpha, seed=seed)
     per_user = {
         name: {"value": float(means[j]), "ci": [float(lo[j]), float(hi[j])]} for j, name in enumerate(names)
     }

@@ -24,7 +24,7 @@ import numpy as np
 import polars as pl
 
 from data import columns as C
-from data.interactions import Split, default_split, positives
+from data.interactions import Split, time_split
 from data.store import Store
 from embeddings.base import Encoder
 from embeddings.cache import encode_cached
@@ -95,11 +95,8 @@ def run_recommender_evaluation(
     say("encoding texts (cached)")
     attach_vectors(ctx, store, encoder)
     events = store.table("interactions")
-    split = split or default_split(events)
-    train_pos = positives(events, end=split.train_end)
-    history_pos = positives(events, end=split.valid_end)
-    ranker_events = events.filter((pl.col("ts") >= split.train_end) & (pl.col("ts") < split.valid_end))
-    truth = positives(events, start=split.valid_end)
+    cut = time_split(events, split)
+    split, train_pos, history_pos, truth = cut.split, cut.train, cut.history, cut.truth
     last_event = events["ts"].max()
     assert isinstance(last_event, datetime)
     cands = live_candidates(ctx, split.valid_end, last_event + timedelta(days=1))
@@ -117,7 +114,9 @@ def run_recommender_evaluation(
         "embedding": EmbeddingRecommender().fit(ctx, history_pos),
         "lightfm_nofeatures": LightFMRecommender(use_features=False, seed=seed).fit(ctx, history_pos),
         "lightfm": LightFMRecommender(seed=seed).fit(ctx, history_pos),
-        "hybrid": HybridRecommender(hybrid_lfm, seed=seed).fit(ctx, train_pos, ranker_events, per_user_valid),
+        "hybrid": HybridRecommender(hybrid_lfm, seed=seed).fit(
+            ctx, train_pos, cut.ranker_events, per_user_valid
+        ),
     }
     truth = truth.filter(pl.col(C.SEEKER_ID).is_in(ctx.seekers.ids.tolist()))
     test_users = ctx.seekers.rows(truth[C.SEEKER_ID].unique().sort().to_list())

@@ -7,6 +7,7 @@ sectors the citizen already targets are left out: this view is about transfer.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 import numpy as np
@@ -26,18 +27,35 @@ def _sectors(matcher: Matcher) -> dict[str, str]:
     }
 
 
-def _occupation_vectors(matcher: Matcher) -> np.ndarray:
-    cached = getattr(matcher, "_occupation_vectors", None)
-    if cached is None:
-        occ = matcher.taxonomy.occupations
-        texts = [
-            f"{matcher.taxonomy.label(o)}. Krav: "
-            + ", ".join(matcher.taxonomy.label(s) for s in matcher.taxonomy.skills_of(o))
-            for o in occ[C.OCCUPATION_ID].to_list()
-        ]
-        cached = matcher.encoder.encode(texts)
-        matcher._occupation_vectors = cached  # type: ignore[attr-defined]
-    return cached
+def _encode_occupations(matcher: Matcher) -> np.ndarray:
+    tax = matcher.taxonomy
+    texts = [
+        f"{tax.label(o)}. Krav: " + ", ".join(tax.label(s) for s in tax.skills_of(o))
+        for o in tax.occupations[C.OCCUPATION_ID].to_list()
+    ]
+    return matcher.encoder.encode(texts)
+
+
+class OccupationVectorCache:
+    """Each matcher's occupation vectors (one per taxonomy occupation, in taxonomy order), encoded on first
+    use: a few hundred texts, too slow to encode per request.
+
+    Keyed weakly by the matcher, whose taxonomy and encoder are fixed at construction: an entry is valid
+    for the matcher's life and goes with it. That is the only invalidation needed, since a new data version
+    or encoder means a new :class:`Matcher`.
+    """
+
+    def __init__(self) -> None:
+        self._vectors: weakref.WeakKeyDictionary[Matcher, np.ndarray] = weakref.WeakKeyDictionary()
+
+    def get(self, matcher: Matcher) -> np.ndarray:
+        vectors = self._vectors.get(matcher)
+        if vectors is None:
+            vectors = self._vectors[matcher] = _encode_occupations(matcher)
+        return vectors
+
+
+OCCUPATION_VECTORS = OccupationVectorCache()
 
 
 def other_industries(matcher: Matcher, seeker: str | dict[str, Any], n: int = 5) -> pl.DataFrame:
@@ -48,7 +66,7 @@ def other_industries(matcher: Matcher, seeker: str | dict[str, Any], n: int = 5)
     own = {sectors.get(o) for o in s["desired_occupations"]}
     have = set(s["skills"])
     occ_ids = tax.occupations[C.OCCUPATION_ID].to_list()
-    sims = _occupation_vectors(matcher) @ matcher.seeker_vector(s)
+    sims = OCCUPATION_VECTORS.get(matcher) @ matcher.seeker_vector(s)
     open_by_occ = matcher.vacancies.frame.filter(pl.col("status") == "open").group_by(C.OCCUPATION_ID).len()
     open_count = dict(zip(open_by_occ[C.OCCUPATION_ID].to_list(), open_by_occ["len"].to_list(), strict=True))
     rows = []

@@ -6,7 +6,8 @@ Built from the store's non-protected tables only; ``seeker_protected`` is never 
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
+from functools import cached_property
 
 import numpy as np
 import polars as pl
@@ -33,7 +34,6 @@ class RecContext:
     vacancy_optional: sp.csr_matrix
     seeker_vectors: np.ndarray | None = None
     vacancy_vectors: np.ndarray | None = None
-    extras: dict[str, object] = field(default_factory=dict)
 
     @classmethod
     def from_frames(
@@ -68,11 +68,41 @@ class RecContext:
     def from_store(cls, store: Store) -> RecContext:
         return cls.from_frames(store.table("seekers"), store.table("vacancies"), store.table("employers"))
 
+    @cached_property
+    def desired_occupations(self) -> DesiredOccupations:
+        """Built on first use (only the content signals need it), then kept for the context's life. Never
+        invalidated: the entity frames it reads are fixed once the context is built (a changed world means
+        a new context); replacing ``seeker_vectors`` / ``vacancy_vectors`` does not touch it."""
+        return DesiredOccupations.from_frames(self.seekers_frame, self.vacancies_frame)
+
     def seeker_array(self, column: str) -> np.ndarray:
         return self.seekers_frame[column].to_numpy()
 
     def vacancy_array(self, column: str) -> np.ndarray:
         return self.vacancies_frame[column].to_numpy()
+
+
+@dataclass(frozen=True)
+class DesiredOccupations:
+    """Which occupations each citizen wants (seekers x occupations, 1 = wanted) and each vacancy's column
+    in that matrix, so "the vacancy is a wanted occupation" is one sparse lookup per pair."""
+
+    seekers: sp.csr_matrix
+    vacancy_columns: np.ndarray
+
+    @classmethod
+    def from_frames(cls, seekers: pl.DataFrame, vacancies: pl.DataFrame) -> DesiredOccupations:
+        lists = seekers["desired_occupations"].to_list()
+        occupations = IdMap(
+            sorted(set(vacancies[C.OCCUPATION_ID].to_list()) | {o for lst in lists for o in lst})
+        )
+        rows = np.repeat(np.arange(len(lists)), [len(x) for x in lists])
+        cols = occupations.rows([o for lst in lists for o in lst])
+        wanted = sp.csr_matrix(
+            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(lists), len(occupations))
+        )
+        wanted.data[:] = 1.0
+        return cls(wanted, occupations.rows(vacancies[C.OCCUPATION_ID].to_list()))
 
 
 def _membership(lists: list[list[str]], vocab: IdMap) -> sp.csr_matrix:

@@ -23,6 +23,7 @@ from core import artefacts
 from core.config import ModelConfig
 from core.errors import ArtefactError
 from data import columns as C
+from data.interactions import POSITIVE_EVENTS, pair_outcomes
 from recommender.base import Recommender
 from recommender.context import RecContext
 from recommender.lightfm_model import LightFMConfig, LightFMRecommender
@@ -105,7 +106,7 @@ class HybridRecommender(Recommender):
         events = (
             ranker_events
             if ranker_events is not None
-            else positives.with_columns(pl.lit("applied").alias("event"))
+            else positives.with_columns(pl.lit(C.APPLIED).alias(C.EVENT))
         )
         x, y = self._apply_examples(ctx, events, candidates)
         self.apply_ = _Logit(APPLY_FEATURES, self.config.regularisation).fit(x, y)
@@ -136,7 +137,7 @@ class HybridRecommender(Recommender):
     def _apply_examples(self, ctx: RecContext, events: pl.DataFrame, candidates: dict[str, np.ndarray] | None
                         ) -> tuple[np.ndarray, np.ndarray]:  # fmt: skip
         rng = np.random.default_rng(self.config.seed)
-        applied = events.filter(pl.col("event").is_in(["applied", "interview", "hired", "accepted"]))
+        applied = events.filter(pl.col(C.EVENT).is_in(list(POSITIVE_EVENTS)))
         vetoes: dict[str, list[str]] = {}
         if "source" in events.columns:
             vetoed = events.filter((pl.col("event") == "rejected") & (pl.col("source") == "consultant"))
@@ -165,17 +166,14 @@ class HybridRecommender(Recommender):
         return np.vstack(xs), np.concatenate(ys)
 
     def _employer_examples(self, ctx: RecContext, events: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
-        pairs = events.group_by(C.SEEKER_ID, C.VACANCY_ID).agg(
-            pl.col("event").is_in(["applied", "interview", "hired"]).any().alias("applied"),
-            pl.col("event").is_in(["interview", "hired"]).any().alias("interview"),
-        ).filter(pl.col("applied")).sort(C.SEEKER_ID, C.VACANCY_ID)  # fmt: skip
+        pairs = pair_outcomes(events)
         u = ctx.seekers.rows(pairs[C.SEEKER_ID].to_list(), missing=-1)
         i = ctx.vacancies.rows(pairs[C.VACANCY_ID].to_list(), missing=-1)
         keep = (u >= 0) & (i >= 0)
         if keep.sum() == 0:
             return np.zeros((0, len(EMPLOYER_FEATURES))), np.zeros(0)
         x = self._pair_features(ctx, EMPLOYER_FEATURES, u[keep], i[keep])
-        return x, pairs["interview"].to_numpy()[keep].astype(float)
+        return x, pairs[C.INTERVIEW].to_numpy()[keep].astype(float)
 
     def _pair_features(
         self, ctx: RecContext, names: tuple[str, ...], users: np.ndarray, items: np.ndarray

@@ -16,7 +16,7 @@ import polars as pl
 
 from core.settings import Settings
 from data import columns as C
-from data.interactions import default_split, positives, training_events
+from data.interactions import time_split, training_events
 from data.store import Store
 from matching.retrieval import Matcher, MatchFilters
 from recommender.context import RecContext
@@ -53,14 +53,13 @@ def train_and_save(settings: Settings, seed: int = 0) -> dict[str, Any]:
         matcher = Matcher.open(settings, store)
         ctx = context_with_vectors(store, matcher)
         events = training_events(store)
-        split = default_split(events, test_weeks=0)
-        train = positives(events, end=split.train_end)
-        ranker_events = events.filter(pl.col("ts") >= split.train_end)
+        cut = time_split(events, test_period=False)
+        split, train, ranker_events = cut.split, cut.train, cut.ranker_events
         config = HybridConfig(seed=seed, lightfm=LightFMConfig(seed=seed))
         model = HybridRecommender(config=config).fit(ctx, train, ranker_events)
         meta = {"data_version": store.data_version, "encoder": matcher.encoder.model_id, "seed": seed,
                 "metrics": model.fit_stats_,
-                "accepted_decisions": events.filter(pl.col("event") == "accepted").height,
+                "accepted_decisions": events.filter(pl.col(C.EVENT) == C.ACCEPTED).height,
                 "train_positives": train.height, "ranker_events": ranker_events.height,
                 "split": {"train_end": str(split.train_end)}}  # fmt: skip
         folder = save_hybrid(model, model_root(settings), meta)

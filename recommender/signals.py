@@ -7,11 +7,8 @@ consultant understands (skills covered, wanted occupation, distance, education, 
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
-from data import columns as C
 from data.geography import haversine_km
-from data.idmap import IdMap
 from recommender.context import RecContext
 
 SIGNALS = (
@@ -36,33 +33,13 @@ SIGNAL_LABELS_DA = {
 }
 
 
-def _desired_matrix(ctx: RecContext) -> tuple[sp.csr_matrix, np.ndarray]:
-    cached = ctx.extras.get("desired")
-    if cached is None:
-        occ = IdMap(
-            sorted(set(ctx.vacancies_frame[C.OCCUPATION_ID].to_list())
-                   | {o for lst in ctx.seekers_frame["desired_occupations"].to_list() for o in lst})
-        )  # fmt: skip
-        lists = ctx.seekers_frame["desired_occupations"].to_list()
-        rows = np.repeat(np.arange(len(lists)), [len(x) for x in lists])
-        cols = occ.rows([o for lst in lists for o in lst])
-        desired = sp.csr_matrix(
-            (np.ones(len(rows), dtype=np.float32), (rows, cols)), shape=(len(lists), len(occ))
-        )
-        desired.data[:] = 1.0
-        vac_occ = occ.rows(ctx.vacancies_frame[C.OCCUPATION_ID].to_list())
-        cached = (desired, vac_occ)
-        ctx.extras["desired"] = cached
-    return cached  # type: ignore[return-value]
-
-
 def content_signals(ctx: RecContext, users: np.ndarray, items: np.ndarray) -> dict[str, np.ndarray]:
     """Each signal as a float32 matrix of shape (len(users), len(items))."""
     s_sk = ctx.seeker_skills[users]
     ess, opt = ctx.vacancy_essential[items], ctx.vacancy_optional[items]
     n_ess = np.maximum(np.asarray(ess.sum(axis=1)).ravel(), 1.0)
     n_opt = np.maximum(np.asarray(opt.sum(axis=1)).ravel(), 1.0)
-    desired, vac_occ = _desired_matrix(ctx)
+    desired = ctx.desired_occupations
     s_lat, s_lon = ctx.seeker_array("lat")[users], ctx.seeker_array("lon")[users]
     v_lat, v_lon = ctx.vacancy_array("lat")[items], ctx.vacancy_array("lon")[items]
     dist = haversine_km(s_lat[:, None], s_lon[:, None], v_lat[None, :], v_lon[None, :])
@@ -79,7 +56,7 @@ def content_signals(ctx: RecContext, users: np.ndarray, items: np.ndarray) -> di
         "similarity": similarity,
         "essential_coverage": (s_sk @ ess.T).toarray() / n_ess[None, :],
         "optional_coverage": (s_sk @ opt.T).toarray() / n_opt[None, :],
-        "desired_occupation": desired[users][:, vac_occ[items]].toarray(),
+        "desired_occupation": desired.seekers[users][:, desired.vacancy_columns[items]].toarray(),
         "distance_ratio": np.clip(dist / commute[:, None], 0.0, 5.0),
         "education_shortfall": np.clip(min_isced[None, :] - isced[:, None], 0.0, None),
         "hours_gap": np.abs(v_hours[None, :] - hours[:, None]) / 10.0,

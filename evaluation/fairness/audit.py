@@ -21,9 +21,10 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from core.stats import bootstrap_sums, mean_ci, percentile_ci
 from data import columns as C
 from data.geography import haversine_km
-from data.interactions import Split, default_split, positives
+from data.interactions import Split, pair_outcomes, time_split
 from data.store import Store
 from data.synthetic.world_model import sigmoid
 from embeddings.base import Encoder
@@ -74,17 +75,7 @@ def _reference(attrs: Sequence[str]) -> str:
 
 def application_outcomes(store: Store) -> pl.DataFrame:
     """One row per application (seeker, vacancy): ``interview`` and ``hired`` flags, with group labels."""
-    events = store.table("interactions")
-    pairs = (
-        events.group_by(C.SEEKER_ID, C.VACANCY_ID)
-        .agg(
-            pl.col("event").is_in(["applied", "interview", "hired"]).any().alias("applied"),
-            pl.col("event").is_in(["interview", "hired"]).any().alias("interview"),
-            (pl.col("event") == "hired").any().alias("hired"),
-        )
-        .filter(pl.col("applied"))
-        .sort(C.SEEKER_ID, C.VACANCY_ID)
-    )
+    pairs = pair_outcomes(store.table("interactions"))
     return pairs.join(protected_groups(store), on=C.SEEKER_ID, how="left")
 
 
@@ -170,19 +161,17 @@ def build_shortlists(
     say("encoding texts (cached)")
     attach_vectors(ctx, store, encoder)
     events = store.table("interactions")
-    split = split or default_split(events)
-    train_pos = positives(events, end=split.train_end)
-    ranker_events = events.filter((pl.col("ts") >= split.train_end) & (pl.col("ts") < split.valid_end))
+    cut = time_split(events, split)
+    split = cut.split
     valid_cands = live_candidates(ctx, split.train_end, split.valid_end)
     area = np.where(ctx.seeker_array("postcode") < 5000, "kbh", "odense")
     per_user_valid = {sid: valid_cands[a] for sid, a in zip(ctx.seekers.ids.tolist(), area, strict=True)}
     say("fitting the hybrid on the training period")
     model = HybridRecommender(LightFMRecommender(seed=seed), seed=seed).fit(
-        ctx, train_pos, ranker_events, per_user_valid
+        ctx, cut.train, cut.ranker_events, per_user_valid
     )
     t_fit = time.perf_counter() - t0
-    truth = positives(events, start=split.valid_end)
-    truth = truth.filter(
+    truth = cut.truth.filter(
         pl.col(C.SEEKER_ID).is_in(ctx.seekers.ids.tolist()) & pl.col(C.VACANCY_ID).is_in(ctx.vacancies.ids.tolist())
     )  # fmt: skip
     vacancy_ids = truth[C.VACANCY_ID].unique().sort().to_list()
@@ -234,17 +223,7 @@ def _test_applications(
     events: pl.DataFrame, split: Split, ctx: RecContext, model: HybridRecommender
 ) -> pl.DataFrame:
     """Applications in the test period with the employer-side prediction and whether an interview followed."""
-    test = events.filter(pl.col("ts") >= split.valid_end)
-    pairs = (
-        test.group_by(C.SEEKER_ID, C.VACANCY_ID)
-        .agg(
-            pl.col("event").is_in(["applied", "interview", "hired"]).any().alias("applied"),
-            pl.col("event").is_in(["interview", "hired"]).any().alias("interview"),
-            (pl.col("event") == "hired").any().alias("hired"),
-        )
-        .filter(pl.col("applied"))
-        .sort(C.SEEKER_ID, C.VACANCY_ID)
-    )
+    pairs = pair_outcomes(events.filter(pl.col("ts") >= split.valid_end))
     u = ctx.seekers.rows(pairs[C.SEEKER_ID].to_list(), missing=-1)
     i = ctx.vacancies.rows(pairs[C.VACANCY_ID].to_list(), missing=-1)
     keep = (u >= 0) & (i >= 0)
@@ -325,12 +304,8 @@ def _mean_ci(x: np.ndarray, n_boot: int, seed: int, alpha: float = 0.05) -> dict
     x = x[np.isfinite(x)]
     if len(x) == 0:
         return {"value": None, "ci": [None, None]}
-    rng = np.random.default_rng(seed)
-    means = x[rng.integers(0, len(x), size=(n_boot, len(x)))].mean(axis=1)
-    return {
-        "value": float(x.mean()),
-        "ci": [float(np.quantile(means, alpha / 2)), float(np.quantile(means, 1 - alpha / 2))],
-    }
+    lo, hi = mean_ci(x, n_boot=n_boot, alpha=alpha, seed=seed)
+    return {"value": float(x.mean()), "ci": [lo, hi]}
 
 
 # --- the shortlist audit --------------------------------------------------------------------------------
@@ -476,15 +451,13 @@ def ndcg_loss(sl: Shortlists, before: list[np.ndarray], after: list[np.ndarray],
 
     b = ndcg_at_k(ranked_frame(sl, before), sl.truth, k)[f"ndcg@{k}"].to_numpy()
     a = ndcg_at_k(ranked_frame(sl, after), sl.truth, k)[f"ndcg@{k}"].to_numpy()
-    rng = np.random.default_rng(seed)
-    idx = rng.integers(0, len(b), size=(n_boot, len(b)))
+    # paired over vacancies: 1 - mean(a) / mean(b) is 1 - sum(a) / sum(b) in every replicate
+    sums = bootstrap_sums(np.column_stack([a, b]), n_boot, seed)
     with np.errstate(divide="ignore", invalid="ignore"):
-        boot = 1 - a[idx].mean(axis=1) / b[idx].mean(axis=1)
+        boot = 1 - sums[:, 0] / sums[:, 1]
     value = 1 - a.mean() / b.mean() if b.mean() > 0 else float("nan")
-    return {
-        "value": float(value),
-        "ci": [float(np.nanquantile(boot, 0.025)), float(np.nanquantile(boot, 0.975))],
-    }
+    lo, hi = percentile_ci(boot, 0.05, skip_nan=True)
+    return {"value": float(value), "ci": [float(lo), float(hi)]}
 
 
 def population_shares(groups: pl.DataFrame) -> dict[tuple[str, ...], dict[str, float]]:

@@ -29,13 +29,14 @@ Definitions (k is the cut-off; ranks are 1-based):
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Hashable, Mapping, Sequence
 from typing import Any
 
 import numpy as np
 import polars as pl
 import scipy.sparse as sp
+
+from core.stats import bootstrap_sums, percentile_ci
 
 MIN_CELL = 30
 N_BOOT = 1000
@@ -61,13 +62,12 @@ def bootstrap_group_sums(
     clusters: np.ndarray | None = None,
     n_boot: int = N_BOOT,
     seed: int | None = 0,
-    chunk: int = 50,
 ) -> np.ndarray:
     """Per-group column sums of ``values`` (n rows x m) in each bootstrap resample: (n_boot, groups, m).
 
-    Units (rows, or the distinct ``clusters``) are drawn with replacement, as many as there are; a unit
-    drawn c times counts c times. Vectorised as a (resamples x units) count matrix times a sparse
-    (units x groups*m) matrix of per-unit sums.
+    Units (rows, or the distinct ``clusters``) are drawn with replacement, as many as there are, by
+    :func:`core.stats.bootstrap_sums`; a unit drawn c times counts c times. Each unit's rows are summed
+    into a sparse (units x groups*m) matrix first, so one matrix product gives every group's sums.
     """
     values = np.asarray(values, dtype=np.float64)
     if values.ndim == 1:
@@ -80,30 +80,18 @@ def bootstrap_group_sums(
         _, unit = np.unique(np.asarray(clusters), return_inverse=True)
         unit = unit.ravel()
         n_units = int(unit.max()) + 1 if n else 0
-    out = np.zeros((n_boot, n_groups, m))
     if n == 0 or n_boot == 0:
-        return out
+        return np.zeros((n_boot, n_groups, m))
     cols = (codes[:, None] * m + np.arange(m)[None, :]).ravel()
     rows = np.repeat(unit, m)
     per_unit = sp.csr_matrix((values.ravel(), (rows, cols)), shape=(n_units, n_groups * m))
-    rng = np.random.default_rng(seed)
-    for start in range(0, n_boot, chunk):
-        c = min(chunk, n_boot - start)
-        draws = rng.integers(0, n_units, size=(c, n_units))
-        keys = (draws + (np.arange(c) * n_units)[:, None]).ravel()
-        counts = np.bincount(keys, minlength=c * n_units).reshape(c, n_units).astype(np.float64)
-        out[start : start + c] = np.asarray((per_unit.T @ counts.T).T).reshape(c, n_groups, m)
-    return out
+    return bootstrap_sums(per_unit, n_boot, seed).reshape(n_boot, n_groups, m)
 
 
 def _ci(samples: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
     """Percentile interval along axis 0, ignoring resamples where the statistic is undefined (a resample
     without members of a group)."""
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)
-        lo = np.nanquantile(samples, alpha / 2, axis=0)
-        hi = np.nanquantile(samples, 1 - alpha / 2, axis=0)
-    return lo, hi
+    return percentile_ci(samples, alpha, skip_nan=True)
 
 
 def _ratio(num: np.ndarray, den: np.ndarray) -> np.ndarray:
@@ -313,18 +301,19 @@ def pooled_skew(
     q, g = top.shape
     share = _ratio(top, np.maximum(lengths, 1)[:, None])
 
-    def skew(idx: np.ndarray) -> np.ndarray:
-        # idx: (b, q) resampled rankings -> (b, g) pooled skew
-        s = share[idx].mean(axis=1)
-        r = ref[idx].mean(axis=1)
+    def skew(shares: np.ndarray, references: np.ndarray) -> np.ndarray:
         with np.errstate(divide="ignore", invalid="ignore"):
-            return np.where(r > 0, np.log(s / np.where(r > 0, r, 1.0)), np.nan)
+            return np.where(
+                references > 0, np.log(shares / np.where(references > 0, references, 1.0)), np.nan
+            )
 
-    point = skew(np.arange(q)[None, :])[0]
-    rng = np.random.default_rng(seed)
-    samples = np.concatenate(
-        [skew(rng.integers(0, q, size=(min(50, n_boot - s), q))) for s in range(0, n_boot, 50)]
-    ) if q and n_boot else np.full((1, g), np.nan)  # fmt: skip
+    point = skew(share.mean(axis=0), ref.mean(axis=0)) if q else np.full(g, np.nan)
+    if q and n_boot:
+        # resampled rankings: the ratio of mean shares is the ratio of their sums
+        sums = bootstrap_sums(np.hstack([share, ref]), n_boot, seed)
+        samples = skew(sums[:, :g], sums[:, g:])
+    else:
+        samples = np.full((1, g), np.nan)
     samples = np.where(np.isneginf(samples), np.nan, samples)
     lo, hi = _ci(samples, alpha)
     n = (np.asarray(pool_sizes).sum(axis=0) if pool_sizes is not None else top.sum(axis=0)).astype(np.int64)

@@ -66,9 +66,9 @@ def test_write_results(result: dict[str, Any], tmp_path: Path) -> None:
     paths = write_results(result, tmp_path / "bench")
     assert paths["json"] == tmp_path / "bench" / "recommender.json"
     assert json.loads(paths["json"].read_text(encoding="utf-8"))["training"][0]["runs"] == 2
-    md = paths["md"].read_text(encoding="utf-8")
+    md = paths["markdown"].read_text(encoding="utf-8")
     assert "| events |" in md and "speedup vs per-pair predict" in md
-    assert write_results(result, tmp_path / "x.json")["md"] == tmp_path / "x.md"
+    assert write_results(result, tmp_path / "x.json")["markdown"] == tmp_path / "x.md"
 
 
 def test_top_k_matches_full_sort() -> None:

@@ -14,7 +14,7 @@ from bench.retrieval import (
     RESULT_KEYS,
     VacancyVectorModel,
     encoder_throughput,
-    recall_at_k,
+    neighbour_recall_at_k,
     run_retrieval_benchmark,
     set_statistics,
     sweep_target_met,
@@ -94,7 +94,7 @@ def test_json_round_trips_and_writers_produce_files(tiny: dict[str, Any], tmp_pa
     assert json.loads(json.dumps(tiny)) == tiny
     paths = write_results(tiny, tmp_path / "out" / "bench_retrieval.json")
     assert json.loads(paths["json"].read_text(encoding="utf-8")) == tiny
-    md = paths["md"].read_text(encoding="utf-8")
+    md = paths["markdown"].read_text(encoding="utf-8")
     assert (
         "| size | kind |" in md and "recall@50" in md and "## Sweep" in md and "## Encoder throughput" in md
     )
@@ -102,11 +102,11 @@ def test_json_round_trips_and_writers_produce_files(tiny: dict[str, Any], tmp_pa
     assert to_markdown(tiny) == md
 
 
-def test_recall_at_k_known_answer() -> None:
+def test_neighbour_recall_at_k_known_answer() -> None:
     exact = np.array([["a", "b"], ["c", "d"]], dtype=object)
     found = np.array([["b", "x"], [None, None]], dtype=object)
-    assert recall_at_k(found, exact) == 0.25
-    assert recall_at_k(exact, exact) == 1.0
+    assert neighbour_recall_at_k(found, exact) == 0.25
+    assert neighbour_recall_at_k(exact, exact) == 1.0
 
 
 def test_target_met_checks_all_three_conditions() -> None:
