@@ -15,10 +15,11 @@ import streamlit as st
 
 from app.access import Role, User
 from app.ui_text import LANGUAGES, md, t
-from app.workspace import RERANK_METHODS, Workspace
+from app.workspace import Workspace
 from core.errors import AccessDenied, InvalidDecision, JobmatchError, ModelUnavailable, RecommendationsOff
 from core.settings import load_settings
 from data import columns as C
+from recommender.fair_rerank import RERANK_METHODS
 
 
 @st.cache_resource(show_spinner="Indlæser modeller og indeks …")
@@ -241,8 +242,9 @@ def distance_map(c: dict[str, Any], frame: pl.DataFrame) -> alt.LayerChart:
         color=alt.Color("what:N", scale=alt.Scale(range=["#1f77b4", "#ff7f0e"]), title=None),
         tooltip=["label:N"],
     )  # fmt: skip
-    return (base.mark_point(filled=True, size=120) + base.mark_text(dx=8, align="left", fontSize=10).encode(
+    value: alt.LayerChart = (base.mark_point(filled=True, size=120) + base.mark_text(dx=8, align="left", fontSize=10).encode(
         text="label:N")).properties(height=260)  # fmt: skip
+    return value
 
 
 def record_decision(
@@ -404,7 +406,8 @@ def ci_chart(
     point = base.mark_point(filled=True, size=70).encode(x=alt.X(f"{value}:Q", title=value))
     if color:
         point = point.encode(color=f"{color}:N")
-    return base.mark_rule().encode(x=f"{lo}:Q", x2=f"{hi}:Q") + point
+    chart: alt.Chart = base.mark_rule().encode(x=f"{lo}:Q", x2=f"{hi}:Q") + point
+    return chart
 
 
 def analyst_view(ws: Workspace, user: User) -> None:

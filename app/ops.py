@@ -81,7 +81,8 @@ class OpsStore:
         return cur
 
     def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
-        return self._cursor().sql(sql, params=params or None).pl()
+        value: pl.DataFrame = self._cursor().sql(sql, params=params or None).pl()
+        return value
 
     def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
         return self._cursor().execute(sql, params or []).fetchall()

@@ -20,7 +20,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from bench.harness import machine_info
+from core.machine import machine_info
 from core.reporting import markdown_table
 from core.settings import Settings
 

@@ -539,7 +539,7 @@ def run_faults(work: Path, config: FaultConfig | None = None,
 
 def _summarise(cfg: FaultConfig, kills: list[Kill], finished_first: int,
                timelines: dict[str, _Timeline]) -> dict[str, Any]:  # fmt: skip
-    from bench.harness import machine_info
+    from core.machine import machine_info
 
     rows: list[dict[str, Any]] = []
     for step in STEPS:

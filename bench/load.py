@@ -49,7 +49,7 @@ from typing import Any
 
 import numpy as np
 
-from bench.harness import machine_info
+from core.machine import machine_info
 from core.reporting import markdown_table
 from core.reporting import write_results as report_files
 from core.settings import Settings

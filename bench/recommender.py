@@ -66,7 +66,8 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from bench.harness import bench_progress, machine_info
+from bench.harness import bench_progress
+from core.machine import machine_info
 from core.reporting import markdown_table
 from core.reporting import write_results as report_files
 from data.synthetic.generate import WorldSize
@@ -199,7 +200,8 @@ def _child_fit(spec: dict[str, Any]) -> dict[str, Any]:
 
 def _unit_vectors(rng: np.random.Generator, n: int, dim: int) -> np.ndarray:
     x = rng.standard_normal((n, dim), dtype=np.float32)
-    return x / np.linalg.norm(x, axis=1, keepdims=True)
+    value: np.ndarray = x / np.linalg.norm(x, axis=1, keepdims=True)
+    return value
 
 
 def _percentiles(times_ns: list[int]) -> tuple[float, float, float]:
@@ -246,7 +248,8 @@ def _child_serve(spec: dict[str, Any]) -> dict[str, Any]:
 
     def request(u: int) -> np.ndarray:
         scores = model.score_matrix(ctx, np.array([u]), items)[0]
-        return items[top_k(scores, k)]
+        value: np.ndarray = items[top_k(scores, k)]
+        return value
 
     t0 = time.perf_counter_ns()
     request(int(users[0]))  # exports every user and item representation once (cached per context)

@@ -61,7 +61,8 @@ from typing import Any
 import faiss
 import numpy as np
 
-from bench.harness import bench_progress, machine_info
+from bench.harness import bench_progress
+from core.machine import machine_info
 from core.reporting import markdown_table
 from core.reporting import write_results as report_files
 from embeddings.base import Encoder
@@ -589,11 +590,12 @@ def encoder_throughput(
 
 def meets_target(row: dict[str, Any]) -> bool:
     """>= 50x exact, recall@50 >= 0.95 and p95 < 10 ms."""
-    return (
+    value: bool = (
         row["speedup_vs_exact"] >= TARGET["speedup_vs_exact"]
         and row[RECALL_KEY] >= TARGET[RECALL_KEY]
         and row["p95_ms"] < TARGET["p95_ms"]
     )
+    return value
 
 
 def target_met(result: dict[str, Any]) -> list[str]:

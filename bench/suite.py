@@ -36,7 +36,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from bench.harness import machine_info
+from core.machine import machine_info
 from core.reporting import markdown_table
 from core.reporting import write_results as report_files
 from core.settings import Settings

@@ -105,12 +105,14 @@ class Store:
         return int(value) if value is not None else 0
 
     def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
-        return self.con.sql(sql, params=params or None).pl()
+        value: pl.DataFrame = self.con.sql(sql, params=params or None).pl()
+        return value
 
     def table(self, name: str) -> pl.DataFrame:
         if name not in self.tables():
             raise StoreError(f"store {self.path} has no table {name!r}")
-        return self.con.sql(f'SELECT * FROM "{name}"').pl()
+        value: pl.DataFrame = self.con.sql(f'SELECT * FROM "{name}"').pl()
+        return value
 
     def tables(self) -> list[str]:
         rows = self.execute(

@@ -48,4 +48,5 @@ class Encoder(ABC):
 def normalise(matrix: np.ndarray) -> np.ndarray:
     m = np.ascontiguousarray(matrix, dtype=np.float32)
     norms = np.linalg.norm(m, axis=1, keepdims=True)
-    return np.divide(m, norms, out=np.zeros_like(m), where=norms > 0)
+    value: np.ndarray = np.divide(m, norms, out=np.zeros_like(m), where=norms > 0)
+    return value

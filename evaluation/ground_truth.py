@@ -63,9 +63,10 @@ class GroundTruth:
             - p.callback_edu * signals["education_shortfall"] + p.callback_exp * np.log1p(experience)
         )  # fmt: skip
         p_hire = sigmoid(p.hire_bias + p.hire_util * u)
-        return (
+        value: np.ndarray = (
             self._candidate_probability(users, items) * p_viewed * p_apply * (1 + p_callback * (1 + p_hire))
         )
+        return value
 
     def _candidate_probability(self, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         """Chance a pair is drawn as a candidate: from a desired occupation, or uniformly in the area."""
@@ -83,7 +84,8 @@ class GroundTruth:
         )[users]
         desired = content_signals(ctx, users, items)["desired_occupation"]
         from_desired = desired / (np.maximum(n_desired[:, None], 1.0) * occ_count[None, :])
-        return p.local_share * local + (1 - p.local_share) * from_desired
+        value: np.ndarray = p.local_share * local + (1 - p.local_share) * from_desired
+        return value
 
     def _utility(self, s: dict[str, np.ndarray], users: np.ndarray, items: np.ndarray) -> np.ndarray:
         return match_utility(

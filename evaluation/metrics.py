@@ -107,7 +107,8 @@ def _check_unique_pairs(frame: pl.DataFrame, what: str) -> None:
 def _validate_recs(recs: Any) -> pl.DataFrame:
     recs = _check_frame(recs, "recs", (USER, ITEM, RANK)).select(USER, ITEM, RANK)
     if recs.height == 0:
-        return recs.with_columns(pl.col(RANK).cast(pl.Int64))
+        value: pl.DataFrame = recs.with_columns(pl.col(RANK).cast(pl.Int64))
+        return value
     if not recs.schema[RANK].is_integer():
         raise ValueError(f"recs.{RANK} must be an integer column, got {recs.schema[RANK]}")
     recs = recs.with_columns(pl.col(RANK).cast(pl.Int64))
@@ -129,7 +130,8 @@ def _validate_recs(recs: Any) -> pl.DataFrame:
             f"recs.{RANK} must be exactly 1..n for a seeker with n recommendations; "
             f"{bad.height} seeker(s) violate this, e.g. {users}"
         )
-    return recs
+    checked: pl.DataFrame = recs
+    return checked
 
 
 def _validate_truth(truth: Any) -> pl.DataFrame:
@@ -146,7 +148,8 @@ def _validate_truth(truth: Any) -> pl.DataFrame:
         if not np.isfinite(gains).all() or (gains < 0).any():
             raise ValueError(f"truth.{GAIN} must be finite and >= 0")
     _check_unique_pairs(truth, "truth")
-    return truth
+    value: pl.DataFrame = truth
+    return value
 
 
 def _align_ids(recs: pl.DataFrame, truth: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:

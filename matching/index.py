@@ -183,7 +183,8 @@ class VectorIndex:
         return np.asarray(self.index.reconstruct_batch(pos), dtype=np.float32)
 
     def vector(self, ext: str) -> np.ndarray:
-        return self.vectors_at(np.array([self._positions[ext]]))[0]
+        value: np.ndarray = self.vectors_at(np.array([self._positions[ext]]))[0]
+        return value
 
     def search(
         self, queries: np.ndarray, k: int, *, allowed: np.ndarray | None = None

@@ -96,13 +96,17 @@ class Matcher:
         if self.encoder.symmetric and sid in self.seekers.index:
             return self.seekers.index.vector(sid)
         text = seeker_texts(pl.DataFrame([seeker]), self.taxonomy)  # cold start: encode on the fly
-        return self.encoder.encode(text, kind="query")[0]
+        value: np.ndarray = self.encoder.encode(text, kind="query")[0]
+        return value
 
     def vacancy_vector(self, vacancy: dict[str, Any]) -> np.ndarray:
         vid = vacancy[C.VACANCY_ID]
         if self.encoder.symmetric and vid in self.vacancies.index:
             return self.vacancies.index.vector(vid)
-        return self.encoder.encode(vacancy_texts(pl.DataFrame([vacancy]), self.taxonomy), kind="query")[0]
+        value: np.ndarray = self.encoder.encode(
+            vacancy_texts(pl.DataFrame([vacancy]), self.taxonomy), kind="query"
+        )[0]
+        return value
 
     # --- queries --------------------------------------------------------------------------------------
 

@@ -344,9 +344,10 @@ def rerank_frame(
     labels = combine_labels(joined, attributes)
     perm = fair_rerank(frame[score].to_numpy(), labels, method, k=k, seed=rerank_seed(key), **opts)
     out = frame[perm[:k].tolist()]
-    return out.with_columns(
+    value: pl.DataFrame = out.with_columns(
         pl.int_range(1, out.height + 1).alias("rank"), pl.lit(method).alias(RERANK_COLUMN)
     )
+    return value
 
 
 __all__ = [

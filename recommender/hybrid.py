@@ -61,12 +61,14 @@ class _Logit:
 
     def logit(self, x: np.ndarray) -> np.ndarray:
         assert self.mean_ is not None and self.std_ is not None and self.coef_ is not None
-        return ((x - self.mean_) / self.std_) @ self.coef_ + self.intercept_
+        value: np.ndarray = ((x - self.mean_) / self.std_) @ self.coef_ + self.intercept_
+        return value
 
     def contributions(self, x: np.ndarray) -> np.ndarray:
         """Per-feature contribution to the logit (weight x standardised value)."""
         assert self.mean_ is not None and self.std_ is not None and self.coef_ is not None
-        return ((x - self.mean_) / self.std_) * self.coef_
+        value: np.ndarray = ((x - self.mean_) / self.std_) * self.coef_
+        return value
 
 
 class HybridConfig(ModelConfig):

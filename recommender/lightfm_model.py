@@ -134,9 +134,10 @@ class LightFMRecommender(Recommender):
 
     def score_matrix(self, ctx: RecContext, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         user_repr, user_bias, item_repr, item_bias = self._representations(ctx)
-        return (
+        value: np.ndarray = (
             user_repr[users] @ item_repr[items].T + user_bias[users][:, None] + item_bias[items][None, :]
         ).astype(np.float32)
+        return value
 
     # --- persistence --------------------------------------------------------------------------------
 

@@ -162,7 +162,8 @@ def _assign_programmes(rng: np.random.Generator, traits: _Traits, names: list[st
     L = np.column_stack([logits[p] for p in names])
     P = np.exp(L - L.max(axis=1, keepdims=True))
     P /= P.sum(axis=1, keepdims=True)
-    return (P.cumsum(axis=1) > rng.random(len(L))[:, None]).argmax(axis=1)
+    value: np.ndarray = (P.cumsum(axis=1) > rng.random(len(L))[:, None]).argmax(axis=1)
+    return value
 
 
 def _draw_dates(rng: np.random.Generator, weeks: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

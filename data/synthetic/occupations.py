@@ -84,7 +84,8 @@ def _occupation_demand(sector: np.ndarray, per_sector: dict[str, int]) -> np.nda
     weights = np.array([SECTOR_DEMAND.get(s, ISCO_DEMAND.get(s.removeprefix("isco_"), 0.05)) for s in sector])
     noise = np.random.default_rng(7).lognormal(0.0, 0.5, len(sector))
     demand = weights / np.array([per_sector[s] for s in sector]) * noise
-    return demand / demand.sum()
+    value: np.ndarray = demand / demand.sum()
+    return value
 
 
 def _skill_matrices(

@@ -16,7 +16,8 @@ TASTE_DIM = 8
 
 
 def sigmoid(x: np.ndarray) -> np.ndarray:
-    return 1.0 / (1.0 + np.exp(-x))
+    value: np.ndarray = 1.0 / (1.0 + np.exp(-x))
+    return value
 
 
 @dataclass(frozen=True)
@@ -70,7 +71,7 @@ def match_utility(
     attractiveness: np.ndarray,
 ) -> np.ndarray:
     """True utility of a (seeker, vacancy) pair for the seeker; higher means a better match."""
-    return (
+    value: np.ndarray = (
         p.w_cov * cov_essential
         + p.w_opt * cov_optional
         + p.w_desired * desired
@@ -80,6 +81,7 @@ def match_utility(
         + p.w_taste * taste
         + attractiveness
     )
+    return value
 
 
 def callback_logit(
@@ -104,7 +106,8 @@ def callback_logit(
         + p.bias_age_55plus * age_55plus
         + p.bias_disability * disability
     )
-    return merit + bias
+    value: np.ndarray = merit + bias
+    return value
 
 
 # --- intervention effects ---------------------------------------------------------------------------

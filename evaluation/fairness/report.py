@@ -122,7 +122,8 @@ def run_fairness_audit(
     if out_dir is not None:
         say("writing the report")
         write_report(result, out_dir)
-    return result
+    value: dict[str, Any] = result
+    return value
 
 
 def _clean(obj: Any) -> Any:

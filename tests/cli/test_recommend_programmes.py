@@ -63,7 +63,11 @@ def test_without_a_model_it_fails_with_the_build_hint_and_writes_nothing(
         check=False,
     )
     assert proc.returncode == 2 and "Traceback" not in proc.stderr and proc.stdout == ""
-    assert "nothing built at" in proc.stderr and "interventions" in proc.stderr and "jobmatch build" in proc.stderr
+    assert (
+        "nothing built at" in proc.stderr
+        and "interventions" in proc.stderr
+        and "jobmatch build" in proc.stderr
+    )
     assert _tree(tmp_path) == before, "a query fitted or saved something"
 
 
