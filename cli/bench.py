@@ -5,7 +5,6 @@ A benchmark whose own checks fail (faults, load, all) exits 1 after printing, so
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Annotated
 
@@ -13,6 +12,7 @@ import typer
 
 from cli.context import settings
 from cli.render import console, show_table, show_text, show_written
+from core.reporting import write_results
 
 bench_app = typer.Typer(
     help="Benchmarks that print their figures and write a results file.", no_args_is_help=True
@@ -34,9 +34,7 @@ def bench_generate(
     s = settings(ctx)
     result = run(s, vacancy_sizes=vacancies or [s.vacancies, 1_000_000], repeats=repeats)
     target = json_out or s.bench_dir / "generate.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    target.with_suffix(".md").write_text(result["markdown"], encoding="utf-8")
+    write_results(result, target.parent, target.stem, md=result["markdown"])
     rows = [(f"{row['vacancies']:,}", f"{row['seekers']:,}", f"{row['median_s']:.1f}", f"{row['peak_rss_mib']:.0f}",
              str(row["runs"])) for row in result["results"]]  # fmt: skip
     show_table(("vacancies", "seekers", "median s", "peak MiB", "runs"), rows, title="World generation")
@@ -140,9 +138,7 @@ def bench_dashboard(
     target = json_out or s.bench_dir / "dashboard.json"
     with console.status("dashboard benchmark") as status:
         result = run_dashboard_benchmark(s, citizens, progress=status.update)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(result, indent=2), encoding="utf-8")
-    target.with_suffix(".md").write_text(to_markdown(result), encoding="utf-8")
+    write_results(result, target.parent, target.stem, md=to_markdown(result))
     show_text(to_markdown(result))
     console.print(f"wrote {target} and {target.with_suffix('.md')}")
 

@@ -11,6 +11,7 @@ import typer
 
 from cli.context import settings
 from cli.render import ci, console, show_table
+from core.reporting import write_text_atomic
 
 commands = typer.Typer()
 evaluate_app = typer.Typer(
@@ -75,8 +76,7 @@ def evaluate_encoders(
         encoders = {"char": char, "minilm": minilm, "fusion": FusionEncoder([(minilm, 0.5), (char, 0.5)])}
         result = compare_matching_encoders(store, encoders, n_seekers=seekers)
     target = out or s.reports_dir / "encoders.json"
-    target.parent.mkdir(parents=True, exist_ok=True)
-    target.write_text(json.dumps(result, indent=2), encoding="utf-8")
+    write_text_atomic(target, json.dumps(result, indent=2, ensure_ascii=False, default=str) + "\n")
     rows = [(name, f"{r['mrr']['value']:.4f}", ci(r["mrr"]["ci"]), f"{r['recall@50']['value']:.4f}",
              ci(r["recall@50"]["ci"]), f"{r['texts_per_s']:.0f}") for name, r in result["encoders"].items()]  # fmt: skip
     show_table(
