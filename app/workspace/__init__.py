@@ -1,0 +1,41 @@
+"""The scoped, audited front of the product: what the dashboard (and the load test) calls.
+
+Every method takes the signed-in ``User`` and enforces role and scope inside its own query (a consultant's
+citizen lookups carry ``jobcenter_id = ?``, an employer's vacancy lookups ``employer_id = ?``), so a page,
+URL parameter, cache or export can only ever receive what the user may see. Every list of suggestions
+shown is written to the hash-chained audit log; every consultant decision goes to ``decisions`` (where
+training picks it up) and to the audit log. The administrators' stop switch turns suggestions off and
+leaves manual search working.
+
+One class per role's views (``consultant``, ``employer``, ``analyst``, ``admin``), all on the shared state
+and plumbing of ``base``; :class:`Workspace` is their union, the one object a process opens.
+"""
+
+from __future__ import annotations
+
+from app.workspace.admin import AdminViews
+from app.workspace.analyst import AnalystViews
+from app.workspace.base import (
+    DECISION_ACTIONS,
+    EMPLOYER_FIELDS,
+    REPORTS,
+    DecisionAction,
+    Shown,
+    WorkspaceBase,
+)
+from app.workspace.consultant import ConsultantViews
+from app.workspace.employer import EmployerViews
+
+__all__ = [
+    "DECISION_ACTIONS",
+    "EMPLOYER_FIELDS",
+    "REPORTS",
+    "DecisionAction",
+    "Shown",
+    "Workspace",
+    "WorkspaceBase",
+]
+
+
+class Workspace(ConsultantViews, EmployerViews, AnalystViews, AdminViews):
+    """One per process: the world store, the operations store, the loaded models; every role's views."""
