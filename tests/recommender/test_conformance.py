@@ -3,8 +3,10 @@ ids, empty input, save/load round trip; plus hypothesis properties of rankings a
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import polars as pl
@@ -296,6 +298,11 @@ def test_index_comes_back_with_equal_params_and_answers(tmp_path: Path) -> None:
         assert i1.tolist() == i2.tolist()
 
 
+def _fields(ctx: RecContext) -> dict[str, Any]:
+    """A context's constructor arguments (not its cached properties, which ``vars`` would include)."""
+    return {f.name: getattr(ctx, f.name) for f in dataclasses.fields(ctx)}
+
+
 def test_a_new_context_never_gets_another_contexts_representations() -> None:
     """The representation cache was keyed by ``id(ctx)``: a context that reused a dead one's id got the dead
     one's representations. Here each new context takes the freed id of a scored one whose seekers are in
@@ -306,8 +313,8 @@ def test_a_new_context_never_gets_another_contexts_representations() -> None:
     reused = 0
     for shift in range(1, 6):
         seekers = CTX.seekers_frame[shift:].vstack(CTX.seekers_frame[:shift])
-        parts = vars(RecContext.from_frames(seekers, CTX.vacancies_frame, CTX.employers_frame))
-        old = RecContext(**vars(CTX))
+        parts = _fields(RecContext.from_frames(seekers, CTX.vacancies_frame, CTX.employers_frame))
+        old = RecContext(**_fields(CTX))
         model.score_matrix(old, np.array([0]), np.array([0]))  # caches the old order
         old_id = id(old)
         del old
