@@ -75,7 +75,7 @@ class Kill:
     tables: str = ""  # previous | new
     match: str = ""  # previous | new | refused (stale)
     recommend: str = ""
-    programmes: str = ""  # the intervention model: loads | refused (refit on use)
+    programmes: str = ""  # the intervention model: loads | refused (run build)
     leftovers: list[str] = field(default_factory=list)
     rerun_s: float = 0.0
     rerun_ok: bool = False
@@ -396,7 +396,7 @@ def _check_kill(kill: Kill, home: Path, source: dict[str, Any], expect: dict[str
 
 
 def _programmes(settings: Settings, data_version: str, problems: list[str]) -> str:
-    """The intervention model (fitted by `jobmatch build` too): it loads, or it is refused and refitted on use."""
+    """The intervention model (fitted by `jobmatch build` too): it loads, or it is refused with the build hint (no query refits it)."""
     from core.errors import ArtefactError
     from recommender.interventions import InterventionModel
 
@@ -404,7 +404,7 @@ def _programmes(settings: Settings, data_version: str, problems: list[str]) -> s
         InterventionModel.load(settings.models_dir, data_version=data_version)
         return "loads"
     except ArtefactError:
-        return "refused (refit on use)"
+        return "refused (run build)"
     except Exception as exc:  # a crash instead of a refusal is a finding
         problems.append(f"intervention model: {type(exc).__name__}: {exc}")
         return "CRASH"
@@ -607,7 +607,7 @@ def to_markdown(result: dict[str, Any]) -> str:
         "removes them). *served*: the match answers after the kill were the previous version's, the new "
         "version's, or refused because an artefact was stale (the message names `jobmatch build`). "
         "*wrong answers*: anything else, or world tables that are neither version. *programmes* (per kill "
-        "below): the intervention model `jobmatch build` also fits loads, or is refused and refitted on use.",
+        "below): the intervention model `jobmatch build` also fits loads, or is refused with the build hint (no query refits it).",
         "",
         f"Reference runs: import {tl['import']['seconds']:.2f} s (writing {tl['import']['first_write']:.2f}-"
         f"{tl['import']['last_write']:.2f} s), build {tl['build']['seconds']:.2f} s. Runs that finished before "
