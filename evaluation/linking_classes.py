@@ -41,7 +41,7 @@ from matching.linking.factory import training_groups as make_linker_groups
 
 CASES_FILE = Path(__file__).parent / "data" / "linking_cases_da.csv"
 BEFORE = {"rewrite": False, "exact_first": False, "head_weight": 0.0}
-AFTER = {"rewrite": True, "exact_first": True, "head_weight": 0.1}
+AFTER = {"rewrite": True, "exact_first": True, "head_weight": 0.0}
 
 
 def read_cases(path: Path = CASES_FILE) -> pl.DataFrame:

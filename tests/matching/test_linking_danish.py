@@ -166,3 +166,11 @@ def test_rules_can_be_switched_off(taxonomy: Taxonomy) -> None:
     assert plain.link(["tømrer"], k=1)[C.OCCUPATION_ID][0] == "dk.o.toemrer"
     with pytest.raises(ValueError, match="head_weight"):
         TitleLinker(taxonomy, None, head_weight=2.0).fit()
+
+
+def test_head_word_bonus_prefers_the_same_kind_of_job(taxonomy: Taxonomy) -> None:
+    """A ``...konsulent`` with an unknown modifier goes to some consultant once heads get a bonus."""
+    with_heads = TitleLinker(taxonomy, None, lexical_weight=1.0, head_weight=0.5, index_skills=False).fit()
+    top = with_heads.link(["Køkkenkonsulent"], k=3)
+    assert all(m.lower().endswith("konsulent") for m in top["matched_label"])  # not "køkkenassistent"
+    assert with_heads.link(["tømrer"], k=1)["score"][0] == 1.0
