@@ -631,3 +631,19 @@ def _write(report: dict[str, Any], out_dir: Path) -> None:
     (out_dir / "linking.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     (out_dir / "linking.md").write_text(to_markdown(report), encoding="utf-8")
     _plot(report, out_dir / "linking.png")
+
+
+def run_linking_extras(
+    shared_data: Path, out_dir: Path, seed: int = 0, *, model_dir: Path | None = None
+) -> dict[str, Any]:
+    """The issue-18 reports beside ``linking.md``: Danish failure classes before/after (``classes.*``),
+    skills in Danish (``skills.*``) and link throughput (``throughput.json``)."""
+    from evaluation.linking_classes import run_linking_classes
+    from evaluation.linking_skills import run_skill_report
+    from evaluation.linking_speed import run_linking_speed
+
+    return {
+        "classes": run_linking_classes(Path(shared_data), Path(out_dir), seed),
+        "skills": run_skill_report(Path(shared_data), Path(out_dir)),
+        "throughput": run_linking_speed(Path(shared_data), Path(out_dir), model_dir),
+    }

@@ -77,7 +77,7 @@ def test_fusion_with_char_lsa_agrees(char_linker: TitleLinker, title: str, expec
 def test_link_frame_shape_and_order(linker: TitleLinker, taxonomy: Taxonomy) -> None:
     titles = ["tømrer", "murer", "kassedame"]
     out = linker.link(titles, k=4)
-    assert out.columns == ["query", "rank", "occupation_id", "label", "score"]
+    assert out.columns == ["query", "rank", "occupation_id", "label", "score", "matched_label"]
     assert dict(out.schema) == LINK_SCHEMA
     assert out.height == 12
     assert out["query"].to_list() == [t for t in titles for _ in range(4)]
@@ -226,7 +226,7 @@ def test_write_csv_and_jsonl(linker: TitleLinker, tmp_path) -> None:
     csv_path = tmp_path / "out" / "links.csv"
     write_links(frame, csv_path, fmt="csv")
     lines = csv_path.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "query,rank,occupation_id,label,score"
+    assert lines[0] == "query,rank,occupation_id,label,score,matched_label"
     assert len(lines) == 1 + frame.height
     assert lines[1].startswith("tømrer,1,dk.o.toemrer,Tømrer,")
     assert any(line.startswith("'=HYPERLINK(1),") for line in lines)  # formula guard
@@ -237,7 +237,7 @@ def test_write_csv_and_jsonl(linker: TitleLinker, tmp_path) -> None:
     write_links(frame, jsonl_path, fmt="jsonl")
     records = [json.loads(line) for line in jsonl_path.read_text(encoding="utf-8").splitlines()]
     assert len(records) == frame.height
-    assert list(records[0]) == ["query", "rank", "occupation_id", "label", "score"]
+    assert list(records[0]) == ["query", "rank", "occupation_id", "label", "score", "matched_label"]
     assert records[0]["query"] == "tømrer" and records[0]["rank"] == 1
     assert records[0]["occupation_id"] == "dk.o.toemrer"
 
@@ -248,10 +248,12 @@ def test_write_to_stdout_and_stream(linker: TitleLinker, capsys: pytest.CaptureF
     out = capsys.readouterr().out
     assert json.loads(out.strip())["occupation_id"] == "dk.o.murer"
     write_links(frame, "-", fmt="csv")
-    assert capsys.readouterr().out.startswith("query,rank,occupation_id,label,score\nmurer,1,dk.o.murer,")
+    assert capsys.readouterr().out.startswith(
+        "query,rank,occupation_id,label,score,matched_label\nmurer,1,dk.o.murer,"
+    )
     buf = io.StringIO()
     write_links(linker.link([], k=1), buf, fmt="csv")
-    assert buf.getvalue().strip() == "query,rank,occupation_id,label,score"
+    assert buf.getvalue().strip() == "query,rank,occupation_id,label,score,matched_label"
     with pytest.raises(ValueError, match="format"):
         write_links(frame, buf, fmt="xml")  # type: ignore[arg-type]
 
@@ -303,9 +305,9 @@ def test_make_linker_lexical_and_cached_trained(taxonomy: Taxonomy, tmp_path, mo
         and lexical.link(["kassedame"], k=1)[C.OCCUPATION_ID][0] == "dk.o.kassemedarbejder"
     )
 
-    import matching.linking as linking
+    from matching.linking import encoder as label_encoder
 
-    real = linking.train_label_encoder
+    real = label_encoder.train_label_encoder
     calls: list[int] = []
 
     def small(groups, **kwargs):  # the default settings take too long for a unit test
@@ -313,9 +315,9 @@ def test_make_linker_lexical_and_cached_trained(taxonomy: Taxonomy, tmp_path, mo
         base = CharNgramEncoder(dim=16).fit([normalise_text(t) for g in groups for p in g for t in p])
         return real(groups, base=base, epochs=2)
 
-    monkeypatch.setattr(linking, "train_label_encoder", small)
+    monkeypatch.setattr(label_encoder, "train_label_encoder", small)
     first = make_linker(taxonomy, "trained", model_dir=tmp_path, index_skills=False)
-    assert len(list(tmp_path.glob("label-encoder-builtin-*.npz"))) == 1
+    assert len(list(tmp_path.glob("label-encoder/builtin/v*/encoder.npz"))) == 1
     second = make_linker(taxonomy, "trained", model_dir=tmp_path, index_skills=False)
     assert calls == [1]  # the second one loaded the cached encoder
     assert first.encoder is not None and second.encoder is not None

@@ -1,0 +1,176 @@
+"""Danish title rewrites, head words, exact-first ranking, bounded scores and matched labels (built-in catalogue)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from data import columns as C
+from data.taxonomy import Taxonomy, load_builtin
+from matching.linking import TitleLinker, normalise_text, title_variants, write_links
+from matching.linking.heads import HeadWords, head_token
+from matching.linking.labels import PREFERRED
+from matching.linking.linker import CEILING, EXACT_OTHER, EXACT_PREFERRED, bounded
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return load_builtin()
+
+
+@pytest.fixture(scope="module")
+def linker(taxonomy: Taxonomy) -> TitleLinker:
+    return TitleLinker(taxonomy, None, lexical_weight=1.0, aggregate="lse", index_skills=False).fit()
+
+
+def _texts(title: str) -> list[str]:
+    return [text for text, _ in title_variants(title)]
+
+
+@pytest.mark.parametrize(
+    ("title", "rewrite"),
+    [
+        ("Tømrerelev", "tømrer"),
+        ("Murerlærling", "murer"),
+        ("Butikselev", "butiksassistent"),
+        ("elev som frisør", "frisør"),
+        ("Lærling som automekaniker", "automekaniker"),
+        ("Trainee softwareudvikler", "softwareudvikler"),
+        ("Kokkeelev", "kok"),
+        ("Smedelærling", "smed"),
+        ("Butiksbestyrerinde", "butiksbestyrer"),
+        ("Kassedame", "kassemedarbejder"),
+        ("Rengøringskone", "rengøringsassistent"),
+        ("Syerske", "syer"),
+        ("Frisøse", "frisør"),
+        ("Lagermand", "lagermedarbejder"),
+        ("SOSU-hjælper", "social og sundhedshjælper"),
+        ("Sosuassistent", "social og sundhedsassistent"),
+        ("HK'er", "kontorassistent"),
+        ("IT-konsulent", "ikt konsulent"),
+        ("Project manager", "project leder"),
+        ("Kontorassistent, løn", "kontorassistent"),
+        ("Teamleder, kundeservice", "teamleder"),
+        ("Senior udvikler", "udvikler"),
+        ("Junior konsulent", "konsulent"),
+        ("Seniorkonsulent", "konsulent"),
+        ("Chef for salg", "salgschef"),
+        ("Leder af kundeservice", "kundeserviceleder"),
+    ],
+)
+def test_rewrites_cover_each_class(title: str, rewrite: str) -> None:
+    variants = title_variants(title)
+    assert variants[0][1] == 1.0  # the title itself comes first, at full weight
+    assert rewrite in _texts(title)
+    assert all(0.0 < w < 1.0 for _, w in variants[1:])
+    assert len(set(_texts(title))) == len(variants)
+
+
+def test_plain_titles_are_left_alone() -> None:
+    assert title_variants("Tømrer") == [("tømrer", 1.0)]
+    assert title_variants("") == []
+
+
+def test_head_words_are_learned_from_labels() -> None:
+    heads = HeadWords.learn(["konsulent", "salgskonsulent", "kok", "skibskok", "leder af lager", "teamleder"])
+    assert heads.head_of("kommunikationskonsulent") == "konsulent"
+    assert heads.head_of("køkkenkok") == "kok"
+    assert heads.head_of("blomsterbinder") is None
+    assert head_token("leder af kundeservice") == "leder"
+    assert head_token("social og sundhedsassistent") == "sundhedsassistent"
+    assert heads.id_of("lagerleder") == heads.words["leder"]
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Tømrerelev", "dk.o.toemrer"),
+        ("Murerlærling", "dk.o.murer"),
+        ("Elev som smed", "dk.o.smed"),
+        ("Bagerlærling", "dk.o.bager"),
+        ("Kassedame", "dk.o.kassemedarbejder"),
+        ("SOSU-hjælper", "dk.o.sosu_hjaelper"),
+        ("SOSU-assistent", "dk.o.sosu_assistent"),
+        ("Senior softwareudvikler", "dk.o.softwareudvikler"),
+        ("Junior webudvikler", "dk.o.webudvikler"),
+        ("Lønbogholder, timeløn", "dk.o.loenbogholder"),
+        ("Sekretær, advokatkontor", "dk.o.sekretaer"),
+        ("Erfaren tømrer", "dk.o.toemrer"),
+    ],
+)
+def test_danish_title_forms_link_at_rank_one(linker: TitleLinker, title: str, expected: str) -> None:
+    assert linker.link([title], k=1)[C.OCCUPATION_ID][0] == expected
+
+
+def test_a_preferred_label_wins_a_shared_label(taxonomy: Taxonomy) -> None:
+    """Give two occupations the same text, once as preferred label and once as synonym: preferred first."""
+    occ = taxonomy.occupations
+    shared = occ.filter(pl.col(C.OCCUPATION_ID) == "dk.o.sosu_assistent")[C.LABEL_DA][0]
+    occupations = occ.with_columns(
+        pl.when(pl.col(C.OCCUPATION_ID) == "dk.o.hjemmehjaelper")
+        .then(pl.concat_list(pl.col(C.SYNONYMS), pl.lit([shared, "hjemmehjælper i kommunen", "hjemmehjælp"])))
+        .otherwise(pl.col(C.SYNONYMS))
+        .alias(C.SYNONYMS)
+    )
+    tax = Taxonomy.build("shared", occupations, taxonomy.skills, taxonomy.occupation_skills)
+    for aggregate in ("max", "lse"):
+        linker = TitleLinker(tax, None, lexical_weight=1.0, aggregate=aggregate, index_skills=False).fit()
+        top = linker.link([shared], k=2)
+        assert top[C.OCCUPATION_ID].to_list() == ["dk.o.sosu_assistent", "dk.o.hjemmehjaelper"]
+        assert top["score"].to_list() == pytest.approx([EXACT_PREFERRED, EXACT_OTHER])
+        entries = linker.occupation_index_.exact[normalise_text(shared)]
+        assert entries[0][1] == PREFERRED
+
+
+def test_scores_never_exceed_one(linker: TitleLinker, taxonomy: Taxonomy) -> None:
+    titles = [*taxonomy.occupations[C.LABEL_DA].to_list(), *taxonomy.occupations[C.LABEL_EN].to_list()]
+    titles += ["Tømrerelev", "sosu", "", "x", "Kassedame, nat", "Senior senior udvikler"]
+    for aggregate, temperature in (("lse", 0.05), ("lse", 0.5), ("lse", 0.01), ("max", 0.05)):
+        linker.aggregate, linker.temperature = aggregate, temperature
+        scores = linker.score_matrix(titles)
+        assert scores.max() <= 1.0 and scores.min() >= 0.0
+        frame = linker.link(titles, k=5)
+        assert frame["score"].max() <= 1.0 and frame["score"].min() >= 0.0
+    linker.aggregate, linker.temperature = "lse", 0.05
+
+
+def test_bounded_keeps_order_and_stays_below_the_exact_scores() -> None:
+    raw = np.linspace(-0.5, 3.0, 400, dtype=np.float32)[None, :]
+    out = bounded(raw.copy())[0]
+    assert np.all(np.diff(out[raw[0] >= 0]) >= 0)
+    assert out.max() <= CEILING < EXACT_OTHER < EXACT_PREFERRED
+    assert out[np.searchsorted(raw[0], 0.5)] == pytest.approx(0.5, abs=0.01)
+
+
+def test_link_shows_the_matched_label(linker: TitleLinker) -> None:
+    out = linker.link(["forklift driver", "Kassedame", "Tømrerelev"], k=1)
+    assert out["matched_label"].to_list()[0].lower() == "forklift driver"
+    assert out["matched_label"].to_list()[1].lower() in {"kassedame", "kassemedarbejder"}
+    assert out["matched_label"].to_list()[2] == "Tømrer"
+    buf = __import__("io").StringIO()
+    write_links(out, buf, fmt="csv")
+    assert buf.getvalue().splitlines()[0].endswith(",score,matched_label")
+
+
+def test_repeated_titles_give_the_same_rows(linker: TitleLinker) -> None:
+    once = linker.link(["murer", "tømrer"], k=3)
+    twice = linker.link(["murer", "tømrer", "murer"], k=3)
+    assert twice.head(6).equals(once)
+    assert twice.tail(3).equals(once.head(3))
+
+
+def test_rules_can_be_switched_off(taxonomy: Taxonomy) -> None:
+    plain = TitleLinker(taxonomy, None, lexical_weight=1.0, rewrite=False, exact_first=False, head_weight=0.0)
+    plain.fit()
+    assert plain.link(["tømrer"], k=1)[C.OCCUPATION_ID][0] == "dk.o.toemrer"
+    with pytest.raises(ValueError, match="head_weight"):
+        TitleLinker(taxonomy, None, head_weight=2.0).fit()
+
+
+def test_head_word_bonus_prefers_the_same_kind_of_job(taxonomy: Taxonomy) -> None:
+    """A ``...konsulent`` with an unknown modifier goes to some consultant once heads get a bonus."""
+    with_heads = TitleLinker(taxonomy, None, lexical_weight=1.0, head_weight=0.5, index_skills=False).fit()
+    top = with_heads.link(["Køkkenkonsulent"], k=3)
+    assert all(m.lower().endswith("konsulent") for m in top["matched_label"])  # not "køkkenassistent"
+    assert with_heads.link(["tømrer"], k=1)["score"][0] == 1.0
