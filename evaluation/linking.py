@@ -186,7 +186,8 @@ def training_groups(bench: LinkingBenchmark) -> list[LabelGroup]:
 def target_ranks(scores: np.ndarray, targets: np.ndarray) -> np.ndarray:
     """1-based rank of each row's target column; ties with other columns count against it."""
     target_score = scores[np.arange(len(targets)), targets][:, None]
-    return (scores >= target_score).sum(axis=1).astype(np.int64)
+    ranks: np.ndarray = (scores >= target_score).sum(axis=1).astype(np.int64)
+    return ranks
 
 
 def per_query_metrics(ranks: np.ndarray) -> dict[str, np.ndarray]:

@@ -19,7 +19,7 @@ def linking_throughput(
     linker: TitleLinker, titles: list[str], *, k: int = 10, repeats: int = 3
 ) -> dict[str, Any]:
     """Best-of-``repeats`` wall time of ``link(titles, k)`` (index already built) and titles per second."""
-    from bench.harness import machine_info
+    from core.machine import machine_info
 
     distinct = list(dict.fromkeys(titles))
     linker.link(distinct[:50], k=k)  # warm caches and BLAS threads

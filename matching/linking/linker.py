@@ -72,7 +72,8 @@ def bounded(pooled: np.ndarray) -> np.ndarray:
     high = out > KNEE
     span = 1.0 - KNEE
     out[high] = KNEE + span * (1.0 - np.exp(-(out[high] - KNEE) / span))
-    return np.minimum(out, CEILING, out=out)
+    bounded: np.ndarray = np.minimum(out, CEILING, out=out)
+    return bounded
 
 
 @dataclass
@@ -310,7 +311,8 @@ class TitleLinker:
         out = np.zeros((len(unique), len(self._index().ids)), dtype=np.float32)
         for block in self._batches(unique):
             out[block.lo : block.lo + len(block.scores)] = block.scores
-        return out[inverse]
+        per_title: np.ndarray = out[inverse]
+        return per_title
 
     def link(self, titles: Sequence[str], k: int = 10) -> pl.DataFrame:
         """Top-``k`` occupations per title, best first.
@@ -405,7 +407,8 @@ def _segment_argmax(values: np.ndarray, rows: np.ndarray, start: np.ndarray, sto
     inside = cols < stop[:, None]
     picked = values[rows[:, None], np.minimum(cols, values.shape[1] - 1)]
     picked = np.where(inside, picked, -np.inf)
-    return start + picked.argmax(axis=1)
+    positions: np.ndarray = start + picked.argmax(axis=1)
+    return positions
 
 
 def _matched_texts(index: LabelIndex, block: _Block, top: np.ndarray) -> np.ndarray:
