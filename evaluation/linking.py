@@ -32,6 +32,7 @@ from typing import Any, Protocol
 import numpy as np
 import polars as pl
 
+from core.stats import mean_ci, paired_difference_ci
 from data import columns as C
 from data.taxonomy import Taxonomy, load_builtin
 from embeddings.base import Encoder, Kind
@@ -201,14 +202,8 @@ def per_query_metrics(ranks: np.ndarray) -> dict[str, np.ndarray]:
 def bootstrap_ci(
     values: np.ndarray, *, n_boot: int = N_BOOT, seed: int = 0, alpha: float = 0.05
 ) -> tuple[float, float]:
-    """Percentile bootstrap CI of the mean over queries."""
-    rng = np.random.default_rng(seed)
-    means = np.empty(n_boot)
-    for lo in range(0, n_boot, 250):  # chunks keep the index matrix small
-        idx = rng.integers(0, len(values), size=(min(250, n_boot - lo), len(values)))
-        means[lo : lo + len(idx)] = values[idx].mean(axis=1)
-    low, high = np.quantile(means, [alpha / 2, 1 - alpha / 2])
-    return float(low), float(high)
+    """Percentile bootstrap CI of the mean over queries (the shared engine in ``core.stats``)."""
+    return mean_ci(values, n_boot=n_boot, seed=seed, alpha=alpha)
 
 
 def summarise(ranks: np.ndarray, *, seed: int = 0) -> dict[str, dict[str, Any]]:
@@ -222,7 +217,7 @@ def summarise(ranks: np.ndarray, *, seed: int = 0) -> dict[str, dict[str, Any]]:
 def paired_difference(ranks_a: np.ndarray, ranks_b: np.ndarray, *, seed: int = 0) -> dict[str, Any]:
     """MRR(a) - MRR(b) on the same queries, with a paired bootstrap 95 % CI."""
     diff = 1.0 / ranks_a - 1.0 / ranks_b
-    lo, hi = bootstrap_ci(diff, seed=seed)
+    lo, hi = paired_difference_ci(1.0 / ranks_a, 1.0 / ranks_b, n_boot=N_BOOT, seed=seed)
     return {"value": float(diff.mean()), "ci": [lo, hi]}
 
 
