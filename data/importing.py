@@ -10,6 +10,7 @@ CPR numbers in free text are *masked* (replaced by ``[CPR fjernet]``) and counte
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
@@ -22,7 +23,8 @@ from typing import Literal
 import pandera.polars as pa
 import polars as pl
 
-from core.errors import ImportValidationError
+from core.echo import quoted
+from core.errors import ImportValidationError, InputError
 from data import columns as C
 from data.schema import IMPORTABLE
 from data.store import Store
@@ -154,8 +156,7 @@ def import_file(
 
     ``replace`` updates rows whose ids already exist; otherwise an existing id is an error.
     """
-    if table not in IMPORTABLE:
-        raise ValueError(f"cannot import into {table!r}; importable tables: {', '.join(IMPORTABLE)}")
+    check_kind(table)
     file = Path(path)
     raw = _read(file, max_bytes)
     frame = _conform(file, table, raw)
@@ -185,6 +186,17 @@ def import_file(
                      "ids": frame[KEYS[table][0]].to_list()}  # fmt: skip
             store.set_meta(f"last_import:{table}", json.dumps(batch))
     return ImportReport(table, file, frame.height, raw.encoding, raw.delimiter, replaced, masked, version)
+
+
+def check_kind(table: str) -> None:
+    """Refuse a table that cannot be imported into, suggesting the nearest importable one."""
+    if table in IMPORTABLE:
+        return
+    near = difflib.get_close_matches(table.lower(), IMPORTABLE, n=1, cutoff=0.5)
+    raise InputError(
+        f"cannot import into {quoted(table)}; importable tables: {', '.join(IMPORTABLE)}",
+        hint=f"did you mean {near[0]!r}?" if near else None,
+    )
 
 
 # --- reading ----------------------------------------------------------------------------------------
