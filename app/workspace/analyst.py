@@ -13,6 +13,7 @@ from app.workspace.base import REPORTS, WorkspaceBase
 from data import columns as C
 from data.protected import GROUP_COLUMNS, protected_groups
 
+
 # The reference run committed with the code, shown until this installation has run its own evaluation.
 COMMITTED_RESULTS = Path(__file__).resolve().parents[2] / "evaluation" / "results"
 
