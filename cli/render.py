@@ -66,6 +66,16 @@ def _flexible_limits(widths: dict[str, int], flexible: Collection[str]) -> dict[
     return limits
 
 
+def show_definitions(items: Iterable[tuple[str, str]]) -> None:
+    """Terms and their (multi-line) explanations side by side; explanations wrap under themselves."""
+    grid = Table.grid(padding=(0, 2))
+    grid.add_column(no_wrap=True)
+    grid.add_column(overflow="fold")
+    for term, text in items:
+        grid.add_row(term, text)
+    console.print(grid, highlight=False, markup=False)
+
+
 def show_notes(heading: str, notes: Iterable[tuple[str, str]]) -> None:
     """Long texts (reasons) one per line under a table, each led by the key of its row."""
     notes = list(notes)

@@ -26,8 +26,10 @@ import polars as pl
 from core.echo import clip, quoted
 from core.errors import ImportValidationError, InputError
 from data import columns as C
+from data.import_labels import link_labels
 from data.schema import IMPORTABLE
 from data.store import Store
+from data.vocabulary_da import aliases
 
 Kind = Literal["str", "int", "float", "bool", "date", "datetime", "list"]
 LIST_SEPARATOR = "|"
@@ -139,6 +141,7 @@ class ImportReport:
     replaced: int = 0
     masked_cpr_rows: list[int] = field(default_factory=list)
     data_version: str = ""
+    linked_labels: dict[str, str] = field(default_factory=dict)  # label as written -> taxonomy id
 
 
 @dataclass
@@ -164,6 +167,7 @@ def import_file(
     frame, masked = _mask_cpr(table, frame)
     _validate_values(file, table, frame, raw.first_line)
     frame = _fill_coordinates(store, file, table, frame, raw.first_line)
+    frame, links = link_labels(store, table, frame)
     _check_references(store, file, table, frame, raw.first_line, replace)
     with store.transaction():
         replaced = 0
@@ -185,7 +189,9 @@ def import_file(
             batch = {"file": file.name, "rows": frame.height, "ts": version.split("-")[0],
                      "ids": frame[KEYS[table][0]].to_list()}  # fmt: skip
             store.set_meta(f"last_import:{table}", json.dumps(batch))
-    return ImportReport(table, file, frame.height, raw.encoding, raw.delimiter, replaced, masked, version)
+    return ImportReport(
+        table, file, frame.height, raw.encoding, raw.delimiter, replaced, masked, version, links
+    )
 
 
 def check_kind(table: str) -> None:
@@ -415,7 +421,17 @@ def _cast(file: Path, raw: _Parsed, name: str, fld: Field) -> pl.Series:
                 column=name,
                 **_where(raw.first_line, idx),
             )
-    return out.alias(name)
+    return _danish_to_canonical(out.alias(name), fld)
+
+
+def _danish_to_canonical(values: pl.Series, fld: Field) -> pl.Series:
+    """Danish words for an enumeration (``åben``, ``søgt``, ``kontanthjælp``) become the stored value."""
+    words = aliases(values.name)
+    if fld.kind != "str" or not words:
+        return values
+    low = values.str.strip_chars().str.to_lowercase()
+    known = low.is_in(list(words))
+    return pl.select(pl.when(known).then(low.replace(words)).otherwise(values)).to_series().alias(values.name)
 
 
 def _check_source_type(file: Path, name: str, fld: Field, src: pl.Series) -> None:
