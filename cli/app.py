@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
 from cli import admin, bench, build, evaluate, exchange, linking, match, recommend, taxonomy, world
 from cli.render import err
@@ -52,5 +53,5 @@ def main() -> None:
     try:
         app()
     except JobmatchError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, markup=True)
         sys.exit(2)

@@ -9,6 +9,7 @@ from typing import Annotated, Literal
 import typer
 
 from cli.context import settings
+from cli.progress import steps
 from cli.render import err
 from core.errors import MissingFileError
 from core.settings import TaxonomyName
@@ -50,9 +51,12 @@ def link_titles(
     else:
         with Store(s.db_path, read_only=True) as store:
             tax = store.load_taxonomy(taxonomy)
-    with err.status(f"preparing the {method} linker for taxonomy {taxonomy} ..."):
+    with steps(
+        f"preparing the {method} linker for taxonomy {taxonomy} (first run: trains it, minutes)"
+    ) as step:
         linker = make_linker(tax, method, model_dir=s.models_dir, index_skills=False)
-    links = linker.link(titles, k=k)
+        step(f"linking {len(titles):,} titles")
+        links = linker.link(titles, k=k)
     write_links(links, out, fmt=fmt)
     if out is not None:
         err.print(f"linked {len(titles):,} titles to {links.height:,} rows in {out}")

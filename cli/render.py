@@ -37,6 +37,9 @@ def show_table(
     With ``flexible`` columns named (titles, labels), every other column keeps its widest cell and header
     whole and the flexible ones share what is left of the terminal, cut with "…"; without, rich wraps."""
     rows = [tuple(row) for row in rows]
+    if not rows:
+        say(f"{title}: ingen resultater" if title else "ingen resultater")
+        return
     table = Table(title=title, **options)
     if not flexible:
         for name in columns:
@@ -87,9 +90,15 @@ def show_notes(heading: str, notes: Iterable[tuple[str, str]]) -> None:
 
 
 def show_frame(frame: pl.DataFrame, title: str) -> None:
-    """Every column of a frame as text, missing values blank, title on the left (report sections)."""
-    rows = (["" if v is None else str(v) for v in row] for row in frame.iter_rows())
-    show_table(frame.columns, rows, title=title, title_justify="left")
+    """Every column of a frame as text, missing values blank, title on the left (report sections).
+
+    A one-row summary with many columns is shown standing up (one line per figure), so no header is cut."""
+    cells = [["" if v is None else str(v) for v in row] for row in frame.iter_rows()]
+    if len(cells) == 1 and frame.width > 3:
+        show_table(("", ""), zip(frame.columns, cells[0], strict=True), title=title, title_justify="left",
+                   show_header=False)  # fmt: skip
+        return
+    show_table(frame.columns, cells, title=title, title_justify="left")
 
 
 def show_machine(frame: pl.DataFrame, fmt: str) -> None:

@@ -54,7 +54,8 @@ def generate(
     with kept_as_backup(s.db_path) as backup:
         counts = generate_store(s.db_path, size, taxonomy or s.taxonomy)
     rows = [(name, f"{n:,}") for name, n in counts.items() if not name.startswith("gt_")]
-    show_table(("table", "rows"), rows, title=f"Generated world in {s.db_path}")
+    show_table(("table", "rows"), rows, title="Generated world")
+    say(f"store: {s.db_path}")
     if backup:
         say(f"previous store kept as {backup}")
 
@@ -75,11 +76,11 @@ def data_report(
 ) -> None:
     """Counts and distributions of the world in the store."""
     from data.report import data_report as build_report
-    from data.report import to_markdown
+    from data.report import in_danish, to_markdown
     from data.store import Store
 
     with Store(settings(ctx).db_path, read_only=True) as store:
-        sections = build_report(store)
+        sections = in_danish(build_report(store))
     for title, frame in sections:
         show_frame(frame, title)
     if out:
