@@ -83,7 +83,8 @@ def export(
     sensitive: Annotated[
         bool,
         typer.Option(
-            "--sensitive", help="Needed for protected attributes (seeker_protected) and gt_* tables."
+            "--sensitive",
+            help="Needed for the protected attributes table and the gt_* (ground truth) tables.",
         ),
     ] = False,
     reason: Annotated[

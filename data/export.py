@@ -15,11 +15,12 @@ from pathlib import Path
 import polars as pl
 
 from core.errors import InputError
+from data.protected import PROTECTED_TABLE
 from data.store import Store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 EXPORT_SUFFIXES = (".parquet", ".csv")
-PROTECTED_TABLES = ("seeker_protected",)
+PROTECTED_TABLES = (PROTECTED_TABLE,)
 GROUND_TRUTH_PREFIX = "gt_"
 
 
