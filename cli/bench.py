@@ -11,6 +11,7 @@ from typing import Annotated
 import typer
 
 from cli.context import settings
+from cli.progress import steps
 from cli.render import console, show_table, show_text, show_written
 from core.reporting import write_results
 
@@ -114,8 +115,8 @@ def bench_faults(
     from bench.faults import FaultConfig, run_faults, write_results
 
     target = json_out or settings(ctx).bench_dir / "faults.json"
-    with tempfile.TemporaryDirectory(prefix="jobmatch-faults-") as tmp, console.status("faults") as status:
-        result = run_faults(Path(tmp), FaultConfig(kills=kills, seed=seed), progress=status.update)
+    with tempfile.TemporaryDirectory(prefix="jobmatch-faults-") as tmp, steps("faults") as step:
+        result = run_faults(Path(tmp), FaultConfig(kills=kills, seed=seed), progress=step)
     paths = write_results(result, target)
     show_text(result["markdown"])
     show_written(paths.values())
@@ -136,8 +137,8 @@ def bench_dashboard(
 
     s = settings(ctx)
     target = json_out or s.bench_dir / "dashboard.json"
-    with console.status("dashboard benchmark") as status:
-        result = run_dashboard_benchmark(s, citizens, progress=status.update)
+    with steps("dashboard benchmark") as step:
+        result = run_dashboard_benchmark(s, citizens, progress=step)
     write_results(result, target.parent, target.stem, md=to_markdown(result))
     show_text(to_markdown(result))
     console.print(f"wrote {target} and {target.with_suffix('.md')}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 
 from cli.context import settings
+from cli.progress import steps
 from cli.render import console, show_table
 
 commands = typer.Typer()
@@ -16,22 +17,17 @@ INDEX_COLUMNS = ("index", "mode", "kind", "vectors", "encoded", "upserted", "rem
 def build(ctx: typer.Context) -> None:
     """Build every derived artefact: embeddings (cached), both FAISS indexes (incremental), the hybrid
     recommender and the intervention model."""
-    from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
-
     from data.store import Store
     from matching.build import build_indexes
     from recommender.interventions import load_or_fit
     from recommender.service import train_and_save
 
     s = settings(ctx)
-    with Progress(
-        SpinnerColumn(), TextColumn("{task.description}"), TimeElapsedColumn(), transient=True
-    ) as bar:
-        task = bar.add_task("building", total=None)
-        stats = build_indexes(s, progress=lambda m: bar.update(task, description=m))
-        bar.update(task, description="training the hybrid recommender")
+    with steps("building the indexes") as step:
+        stats = build_indexes(s, progress=step)
+        step("training the hybrid recommender")
         trained = train_and_save(s, seed=s.seed)
-        bar.update(task, description="fitting the intervention model (kept if the data has not changed)")
+        step("fitting the intervention model (kept if the data has not changed)")
         with Store(s.db_path, read_only=True) as store:
             try:
                 _, refitted = load_or_fit(s.models_dir, store)

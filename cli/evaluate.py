@@ -10,6 +10,7 @@ from typing import Annotated
 import typer
 
 from cli.context import settings
+from cli.progress import steps
 from cli.render import ci, console, show_table
 from core.reporting import write_text_atomic
 
@@ -38,7 +39,7 @@ def evaluate_recommender(
 
     s = settings(ctx)
     out = report or s.reports_dir / "recommender"
-    with Store(s.db_path, read_only=True) as store:
+    with Store(s.db_path, read_only=True) as store, steps("evaluating the recommender"):
         result = run_recommender_evaluation(store, load_encoder(s), out, seed=seed)
     rows = [(name, f"{m['ndcg@10']['value']:.4f}", ci(m["ndcg@10"]["ci"]), f"{m['recall@50']['value']:.4f}",
              ci(m["recall@50"]["ci"]), f"{m['share_of_oracle_ndcg@10']['value']:.0%}")
@@ -104,10 +105,9 @@ def evaluate_interventions(
 
     s = settings(ctx)
     out = report or s.reports_dir / "interventions"
-    with Store(s.db_path, read_only=True) as store, console.status("evaluating interventions") as status:
+    with Store(s.db_path, read_only=True) as store, steps("evaluating interventions") as step:
         r = run_intervention_evaluation(
-            store, out, seed, ihdp_reps=ihdp_reps, nsw_seeds=nsw_seeds,
-            progress=lambda m: status.update(f"interventions: {m}"),
+            store, out, seed, ihdp_reps=ihdp_reps, nsw_seeds=nsw_seeds, progress=step,
         )  # fmt: skip
     syn = r["synthetic"]
     effects = [
@@ -161,9 +161,10 @@ def evaluate_linking(
 
     s = settings(ctx)
     target = report or s.reports_dir / "linking"
-    result = run_linking_benchmark(
-        shared_data or DEFAULT_SHARED_DATA, target, seed=seed, include_minilm=minilm
-    )
+    with steps("title-linking benchmark (trains the linkers: minutes)"):
+        result = run_linking_benchmark(
+            shared_data or DEFAULT_SHARED_DATA, target, seed=seed, include_minilm=minilm
+        )
     chosen = result["chosen_by_dev_mrr"]
     rows = [(f"[bold]{name}[/bold]" if name == chosen else name, f"{m['mrr']['value']:.4f}", ci(m["mrr"]["ci"]),
              f"{m['success@1']['value']:.4f}", f"{m['success@10']['value']:.4f}", f"{m['queries_per_s'] or 0:,.0f}")
@@ -189,9 +190,8 @@ def fairness(
 
     s = settings(ctx)
     out = report or report_dir(s)
-    with Store(s.db_path, read_only=True) as store, console.status("fairness audit") as status:
-        r = run_fairness_audit(s, store, load_encoder(s), out, seed=seed, n_boot=n_boot,
-                               progress=lambda m: status.update(f"fairness: {m}"))  # fmt: skip
+    with Store(s.db_path, read_only=True) as store, steps("fairness audit") as step:
+        r = run_fairness_audit(s, store, load_encoder(s), out, seed=seed, n_boot=n_boot, progress=step)
     rows = [(g, f"{b['ratio']:.3f}" if b["ratio"] is not None else "–",
              ci(b["ci"]) if b["ci"][0] is not None else "–", str(b["detected"]))
             for g, b in r["bias_detected"].items()]  # fmt: skip

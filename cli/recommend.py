@@ -1,6 +1,7 @@
 """`jobmatch recommend`: queries against the saved models (hybrid recommender, intervention model).
 
 A query never fits or saves anything: a missing or stale model is an error that names `jobmatch build`.
+Every list is audited (who asked, what was shown) before it is printed, like the dashboard's lists.
 """
 
 from __future__ import annotations
@@ -12,8 +13,9 @@ from typing import TYPE_CHECKING, Annotated
 
 import typer
 
-from cli.context import AsJson, settings
-from cli.render import console, err, show_json, show_json_lines, show_table
+from cli.audit_trail import log, ranked
+from cli.context import AsJson, FormatOption, OutputFormat, output_format, settings
+from cli.render import console, err, show_json, show_machine, show_notes, show_table
 from core.errors import ArtefactError, MissingFileError
 
 if TYPE_CHECKING:
@@ -28,7 +30,9 @@ recommend_app = typer.Typer(
 )
 
 REBUILD_HINT = "run `jobmatch build` to fit it on the current data"
-PROGRAMME_COLUMNS = ("#", "programme", "effect pp", "90 % interval", "indistinguishable", "note")
+PROGRAMME_COLUMNS = ("#", "indsats", "effekt pp", "90 %-interval", "lige god")
+VACANCY_COLUMNS = ("#", "vacancy_id", "titel", "P(søg)", "P(arbg.)", "score", "km")
+CANDIDATE_COLUMNS = ("#", "seeker_id", "P(søg)", "P(arbg.)", "score", "kompetencer", "km")
 
 
 @recommend_app.command("seeker")
@@ -36,13 +40,14 @@ def recommend_seeker(
     ctx: typer.Context,
     seeker_id: Annotated[str, typer.Argument(help="Pseudonymous seeker id.")],
     k: Annotated[int, typer.Option(min=1, max=200, help="How many vacancies.")] = 10,
+    fmt: FormatOption = "table",
     as_json: AsJson = False,
 ) -> None:
     """Vacancies for a citizen, ranked by the hybrid; shows P(apply), P(employer moves on) and why."""
     with _open_service(ctx) as service:
-        _show_recommendations(
-            service.for_seeker(seeker_id, k), "vacancy_id", "title", as_json, f"Recommended for {seeker_id}"
-        )
+        frame = service.for_seeker(seeker_id, k)
+        _audit(ctx, service, "recommend_seeker", seeker_id, frame, "vacancy_id", {})
+    _show_recommendations(frame, "vacancy_id", output_format(fmt, as_json), f"Anbefalet til {seeker_id}")
 
 
 @recommend_app.command("vacancy")
@@ -53,6 +58,7 @@ def recommend_vacancy(
     employer_view: Annotated[
         bool, typer.Option("--employer-view", help="Only citizens who consented.")
     ] = False,
+    fmt: FormatOption = "table",
     as_json: AsJson = False,
 ) -> None:
     """Candidates for a vacancy, ranked by the reciprocal (two-sided) score."""
@@ -60,7 +66,10 @@ def recommend_vacancy(
 
     with _open_service(ctx) as service:
         frame = service.for_vacancy(vacancy_id, k, MatchFilters(consent_only=employer_view))
-        _show_recommendations(frame, "seeker_id", "summary_da", as_json, f"Candidates for {vacancy_id}")
+        _audit(
+            ctx, service, "recommend_vacancy", vacancy_id, frame, "seeker_id", {"consent_only": employer_view}
+        )
+    _show_recommendations(frame, "seeker_id", output_format(fmt, as_json), f"Kandidater til {vacancy_id}")
 
 
 @recommend_app.command("programmes")
@@ -93,6 +102,11 @@ def recommend_programmes_cmd(
         rec = recommend_programmes(
             model, store, seeker_id, matcher=matcher, employers_per_programme=employers
         )
+        payload = {"ranked": [{k: v for k, v in r.items() if k in ("programme", "rank", "effect", "supported")}
+                              for r in rec.ranking.iter_rows(named=True)],
+                   "employers": {p: f["employer_id"].to_list() for p, f in rec.employers.items()}}  # fmt: skip
+        log(ctx, "recommend_programmes", seeker_id, payload,
+            model_version=rec.model_data_version, data_version=store.data_version)  # fmt: skip
     _show_programmes(rec, as_json)
 
 
@@ -116,17 +130,28 @@ def _open_service(ctx: typer.Context) -> Iterator[RecommendationService]:
         yield RecommendationService.open(s, store)
 
 
-def _show_recommendations(frame: pl.DataFrame, key: str, label: str, as_json: bool, title: str) -> None:
-    """Vacancies (``key`` vacancy_id, ``label`` title) or candidates (seeker_id; the summary is the why)."""
-    if as_json:
-        show_json_lines(frame)
+def _audit(ctx: typer.Context, service: RecommendationService, kind: str, subject: str, frame: pl.DataFrame,
+           key: str, filters: dict[str, object]) -> None:  # fmt: skip
+    log(ctx, kind, subject, {"filters": filters, "ranked": ranked(frame, key, "reciprocal")},
+        model_version=service.model_version, data_version=service.matcher.data_version)  # fmt: skip
+
+
+def _show_recommendations(frame: pl.DataFrame, key: str, fmt: OutputFormat, title: str) -> None:
+    """Vacancies (with their title) or candidates (no name to show); the why on its own line below."""
+    if fmt != "table":
+        show_machine(frame, fmt)
         return
-    columns = ("#", key, label, "P(apply)", "P(employer)", "score", "skills", "km", "why")
-    rows = [(str(r["rank"]), r[key], r[label] if label != "summary_da" else "", f"{r['p_apply']:.2f}",
-             f"{r['p_employer']:.2f}", f"{r['reciprocal']:.3f}", f"{r['essential_coverage']:.0%}",
-             f"{r['distance_km']:.1f}", f"{r['why_score']}. {r['summary_da']}")
-            for r in frame.iter_rows(named=True)]  # fmt: skip
-    show_table(columns, rows, title=title)
+    if key == "vacancy_id":
+        columns = VACANCY_COLUMNS
+        rows = [(str(r["rank"]), r[key], r["title"], f"{r['p_apply']:.2f}", f"{r['p_employer']:.2f}",
+                 f"{r['reciprocal']:.3f}", f"{r['distance_km']:.1f}") for r in frame.iter_rows(named=True)]  # fmt: skip
+    else:
+        columns = CANDIDATE_COLUMNS
+        rows = [(str(r["rank"]), r[key], f"{r['p_apply']:.2f}", f"{r['p_employer']:.2f}", f"{r['reciprocal']:.3f}",
+                 f"{r['essential_coverage']:.0%}", f"{r['distance_km']:.1f}") for r in frame.iter_rows(named=True)]  # fmt: skip
+    show_table(columns, rows, title=title, flexible=("titel",))
+    show_notes("Hvorfor", ((str(r["rank"]), f"{r['why_score']}. {r['summary_da']}")
+                           for r in frame.iter_rows(named=True)))  # fmt: skip
 
 
 def _show_programmes(rec: ProgrammeRecommendation, as_json: bool) -> None:
@@ -135,13 +160,15 @@ def _show_programmes(rec: ProgrammeRecommendation, as_json: bool) -> None:
                    "employers": {p: f.to_dicts() for p, f in rec.employers.items()}, "text_da": rec.text_da,
                    "model_data_version": rec.model_data_version})  # fmt: skip
         return
-    rows = []
+    rows, notes = [], []
     for r in rec.ranking.iter_rows(named=True):
         if r["supported"]:
             rows.append((str(r["rank"]), r["label_da"], f"{100 * r['effect']:+.1f}",
                          f"{100 * r['lower']:+.1f} … {100 * r['upper']:+.1f}",
-                         "=" if r["indistinguishable_from_best"] else "", ""))  # fmt: skip
+                         "=" if r["indistinguishable_from_best"] else ""))  # fmt: skip
         else:
-            rows.append(("–", r["label_da"], "–", "–", "", r["reason_da"]))
-    show_table(PROGRAMME_COLUMNS, rows, title=f"Programmes for {rec.seeker_id}")
+            rows.append(("–", r["label_da"], "–", "–", ""))
+            notes.append((r["label_da"], r["reason_da"]))
+    show_table(PROGRAMME_COLUMNS, rows, title=f"Indsatser for {rec.seeker_id}", flexible=("indsats",))
+    show_notes("Uden skøn", notes)
     console.print(rec.text_da, highlight=False)

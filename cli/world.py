@@ -1,4 +1,4 @@
-"""The world in the store: generate it, migrate its schema, import and export tables, report on it."""
+"""The world in the store: generate it, migrate its schema, report on it (import/export: cli.exchange)."""
 
 from __future__ import annotations
 
@@ -7,8 +7,9 @@ from typing import Annotated
 
 import typer
 
+from cli.backup import confirm_replace, kept_as_backup
 from cli.context import settings
-from cli.render import console, show_frame, show_table
+from cli.render import console, say, show_frame, show_table
 from core.settings import TaxonomyName
 
 commands = typer.Typer()
@@ -27,8 +28,14 @@ def generate(
     seed: Annotated[int | None, typer.Option(help="Random seed.")] = None,
     taxonomy: Annotated[TaxonomyName | None, typer.Option(help="Taxonomy to generate from.")] = None,
     if_absent: Annotated[bool, typer.Option("--if-absent", help="Do nothing if the store exists.")] = False,
+    force: Annotated[
+        bool, typer.Option("--force", help="Replace an existing world without asking (a backup is kept).")
+    ] = False,
 ) -> None:
-    """Generate the synthetic Odense + Copenhagen world into the DuckDB store (replaced atomically)."""
+    """Generate the synthetic Odense + Copenhagen world into the DuckDB store (replaced atomically).
+
+    An existing world (imports included) is replaced only with --force or after a yes at the prompt; the
+    previous file is kept beside it as <store>.bak."""
     from data.synthetic.generate import WorldSize
     from data.synthetic.world import generate_store
 
@@ -36,6 +43,7 @@ def generate(
     if if_absent and s.db_path.exists():
         console.print(f"store exists at {s.db_path}; nothing to generate")
         return
+    confirm_replace(s.db_path, force=force)
     size = WorldSize(
         seekers=seekers or s.seekers,
         vacancies=vacancies or s.vacancies,
@@ -43,9 +51,13 @@ def generate(
         episodes=s.episodes if episodes is None else episodes,
         seed=s.seed if seed is None else seed,
     )
-    counts = generate_store(s.db_path, size, taxonomy or s.taxonomy)
+    with kept_as_backup(s.db_path) as backup:
+        counts = generate_store(s.db_path, size, taxonomy or s.taxonomy)
     rows = [(name, f"{n:,}") for name, n in counts.items() if not name.startswith("gt_")]
-    show_table(("table", "rows"), rows, title=f"Generated world in {s.db_path}")
+    show_table(("table", "rows"), rows, title="Generated world")
+    say(f"store: {s.db_path}")
+    if backup:
+        say(f"previous store kept as {backup}")
 
 
 @commands.command()
@@ -57,47 +69,6 @@ def migrate(ctx: typer.Context) -> None:
         console.print(f"{store.path}: schema version {store.schema_version()}")
 
 
-@commands.command("import")
-def import_(
-    ctx: typer.Context,
-    table: Annotated[str, typer.Argument(help="seekers | vacancies | employers | interactions")],
-    file: Annotated[Path, typer.Argument(help="CSV (',' ';' or tab; UTF-8 or Latin-1) or Parquet file.")],
-    replace: Annotated[bool, typer.Option("--replace", help="Update rows whose id already exists.")] = False,
-) -> None:
-    """Validate a file completely and import it in one transaction; a bad file writes nothing."""
-    from data.importing import import_file
-    from data.store import Store
-
-    s = settings(ctx)
-    with Store(s.db_path, read_only=False, create=False) as store:
-        report = import_file(store, table, file, max_bytes=s.import_max_bytes, replace=replace)
-    console.print(
-        f"imported {report.rows:,} {table} rows from {file} ({report.encoding}"
-        + (f", delimiter {report.delimiter!r}" if report.delimiter else "")
-        + f"); replaced {report.replaced}; data version {report.data_version}"
-    )
-    if report.masked_cpr_rows:
-        console.print(
-            f"[yellow]masked CPR-number-like text in {len(report.masked_cpr_rows)} row(s): "
-            f"{report.masked_cpr_rows[:20]}[/yellow]"
-        )
-
-
-@commands.command()
-def export(
-    ctx: typer.Context,
-    table: Annotated[str, typer.Argument(help="Any table in the store.")],
-    file: Annotated[Path, typer.Argument(help="Output .parquet or .csv (CSV is guarded against formulas).")],
-) -> None:
-    """Export a table to Parquet or CSV."""
-    from data.export import export_table
-    from data.store import Store
-
-    with Store(settings(ctx).db_path, read_only=True) as store:
-        n = export_table(store, table, file)
-    console.print(f"wrote {n:,} rows of {table} to {file}")
-
-
 @data_app.command("report")
 def data_report(
     ctx: typer.Context,
@@ -105,11 +76,11 @@ def data_report(
 ) -> None:
     """Counts and distributions of the world in the store."""
     from data.report import data_report as build_report
-    from data.report import to_markdown
+    from data.report import in_danish, to_markdown
     from data.store import Store
 
     with Store(settings(ctx).db_path, read_only=True) as store:
-        sections = build_report(store)
+        sections = in_danish(build_report(store))
     for title, frame in sections:
         show_frame(frame, title)
     if out:

@@ -2,6 +2,9 @@
 
 CSV cells that a spreadsheet would run as a formula (starting with = + - @, tab or CR) get a leading
 apostrophe, the OWASP-recommended guard against CSV/formula injection.
+
+Protected attributes (``seeker_protected``) and the synthetic world's ground truth (``gt_*``) leave the store
+only with a stated reason: the front door asks for it and logs it with the export.
 """
 
 from __future__ import annotations
@@ -11,9 +14,31 @@ from pathlib import Path
 
 import polars as pl
 
+from core.errors import InputError
+from data.protected import PROTECTED_TABLE
 from data.store import Store
 
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+EXPORT_SUFFIXES = (".parquet", ".csv")
+PROTECTED_TABLES = (PROTECTED_TABLE,)
+GROUND_TRUTH_PREFIX = "gt_"
+
+
+def sensitivity(table: str) -> str | None:
+    """Why a table needs a reason to be exported (protected attributes, ground truth), or None."""
+    if table in PROTECTED_TABLES:
+        return "protected attributes (gender, age, origin, disability)"
+    if table.startswith(GROUND_TRUTH_PREFIX):
+        return "the synthetic world's ground truth"
+    return None
+
+
+def check_export_target(path: Path) -> str:
+    """The suffix of a supported output file; anything else is refused before the store is read."""
+    suffix = path.suffix.lower()
+    if suffix not in EXPORT_SUFFIXES:
+        raise InputError(f"{path}: export writes .parquet or .csv, not {suffix or 'no extension'!r}")
+    return suffix
 
 
 def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:
@@ -35,12 +60,19 @@ def guard_formulas(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
-def export_table(store: Store, table: str, path: str | Path) -> int:
-    """Write ``table`` to ``path`` (.parquet or .csv) via a temporary file and rename; returns rows written."""
+def export_table(store: Store, table: str, path: str | Path, *, reason: str | None = None) -> int:
+    """Write ``table`` to ``path`` (.parquet or .csv) via a temporary file and rename; returns rows written.
+
+    A protected or ground-truth table needs a non-blank ``reason`` (the caller logs it); without one it is
+    refused and nothing is written."""
     target = Path(path)
-    suffix = target.suffix.lower()
-    if suffix not in (".parquet", ".csv"):
-        raise ValueError(f"{target}: export writes .parquet or .csv, not {suffix or 'no extension'!r}")
+    suffix = check_export_target(target)
+    why = sensitivity(table)
+    if why and not (reason or "").strip():
+        raise InputError(
+            f"{table} holds {why}: it is not exported without a reason",
+            hint="pass --sensitive and --reason TEXT (the export and the reason are audited)",
+        )
     frame = store.table(table)
     target.parent.mkdir(parents=True, exist_ok=True)
     tmp = target.with_name(f".{target.name}.tmp")

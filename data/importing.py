@@ -10,6 +10,7 @@ CPR numbers in free text are *masked* (replaced by ``[CPR fjernet]``) and counte
 from __future__ import annotations
 
 import csv
+import difflib
 import io
 import json
 import re
@@ -22,10 +23,13 @@ from typing import Literal
 import pandera.polars as pa
 import polars as pl
 
-from core.errors import ImportValidationError
+from core.echo import clip, quoted
+from core.errors import ImportValidationError, InputError
 from data import columns as C
+from data.import_labels import link_labels
 from data.schema import IMPORTABLE
 from data.store import Store
+from data.vocabulary_da import aliases
 
 Kind = Literal["str", "int", "float", "bool", "date", "datetime", "list"]
 LIST_SEPARATOR = "|"
@@ -137,6 +141,7 @@ class ImportReport:
     replaced: int = 0
     masked_cpr_rows: list[int] = field(default_factory=list)
     data_version: str = ""
+    linked_labels: dict[str, str] = field(default_factory=dict)  # label as written -> taxonomy id
 
 
 @dataclass
@@ -154,8 +159,7 @@ def import_file(
 
     ``replace`` updates rows whose ids already exist; otherwise an existing id is an error.
     """
-    if table not in IMPORTABLE:
-        raise ValueError(f"cannot import into {table!r}; importable tables: {', '.join(IMPORTABLE)}")
+    check_kind(table)
     file = Path(path)
     raw = _read(file, max_bytes)
     frame = _conform(file, table, raw)
@@ -163,6 +167,7 @@ def import_file(
     frame, masked = _mask_cpr(table, frame)
     _validate_values(file, table, frame, raw.first_line)
     frame = _fill_coordinates(store, file, table, frame, raw.first_line)
+    frame, links = link_labels(store, table, frame)
     _check_references(store, file, table, frame, raw.first_line, replace)
     with store.transaction():
         replaced = 0
@@ -184,7 +189,20 @@ def import_file(
             batch = {"file": file.name, "rows": frame.height, "ts": version.split("-")[0],
                      "ids": frame[KEYS[table][0]].to_list()}  # fmt: skip
             store.set_meta(f"last_import:{table}", json.dumps(batch))
-    return ImportReport(table, file, frame.height, raw.encoding, raw.delimiter, replaced, masked, version)
+    return ImportReport(
+        table, file, frame.height, raw.encoding, raw.delimiter, replaced, masked, version, links
+    )
+
+
+def check_kind(table: str) -> None:
+    """Refuse a table that cannot be imported into, suggesting the nearest importable one."""
+    if table in IMPORTABLE:
+        return
+    near = difflib.get_close_matches(table.lower(), IMPORTABLE, n=1, cutoff=0.5)
+    raise InputError(
+        f"cannot import into {quoted(table)}; importable tables: {', '.join(IMPORTABLE)}",
+        hint=f"did you mean {near[0]!r}?" if near else None,
+    )
 
 
 # --- reading ----------------------------------------------------------------------------------------
@@ -207,14 +225,13 @@ def _read(file: Path, max_bytes: int) -> _Parsed:
         try:
             frame = pl.read_parquet(file)
         except Exception as exc:
-            raise ImportValidationError(file, f"not a readable Parquet file ({exc})") from exc
+            raise ImportValidationError(file, f"not a readable Parquet file ({clip(exc, 200)})") from exc
         if frame.height == 0:
             raise ImportValidationError(file, "file has a header but no data rows")
         return _Parsed(frame, "parquet", None, None)
     if suffix not in (".csv", ".tsv", ".txt"):
         raise ImportValidationError(file, f"unsupported file type {suffix!r}: use .csv or .parquet")
-    data = file.read_bytes()
-    text, encoding = _decode(data)
+    text, encoding = read_text(file)
     if not text.strip():
         raise ImportValidationError(file, "file is empty")
     lines = text.splitlines()
@@ -236,7 +253,9 @@ def _read(file: Path, max_bytes: int) -> _Parsed:
         )
     except pl.exceptions.PolarsError as exc:
         _raise_ragged(file, text, delimiter)
-        raise ImportValidationError(file, f"cannot parse as CSV with delimiter {delimiter!r}: {exc}") from exc
+        raise ImportValidationError(
+            file, f"cannot parse as CSV with delimiter {delimiter!r}: {clip(exc, 200)}"
+        ) from exc
     frame = frame.rename({c: c.strip() for c in frame.columns})
     return _Parsed(frame, encoding, delimiter, 2)
 
@@ -250,6 +269,25 @@ def _raise_ragged(file: Path, text: str, delimiter: str) -> None:
             raise ImportValidationError(
                 file, f"has {len(record)} fields, the header has {width}", row=row, line=reader.line_num
             )
+
+
+PARQUET_MAGIC = b"PAR1"
+TEXT_PROBE_BYTES = 8192
+
+
+def read_text(file: Path, what: str = "CSV") -> tuple[str, str]:
+    """A text file's content and encoding; a binary file (a spreadsheet, an image, Parquet renamed .csv)
+    is refused in one line instead of being parsed into pages of escaped bytes."""
+    data = file.read_bytes()
+    head = data[:TEXT_PROBE_BYTES]
+    if head.startswith(PARQUET_MAGIC):
+        raise ImportValidationError(file, f"not a text {what} file: it is Parquet (name it .parquet)")
+    controls = sum(b < 32 and b not in (9, 10, 13) for b in head)
+    if b"\x00" in head or controls > len(head) // 100:
+        raise ImportValidationError(
+            file, f"not a text {what} file (it holds binary data): save it as {what} text, UTF-8 or Latin-1"
+        )
+    return _decode(data)
 
 
 def _decode(data: bytes) -> tuple[str, str]:
@@ -289,7 +327,7 @@ def _conform(file: Path, table: str, raw: _Parsed) -> pl.DataFrame:
     unknown = [c for c in cols if c not in spec]
     if unknown:
         raise ImportValidationError(
-            file, f"unknown column(s) {unknown}; {table} takes {list(spec)}", column=unknown[0]
+            file, f"unknown column(s) {clip(unknown)}; {table} takes {list(spec)}", column=unknown[0]
         )
     missing = [c for c, f in spec.items() if f.required and c not in cols]
     if missing:
@@ -371,7 +409,7 @@ def _cast(file: Path, raw: _Parsed, name: str, fld: Field) -> pl.Series:
         idx = int(bad.arg_max() or 0)
         value = src[idx]
         raise ImportValidationError(
-            file, f"{value!r} is not a valid {fld.kind}", column=name, **_where(raw.first_line, idx)
+            file, f"{quoted(value)} is not a valid {fld.kind}", column=name, **_where(raw.first_line, idx)
         )
     if fld.kind == "float":
         finite = out.is_finite() | out.is_null()
@@ -379,11 +417,21 @@ def _cast(file: Path, raw: _Parsed, name: str, fld: Field) -> pl.Series:
             idx = int((~finite).arg_max() or 0)
             raise ImportValidationError(
                 file,
-                f"{src[idx]!r} is not a finite number (NaN/inf are rejected)",
+                f"{quoted(src[idx])} is not a finite number (NaN/inf are rejected)",
                 column=name,
                 **_where(raw.first_line, idx),
             )
-    return out.alias(name)
+    return _danish_to_canonical(out.alias(name), fld)
+
+
+def _danish_to_canonical(values: pl.Series, fld: Field) -> pl.Series:
+    """Danish words for an enumeration (``åben``, ``søgt``, ``kontanthjælp``) become the stored value."""
+    words = aliases(values.name)
+    if fld.kind != "str" or not words:
+        return values
+    low = values.str.strip_chars().str.to_lowercase()
+    known = low.is_in(list(words))
+    return pl.select(pl.when(known).then(low.replace(words)).otherwise(values)).to_series().alias(values.name)
 
 
 def _check_source_type(file: Path, name: str, fld: Field, src: pl.Series) -> None:
@@ -406,7 +454,9 @@ def _check_source_type(file: Path, name: str, fld: Field, src: pl.Series) -> Non
         fractional = (~src.is_finite() | (src != src.round(0))).fill_null(False)
         if fractional.any():
             idx = int(fractional.arg_max() or 0)
-            raise ImportValidationError(file, f"{src[idx]!r} is not a whole number", column=name, row=idx + 1)
+            raise ImportValidationError(
+                file, f"{quoted(src[idx])} is not a whole number", column=name, row=idx + 1
+            )
 
 
 def _parse_decimal(s: pl.Series) -> pl.Series:
@@ -481,7 +531,11 @@ def _validate_values(file: Path, table: str, frame: pl.DataFrame, first_line: in
         index = first.get("index")
         check = str(first.get("check"))
         value = first.get("failure_case")
-        problem = f"duplicate id {value!r}" if "unique" in check else f"value {value!r} fails check {check}"
+        problem = (
+            f"duplicate id {quoted(value)}"
+            if "unique" in check
+            else f"value {quoted(value)} fails check {check}"
+        )
         column = first.get("column")
         where = _where(first_line, int(index)) if index is not None else {}
         raise ImportValidationError(
@@ -554,7 +608,7 @@ def _check_references(
             for item in items:
                 if item not in known:
                     raise ImportValidationError(
-                        file, f"unknown {what} {item!r}", column=column, **_where(first_line, idx)
+                        file, f"unknown {what} {quoted(item)}", column=column, **_where(first_line, idx)
                     )
 
     def existing(sql: str) -> set[str]:
@@ -568,7 +622,7 @@ def _check_references(
             idx = int(clash.arg_max() or 0)
             raise ImportValidationError(
                 file,
-                f"id {frame[key][idx]!r} already exists (use --replace to update existing rows)",
+                f"id {quoted(frame[key][idx])} already exists (use --replace to update existing rows)",
                 column=key,
                 **_where(first_line, idx),
             )

@@ -8,8 +8,23 @@ from core.reporting import markdown_table
 from data import columns as C
 from data.protected import protected_groups
 from data.store import Store
+from data.vocabulary_da import LABELS_DA
 
 Section = tuple[str, pl.DataFrame]
+
+# Column headers as a Danish reader knows them; values of the enumerations get their Danish labels.
+HEADERS_DA = {
+    "table": "tabel", "rows": "rækker", "key": "nøgle", "value": "værdi", "n": "antal", "pct": "pct",
+    "benefit_type": "ydelse", "target_group": "målgruppe", "mean_weeks": "gns. uger", "isced_level": "ISCED",
+    "mean_skills": "gns. kompetencer", "mean_desired": "gns. ønskede job", "mean_experience": "gns. erfaring (år)",
+    "median_weeks_unemployed": "median uger ledig", "mean_commute_km": "gns. pendling km",
+    "pct_consent": "pct. samtykke", "pct_licence": "pct. kørekort", "status": "status", "industry": "branche",
+    "occupation": "stilling", "mean_essential": "gns. nødvendige", "mean_optional": "gns. ønskede",
+    "pct_part_time": "pct. deltid", "first_posted": "første opslag", "last_posted": "seneste opslag",
+    "positions": "stillinger", "event": "hændelse", "seekers": "borgere", "programme": "indsats",
+    "pct_employed_26w": "pct. i job efter 26 uger", "origin_group": "oprindelse", "applications": "ansøgninger",
+    "pct_interviewed": "pct. til samtale", "jobcenter_id": "jobcenter",
+}  # fmt: skip
 
 
 def _sql_list(words: tuple[str, ...]) -> str:
@@ -156,6 +171,19 @@ def _callbacks_by_origin(store: Store) -> pl.DataFrame:
         )
         .sort("origin_group")
     )
+
+
+def in_danish(sections: list[Section]) -> list[Section]:
+    """The same sections with Danish headers and Danish labels for programmes, benefits, statuses, events."""
+    out = []
+    for title, frame in sections:
+        labelled = frame.with_columns(
+            pl.col(name).replace_strict(labels, default=pl.col(name), return_dtype=pl.String)
+            for name, labels in LABELS_DA.items()
+            if name in frame.columns
+        )
+        out.append((title, labelled.rename({c: HEADERS_DA[c] for c in frame.columns if c in HEADERS_DA})))
+    return out
 
 
 def to_markdown(sections: list[Section]) -> str:

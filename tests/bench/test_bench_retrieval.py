@@ -150,6 +150,7 @@ def test_rejects_unknown_kinds_and_tiny_sizes() -> None:
 
 
 @pytest.mark.slow
+@pytest.mark.minilm
 def test_minilm_and_fusion_throughput() -> None:
     texts = world_texts(40, 5).vacancy_texts
     out = encoder_throughput(texts, encoders=("minilm", "fusion"), runs=1)

@@ -11,6 +11,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from app.audit import AuditLog
+from app.ops import OpsStore
 from cli.app import app
 from core.errors import ArtefactError
 from core.settings import Settings
@@ -22,7 +24,8 @@ FAST = DRParams(n_folds=2, bootstrap=20, nuisance_max_iter=60, nuisance_learning
 
 
 def _tree(home: Path) -> dict[str, tuple[int, int]]:
-    """Every file under ``home`` with its size and modification time: what a query must leave as it was."""
+    """Every file under ``home`` with its size and modification time: what a query must leave as it was.
+    The operations store is left out: the audit record of what was shown is the one write a query makes."""
     return {
         str(Path(root, name).relative_to(home)): (
             Path(root, name).stat().st_size,
@@ -30,6 +33,7 @@ def _tree(home: Path) -> dict[str, tuple[int, int]]:
         )
         for root, _dirs, files in os.walk(home)
         for name in files
+        if not name.startswith("ops.duckdb")
     }
 
 
@@ -79,8 +83,11 @@ def test_with_the_saved_model_it_answers_and_writes_nothing(fitted_home: Path) -
         env={"COLUMNS": "200"},
     )
     assert result.exit_code == 0, result.output
-    assert f"Programmes for {seeker}" in result.output and "effect pp" in result.output
+    assert f"Indsatser for {seeker}" in result.output and "effekt pp" in result.output
     assert _tree(fitted_home) == before
+    with OpsStore(fitted_home / "ops.duckdb") as ops:
+        shown = AuditLog(ops).records("WHERE kind = 'recommend_programmes' AND subject = ?", [seeker])
+    assert shown.height == 1 and shown["role"][0] == "cli"
 
 
 def test_a_stale_model_is_refused_not_refitted(fitted_home: Path, tmp_path: Path) -> None:

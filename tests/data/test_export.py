@@ -8,9 +8,9 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from core.errors import StoreError
+from core.errors import InputError, StoreError
 from data import columns as C
-from data.export import FORMULA_START, export_table, guard_formulas
+from data.export import FORMULA_START, export_table, guard_formulas, sensitivity
 from data.importing import import_file
 from data.store import Store
 
@@ -68,9 +68,10 @@ def test_every_table_exports_to_both_formats(world: Store, tmp_path: Path) -> No
     """Including tables with non-text lists (gt_*_latent.taste is FLOAT[]): CSV cannot nest them."""
     for table in world.tables():
         count = world.count(table)
-        assert export_table(world, table, tmp_path / f"{table}.csv") == count
+        reason = "test of every table" if sensitivity(table) else None  # protected and gt_* need one
+        assert export_table(world, table, tmp_path / f"{table}.csv", reason=reason) == count
         assert len(read_csv_rows(tmp_path / f"{table}.csv")) == count
-        assert export_table(world, table, tmp_path / f"{table}.parquet") == count
+        assert export_table(world, table, tmp_path / f"{table}.parquet", reason=reason) == count
         assert pl.read_parquet(tmp_path / f"{table}.parquet").equals(world.table(table))
     taste = world.table("gt_seeker_latent")["taste"][0].to_list()
     first = read_csv_rows(tmp_path / "gt_seeker_latent.csv")[0]["taste"].lstrip("'")
@@ -218,3 +219,17 @@ def test_unknown_table_writes_nothing(world: Store, tmp_path: Path) -> None:
     with pytest.raises(StoreError, match="no table 'nope'"):
         export_table(world, "nope", tmp_path / "nope.csv")
     assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("table", ["seeker_protected", "gt_params", "gt_episode_effects"])
+@pytest.mark.parametrize("reason", [None, "", "   "])
+def test_sensitive_tables_are_refused_without_a_reason(world: Store, tmp_path: Path, table: str,
+                                                       reason: str | None) -> None:  # fmt: skip
+    with pytest.raises(InputError, match="not exported without a reason"):
+        export_table(world, table, tmp_path / "out.csv", reason=reason)
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_only_protected_and_ground_truth_tables_are_sensitive(world: Store) -> None:
+    sensitive = {t for t in world.tables() if sensitivity(t)}
+    assert sensitive == {"seeker_protected"} | {t for t in world.tables() if t.startswith("gt_")}

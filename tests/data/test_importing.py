@@ -742,3 +742,60 @@ def test_garbage_cells_import_or_fail_cleanly(world_path: Path, edits: list[tupl
                 counts, version = snapshot(store)
                 assert counts["vacancies"] == before[0]["vacancies"] + 3
                 assert version == report.data_version != before[1]
+
+
+# --- Danish values and labels ----------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("danish", "stored_as"), [("åben", "open"), ("Lukket", "closed"), (" BESAT ", "filled")]
+)
+def test_danish_vacancy_status_is_accepted(writable_world: Store, tmp_path: Path, danish: str,
+                                           stored_as: str) -> None:  # fmt: skip
+    rows = text_rows(base_frame(writable_world, "vacancies", 1))
+    rows[0]["status"] = danish
+    import_file(writable_world, "vacancies", write_csv(tmp_path / "v.csv", rows), max_bytes=CAP)
+    assert stored(writable_world, "vacancies", ["VNEW0000"])["status"].to_list() == [stored_as]
+
+
+def test_danish_events_sources_and_benefits_are_accepted(writable_world: Store, tmp_path: Path) -> None:
+    rows = text_rows(base_frame(writable_world, "interactions", 3))
+    for row, (event, source) in zip(rows, [("vist", "konsulent"), ("søgt", "selv"), ("Afvist", "Konsulent")],
+                                    strict=True):  # fmt: skip
+        row["event"], row["source"] = event, source
+    import_file(writable_world, "interactions", write_csv(tmp_path / "i.csv", rows), max_bytes=CAP)
+    got = writable_world.query("SELECT event, source FROM interactions WHERE ts >= '2024-05-01 09:00' "
+                               "AND ts < '2024-05-01 09:03' ORDER BY ts").rows()  # fmt: skip
+    assert got == [("shown", "consultant"), ("applied", "self"), ("rejected", "consultant")]
+    seekers = text_rows(base_frame(writable_world, "seekers", 1))
+    seekers[0]["benefit_type"] = "kontanthjælp"
+    import_file(writable_world, "seekers", write_csv(tmp_path / "s.csv", seekers), max_bytes=CAP)
+    assert stored(writable_world, "seekers", ["SNEW0000"])["benefit_type"].to_list() == ["kontanthjaelp"]
+
+
+def test_a_danish_word_for_another_column_is_still_refused(writable_world: Store, tmp_path: Path) -> None:
+    rows = text_rows(base_frame(writable_world, "vacancies", 1))
+    rows[0]["status"] = "søgt"  # an event word, not a status
+    err = reject(writable_world, "vacancies", write_csv(tmp_path / "v.csv", rows))
+    check(err, row=1, line=2, column="status", problem="'søgt'")
+
+
+def test_skill_and_occupation_labels_are_linked_to_ids(writable_world: Store, tmp_path: Path) -> None:
+    rows = text_rows(base_frame(writable_world, "vacancies", 1))
+    rows[0]["occupation_id"] = "kok"  # builtin label_da 'Kok', any letter case
+    rows[0]["essential_skills"] = "Kundeservice|dk.s.haccp|Teamwork"  # Danish label, id, English label
+    report = import_file(writable_world, "vacancies", write_csv(tmp_path / "v.csv", rows), max_bytes=CAP)
+    row = stored(writable_world, "vacancies", ["VNEW0000"]).row(0, named=True)
+    assert row["occupation_id"] == "dk.o.kok"
+    assert row["essential_skills"] == ["dk.s.kundeservice", "dk.s.haccp", "dk.s.samarbejde"]
+    assert report.linked_labels == {"kok": "dk.o.kok", "Kundeservice": "dk.s.kundeservice",
+                                    "Teamwork": "dk.s.samarbejde"}  # fmt: skip
+
+
+def test_an_unknown_label_is_named_as_unknown(writable_world: Store, tmp_path: Path) -> None:
+    rows = text_rows(base_frame(writable_world, "vacancies", 1))
+    rows[0]["essential_skills"] = "Kundeservice|Jonglering på line"
+    err = reject(writable_world, "vacancies", write_csv(tmp_path / "v.csv", rows))
+    check(
+        err, row=1, line=2, column="essential_skills", problem="unknown builtin skill id 'Jonglering på line'"
+    )

@@ -46,6 +46,7 @@ def test_char_encoder_contract_and_danish_variants(char: CharNgramEncoder) -> No
     assert a @ b > 0.8 > a @ c
 
 
+@pytest.mark.minilm
 def test_minilm_is_offline_and_meets_contract(minilm: Encoder) -> None:
     _contract(minilm)
     assert minilm.dim == 384 and minilm.model_id.startswith("st:all-MiniLM-L6-v2:torch:")
@@ -53,6 +54,7 @@ def test_minilm_is_offline_and_meets_contract(minilm: Encoder) -> None:
     assert cook @ chef > cook @ nurse
 
 
+@pytest.mark.minilm
 def test_fusion_is_weighted_sum_of_cosines(char: CharNgramEncoder, minilm: Encoder) -> None:
     fusion = FusionEncoder([(minilm, 0.5), (char, 0.5)])
     _contract(fusion)

@@ -95,6 +95,7 @@ def test_other_industries_leave_own_sector_and_show_the_gap(matcher: Matcher) ->
         assert 0 <= row["essential_coverage"] <= 1
 
 
+@pytest.mark.minilm
 def test_stale_index_is_refused_with_rebuild_hint(
     known_home: Settings, tmp_path: pytest.TempPathFactory
 ) -> None:
