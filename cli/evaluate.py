@@ -155,12 +155,24 @@ def evaluate_linking(
     ] = None,
     seed: Annotated[int, typer.Option(help="Seed of the dev/test split and of training.")] = 0,
     minilm: Annotated[bool, typer.Option(help="Include the MiniLM methods (slowest part).")] = True,
+    extras: Annotated[
+        bool,
+        typer.Option(
+            "--extras",
+            help="Only the Danish reports: failure classes before/after, skills in Danish, link throughput.",
+        ),
+    ] = False,
 ) -> None:
     """Title-linking benchmark on Danish ESCO labels: MRR / success@k with bootstrap CIs, JSON + Markdown + plot."""
-    from evaluation.linking import DEFAULT_SHARED_DATA, run_linking_benchmark
+    from evaluation.linking import DEFAULT_SHARED_DATA, run_linking_benchmark, run_linking_extras
 
     s = settings(ctx)
     target = report or s.reports_dir / "linking"
+    if extras:
+        with steps("Danish linking reports (trains the linkers: minutes)"):
+            run_linking_extras(shared_data or DEFAULT_SHARED_DATA, target, seed, model_dir=s.models_dir)
+        console.print(f"wrote {target}/classes.md, skills.md and throughput.json")
+        return
     with steps("title-linking benchmark (trains the linkers: minutes)"):
         result = run_linking_benchmark(
             shared_data or DEFAULT_SHARED_DATA, target, seed=seed, include_minilm=minilm
