@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from scipy.stats import norm
 
 from data import columns as C
 from data.store import Store
@@ -52,11 +53,14 @@ from recommender.interventions import (
     taxonomy_of,
 )
 from recommender.interventions.allocation import allocate, capacity_from_table, lp_prices, total_gain
+from recommender.interventions.coverage import LEVEL_RANGE
 from recommender.interventions.policy_tree import PolicyTree
+from recommender.interventions.uncertainty import TIE_PROBABILITY, prob_at_least_as_good
 
 PUBLISHED_IHDP = {"BART": 2.1, "causal forest": 3.8, "CFR-Wass": 0.71}  # Shalit et al. 2017, within-sample
 NSW_EXPERIMENTAL_USD = 1794.0  # Dehejia-Wahba NSW sample: treated minus experimental controls, re78
-TARGETS = {"share_of_oracle": 0.90, "ihdp_sqrt_pehe": 2.1, "nsw_abs_error_usd": 500.0}
+TARGETS = {"share_of_oracle": 0.90, "ihdp_sqrt_pehe": 2.1, "nsw_abs_error_usd": 500.0,
+           "share_of_gain_over_historical": 0.60, "tie_error": 0.05, "abs_mean_bias": 0.005}  # fmt: skip
 Progress = Callable[[str], None]
 
 
@@ -84,18 +88,31 @@ def _truth(data: EpisodeData, gt: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]
     return aligned["baseline_p26"].to_numpy(), aligned.select(ARMS).to_numpy()
 
 
-def cross_estimate(data: EpisodeData, params: DRParams, seed: int, folds: int = 2) -> dict[str, np.ndarray]:
+def cross_estimate(
+    data: EpisodeData,
+    params: DRParams,
+    seed: int,
+    folds: int = 2,
+    truth: tuple[np.ndarray, np.ndarray] | None = None,
+) -> dict[str, np.ndarray]:
     """Out-of-sample estimates for every episode: citizens split in ``folds`` groups, each estimated by a
-    model fitted on the others. Also returns two reference estimators from the same nuisances."""
+    model fitted on the others. Also returns two reference estimators from the same nuisances, and with
+    ``truth`` (baseline, effects) the ``noise_floor``: per programme, the error of the average effect that
+    any estimator makes on these outcomes (the doubly robust average with the *true* outcome model and the
+    fitted propensities, minus the true average), averaged over the folds like the estimates."""
     rng = np.random.default_rng(seed)
     seekers = np.unique(data.groups)
     fold_of = dict(zip(rng.permutation(seekers).tolist(), np.arange(len(seekers)) % folds, strict=True))
     fold = np.array([fold_of[g] for g in data.groups.tolist()])
     n, a = data.n, len(ARMS)
-    out = {k: np.full((n, a - 1), np.nan) for k in ("tau", "lower", "upper", "constant", "plugin")}
+    out: dict[str, np.ndarray] = {
+        k: np.full((n, a - 1), np.nan) for k in ("tau", "lower", "upper", "constant", "plugin")
+    }
     out["supported"] = np.zeros((n, a - 1), dtype=bool)
     out["propensity"] = np.zeros((n, a))
+    out["cov"] = np.zeros((n, a - 1, a - 1))
     modifiers = [FEATURES.index(f) for f in EFFECT_MODIFIERS]
+    out["noise_floor"] = np.zeros(a - 1)
     for f in range(folds):
         train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
         learner = DRLearner(params, final_features=modifiers)
@@ -103,6 +120,9 @@ def cross_estimate(data: EpisodeData, params: DRParams, seed: int, folds: int = 
         eff = learner.effects(data.X[test])
         out["tau"][test], out["lower"][test], out["upper"][test] = eff.tau, eff.lower, eff.upper
         out["supported"][test], out["propensity"][test] = eff.supported, eff.propensity
+        out["cov"][test] = eff.cov if eff.cov is not None else _diagonal(eff.upper - eff.tau, params.level)
+        if truth is not None:
+            out["noise_floor"] += len(test) / n * _noise_floor(learner, data, train, truth)
         mu = learner.outcomes(data.X[test])
         for k in range(1, a):
             s = learner.train_supported_[:, k - 1]
@@ -112,6 +132,68 @@ def cross_estimate(data: EpisodeData, params: DRParams, seed: int, folds: int = 
             out["plugin"][test, k - 1] = mu[:, k] - mu[:, 0]
     for key in ("constant", "plugin"):
         out[key][~out["supported"]] = np.nan
+    return out
+
+
+def _noise_floor(
+    learner: DRLearner, data: EpisodeData, train: np.ndarray, truth: tuple[np.ndarray, np.ndarray]
+) -> np.ndarray:
+    """(A-1,) oracle-outcome AIPW average minus the true average over the rows each programme's average is
+    taken on: the part of the average's error that comes from the outcomes' own randomness."""
+    base, E = truth[0][train], truth[1][train]
+    mu = np.clip(base[:, None] + E, 0.01, 0.99)
+    t, y = data.t[train], data.y[train]
+    e = np.clip(learner.oof_propensity_, learner.params.min_propensity / 2, 1.0)
+    resid = y - mu[np.arange(len(t)), t]
+    out = np.full(E.shape[1] - 1, np.nan)
+    for k in learner.final_models_:
+        rows = learner.train_supported_[:, k - 1]
+        psi = mu[:, k] - mu[:, 0] + ((t == k) / e[:, k] - (t == 0) / e[:, 0]) * resid
+        out[k - 1] = psi[rows].mean() - E[rows, k].mean()
+    return out
+
+
+def _diagonal(half_width: np.ndarray, level: float) -> np.ndarray:
+    """(m, K, K) covariance with the variances an interval's half-width implies and no correlation."""
+    se = np.nan_to_num(half_width) / float(norm.ppf(0.5 + level / 2))
+    return np.asarray(se[:, :, None] ** 2 * np.eye(se.shape[1])[None])
+
+
+def tie_rule_errors(
+    tau: np.ndarray, cov: np.ndarray, supported: np.ndarray, lower: np.ndarray, upper: np.ndarray,
+    truth: np.ndarray,
+) -> dict[str, Any]:  # fmt: skip
+    """How often "tied with the best" misleads, for the probability rule and the earlier interval overlap.
+
+    Per citizen the options are "none" (effect 0) and the programmes with an estimate; the top pick is the
+    highest estimate. ``true_best_outside_tied``: share of citizens whose truly best option is not tied
+    with the top pick (nor is it); ``shown_worse_truly_as_good``: share of options shown as worse whose true
+    effect is at least the top pick's.
+    """
+    n = len(tau)
+    est = np.column_stack([np.zeros(n), np.where(supported, tau, np.nan)])
+    true = np.column_stack([np.zeros(n), np.where(supported, truth, np.nan)])
+    lo = np.column_stack([np.zeros(n), np.where(supported, lower, np.nan)])
+    hi = np.column_stack([np.zeros(n), np.where(supported, upper, np.nan)])
+    top = np.nanargmax(est, axis=1)
+    best = np.nanargmax(true, axis=1)
+    rows = np.arange(n)
+    rules = {
+        "probability": np.vstack([prob_at_least_as_good(est[i], cov[i], int(top[i])) for i in rows])
+        >= TIE_PROBABILITY,
+        "interval_overlap": hi >= lo[rows, top][:, None],
+    }
+    out: dict[str, Any] = {"tie_probability": TIE_PROBABILITY}
+    for name, tied in rules.items():
+        tied = tied & np.isfinite(est)
+        tied[rows, top] = True
+        worse = np.isfinite(est) & ~tied
+        as_good = true >= true[rows, top][:, None] - 1e-12
+        out[name] = {
+            "true_best_outside_tied": float(np.mean(~tied[rows, best])),
+            "shown_worse_truly_as_good": float((worse & as_good).sum() / max(worse.sum(), 1)),
+            "mean_tied_options": float(tied.sum(axis=1).mean()),
+        }
     return out
 
 
@@ -183,7 +265,7 @@ def synthetic_evaluation(
     base, E = _truth(data, tables["gt_episode_effects"])
     step("cross-estimating effects")
     t0 = time.perf_counter()
-    est = cross_estimate(data, params, seed)
+    est = cross_estimate(data, params, seed, truth=(base, E))
     fit_seconds = time.perf_counter() - t0
     T = E[:, 1:]
     per_programme: dict[str, Any] = {}
@@ -198,6 +280,9 @@ def synthetic_evaluation(
             row.update(
                 sqrt_pehe=float(np.sqrt(np.mean(err**2))),
                 ate_error=float(abs(err.mean())),
+                ate_bias=float(err.mean()),
+                noise_floor=float(est["noise_floor"][k]),
+                excess_bias=float(err.mean() - est["noise_floor"][k]),
                 true_ate=float(T[s, k].mean()),
                 estimated_ate=float(est["tau"][s, k].mean()),
                 true_effect_sd=float(T[s, k].std()),
@@ -217,6 +302,7 @@ def synthetic_evaluation(
         "sqrt_pehe_plugin": float(np.sqrt(np.mean((est["plugin"][s_all] - T[s_all]) ** 2))),
         "share_pairs_with_estimate": float(s_all.mean()),
     }
+    ties = tie_rule_errors(est["tau"], est["cov"], s_all, est["lower"], est["upper"], T)
     # Overlap check: the eligibility rule of "6 ugers jobrettet uddannelse" (dagpenge only).
     k6 = TREATED.index("jobrettet_uddannelse_6u")
     dagpenge = data.X[:, FEATURES.index("benefit_dagpenge")] > 0.5
@@ -270,11 +356,15 @@ def synthetic_evaluation(
         for other in ("historical", "random", "greedy", "policy_tree", "oracle")
     }
     oracle_gain = values["oracle"] - values["none"]
+    over_hist = values["oracle"] - values["historical"]  # what a better allocation could add at most
     policy = {
         name: {
             "policy_value": v,
             "share_of_oracle": v / values["oracle"],
             "share_of_oracle_gain": (v - values["none"]) / oracle_gain if oracle_gain > 0 else None,
+            "share_of_oracle_gain_over_historical": (v - values["historical"]) / over_hist
+            if over_hist > 0
+            else None,
             "estimated_gain_pp": 100 * total_gain(gain, assign[name]) / data.n,
             "seats_used": int((assign[name] > 0).sum()),
         }
@@ -303,6 +393,7 @@ def synthetic_evaluation(
         "per_programme": per_programme,
         "overall": overall,
         "overlap": overlap,
+        "tie_rule": ties,
         "capacity": {"periods": periods, "seats": {f"{g}/{p}": s for (g, p), s in sorted(capacity.items())}},
         "policy_value": {name: values[name] for name in ("model", "historical", "random", "oracle")},
         "policies": policy,
@@ -310,6 +401,63 @@ def synthetic_evaluation(
         "policy_tree": tree_info,
         "seconds": {"cross_estimation": fit_seconds, "allocation": lp_seconds},
     }
+
+
+def synthetic_targets(synthetic: Mapping[str, Any]) -> dict[str, bool]:
+    """The issue-14 targets one world can check (the mean bias needs several: ``compare_worlds``)."""
+    lo, hi = LEVEL_RANGE
+    covs = [r["interval_coverage"] for r in synthetic["per_programme"].values() if "interval_coverage" in r]
+    share = synthetic["policies"]["model"]["share_of_oracle_gain_over_historical"]
+    ties = synthetic["tie_rule"]["probability"]
+    return {
+        "synthetic_coverage_85_95_every_programme": bool(covs) and all(lo <= c <= hi for c in covs),
+        "synthetic_model_60pct_of_oracle_gain_over_historical": share is not None
+        and share >= TARGETS["share_of_gain_over_historical"],
+        "synthetic_tie_rule_errors_at_most_5pct": max(ties["true_best_outside_tied"],
+                                                      ties["shown_worse_truly_as_good"]) <= TARGETS["tie_error"],
+    }  # fmt: skip
+
+
+def compare_worlds(results: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
+    """Per programme across worlds (name -> ``synthetic_evaluation`` result): mean bias of the average
+    effect, coverage per world; per world the allocations' shares of the oracle's gain over historical and
+    the tie rule's errors; and whether the targets hold on every world."""
+    arms: dict[str, Any] = {}
+    for arm in TREATED:
+        rows = {
+            w: r["per_programme"][arm] for w, r in results.items() if "ate_bias" in r["per_programme"][arm]
+        }
+        if not rows:
+            continue
+        bias = [r["ate_bias"] for r in rows.values()]
+        arms[arm] = {
+            "bias": {w: r["ate_bias"] for w, r in rows.items()},
+            "mean_bias": float(np.mean(bias)),
+            "mean_noise_floor": float(np.mean([r["noise_floor"] for r in rows.values()])),
+            "mean_excess_bias": float(np.mean([r["excess_bias"] for r in rows.values()])),
+            "coverage": {w: r["interval_coverage"] for w, r in rows.items()},
+            "min_coverage": min(r["interval_coverage"] for r in rows.values()),
+            "max_coverage": max(r["interval_coverage"] for r in rows.values()),
+            "worlds": len(rows),
+        }
+    lo, hi = LEVEL_RANGE
+    shares = {
+        w: {name: p["share_of_oracle_gain_over_historical"] for name, p in r["policies"].items()}
+        for w, r in results.items()
+    }
+    return {
+        "worlds": list(results),
+        "per_programme": arms,
+        "share_of_oracle_gain_over_historical": shares,
+        "tie_rule": {w: r["tie_rule"] for w, r in results.items()},
+        "targets": {
+            "abs_mean_bias_at_most_0_5pp": {a: abs(r["mean_bias"]) <= TARGETS["abs_mean_bias"] for a, r in arms.items()},
+            "coverage_85_95": {a: lo <= r["min_coverage"] and r["max_coverage"] <= hi for a, r in arms.items()},
+            "model_60pct_of_gain_over_historical": all(
+                (s["model"] or 0) >= TARGETS["share_of_gain_over_historical"] for s in shares.values()
+            ),
+        },
+    }  # fmt: skip
 
 
 # --- IHDP ----------------------------------------------------------------------------------------------
@@ -485,6 +633,7 @@ def run_intervention_evaluation(
         "nsw_within_500_usd": nsw.get("abs_error_usd", np.inf) <= TARGETS["nsw_abs_error_usd"]
         if nsw.get("status") == "ok"
         else None,
+        **synthetic_targets(synthetic),
     }
     result = {
         "seed": seed,

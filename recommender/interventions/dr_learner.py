@@ -63,6 +63,7 @@ from recommender.interventions.additive import AdditiveOutcome, AdditiveRidge
 from recommender.interventions.explain_da import overlap_reason
 from recommender.interventions.features import ARMS
 from recommender.interventions.params import DRParams
+from recommender.interventions.uncertainty import mean_covariance, shape_covariance
 
 
 @dataclass
@@ -77,6 +78,7 @@ class Effects:
     propensity: np.ndarray  # (m, A)
     baseline: np.ndarray  # (m,) mu_0(x): expected outcome without any programme
     reason: np.ndarray  # (m, A-1) object: "" or why there is no estimate
+    cov: np.ndarray | None = None  # (m, A-1, A-1) joint covariance of the estimates, where modelled
 
     def matrix(self, fill: float = np.nan) -> np.ndarray:
         """(m, A) effects with the comparison arm as column 0 (= 0) and ``fill`` where unsupported."""
@@ -94,6 +96,7 @@ class Effects:
             propensity=self.propensity[rows],
             baseline=self.baseline[rows],
             reason=self.reason[rows],
+            cov=None if self.cov is None else self.cov[rows],
         )
 
 
@@ -125,6 +128,8 @@ class DRLearner:
     pseudo_: np.ndarray
     weights_: np.ndarray
     train_supported_: np.ndarray
+    mean_cov_: np.ndarray  # (A-1, A-1) sampling covariance of the final stage's averages
+    shape_ref_: list[np.ndarray]  # per outcome model, (A-1, b): its modifier basis averaged like the means
 
     @property
     def fitted(self) -> bool:
@@ -178,7 +183,9 @@ class DRLearner:
             e[test] = self._predict_propensity(prop, X[test])
             out: Any
             if p.outcome_model == "additive":
-                out = AdditiveOutcome(self.n_arms, self.final_features, p.outcome_knots, p.seed + 100 + k)
+                out = AdditiveOutcome(
+                    self.n_arms, self.final_features, p.outcome_knots, p.seed + 100 + k, p.heterogeneity_sd
+                )
                 out.fit(X[train], t[train], y[train])
             else:
                 out = self._nuisance(classifier=self.binary_, seed=100 + k)
@@ -207,6 +214,42 @@ class DRLearner:
                 target = target - (mu[rows, k] - mu[rows, 0])
             stage = AdditiveRidge(continuous, p.spline_knots, p.final_stage, p.penalty_rule)
             self.final_models_[k] = stage.fit(V[rows], target, self.weights_[rows, k - 1], p.bootstrap, rng)
+        self._fit_uncertainty(X)
+
+    def _fit_uncertainty(self, X: np.ndarray) -> None:
+        """What the posterior intervals need: the averages' covariance and each outcome model's reference."""
+        w = np.zeros_like(self.pseudo_)
+        for k in self.final_models_:
+            rows = self.train_supported_[:, k - 1]
+            w[rows, k - 1] = self.weights_[rows, k - 1]
+        self.mean_cov_ = mean_covariance(self.pseudo_, w)
+        self.shape_ref_ = []
+        for model in self.outcome_models_:
+            if isinstance(model, AdditiveOutcome):
+                basis = model.modifier_basis(X)
+                with np.errstate(invalid="ignore", divide="ignore"):
+                    self.shape_ref_.append(np.nan_to_num((w.T @ basis) / w.sum(axis=0)[:, None]))
+
+    def _posterior_intervals(self) -> bool:
+        p = self.params
+        return (
+            p.intervals == "posterior"
+            and p.outcome_model == "additive"
+            and p.final_center == "plugin"
+            and p.final_stage == "constant"
+        )
+
+    def effect_cov(self, X: np.ndarray) -> np.ndarray:
+        """(m, A-1, A-1) joint covariance of the effect estimates at X (posterior intervals only)."""
+        self._check_fitted()
+        X = np.asarray(X, dtype=np.float64)
+        k = len(self.outcome_models_)
+        shape = sum(
+            shape_covariance(m.modifier_basis(X), ref, m.contrast_cov_)
+            for m, ref in zip(self.outcome_models_, self.shape_ref_, strict=True)
+        )
+        # Each outcome model saw (k-1)/k of the rows; their average is about as uncertain as one on all.
+        return np.asarray(self.mean_cov_[None] + shape * (k - 1) / k**2)
 
     # --- nuisances
 
@@ -311,6 +354,7 @@ class DRLearner:
         supported = self._support(e)
         reason = np.full((m, a - 1), "", dtype=object)
         z = float(norm.ppf(0.5 + self.params.level / 2))
+        cov = self.effect_cov(X) if self._posterior_intervals() else None
         for k in range(1, a):
             if k not in self.final_models_:
                 supported[:, k - 1] = False
@@ -320,7 +364,9 @@ class DRLearner:
                 continue
             preds = self.final_models_[k].predict_all(V) + self._center(mu, k)[:, None]
             tau[:, k - 1] = preds[:, 0]
-            if preds.shape[1] >= 3:
+            if cov is not None:
+                se[:, k - 1] = np.sqrt(np.clip(cov[:, k - 1, k - 1], 0.0, None))
+            elif preds.shape[1] >= 3:
                 se[:, k - 1] = preds[:, 1:].std(axis=1, ddof=1)
             low = np.flatnonzero(~supported[:, k - 1])
             for i in low:
@@ -329,7 +375,7 @@ class DRLearner:
             tau[~supported] = np.nan
             se[~supported] = np.nan
         return Effects(tau=tau, se=se, lower=tau - z * se, upper=tau + z * se, supported=supported,
-                       propensity=e, baseline=base, reason=reason)  # fmt: skip
+                       propensity=e, baseline=base, reason=reason, cov=cov)  # fmt: skip
 
     def _center(self, mu: np.ndarray, k: int) -> np.ndarray:
         """What the final stage of arm ``k`` corrects: the outcome model's contrast, or zero."""

@@ -13,7 +13,7 @@ from pydantic import ValidationError
 
 from core.errors import ArtefactError, NotFittedError
 from data import columns as C
-from recommender.interventions import persistence
+from recommender.interventions import coverage, persistence
 from recommender.interventions.dr_learner import DRLearner, Effects
 from recommender.interventions.explain_da import describe_modifier, explanation_da
 from recommender.interventions.features import (
@@ -58,6 +58,7 @@ class InterventionModel:
     train_y_: np.ndarray
     metrics_: dict[str, Any]
     data_version_: str
+    coverage_: dict[str, Any]  # programme -> measured coverage and the level its interval may be called
 
     @property
     def fitted(self) -> bool:
@@ -89,6 +90,7 @@ class InterventionModel:
         self.train_y_ = data.y.astype(np.float32)
         self.data_version_ = data_version
         self.metrics_ = self._training_metrics(data)
+        self.coverage_ = coverage.measured(self.params)
         return self
 
     def _training_metrics(self, data: EpisodeData) -> dict[str, Any]:
@@ -118,9 +120,10 @@ class InterventionModel:
 
     def rank(self, features: pl.DataFrame) -> pl.DataFrame:
         """Tidy ranking (``RANKING_COLUMNS``): per citizen every programme, supported ones ranked by effect,
-        "none" included at 0; ``indistinguishable_from_best`` when the interval overlaps the best one's."""
+        "none" included at 0; ``indistinguishable_from_best`` when the chance of being at least as good as
+        the top pick is at least 5 %; ``interval_level`` only where coverage was measured and held."""
         eff = self.estimate(features)
-        return ranking_frame(features[C.SEEKER_ID].to_list(), eff)
+        return ranking_frame(features[C.SEEKER_ID].to_list(), eff, coverage.shown_levels(self.coverage_))
 
     def drivers(self, features: pl.DataFrame, programme: str, top: int = 3) -> list[tuple[str, float, str]]:
         """The modifier groups that move this citizen's effect most vs a typical citizen: (group, pp, text)."""
@@ -183,6 +186,7 @@ class InterventionModel:
             "effect_modifiers": list(EFFECT_MODIFIERS),
             "arms": list(ARMS),
             "metrics": self.metrics_,
+            "interval_coverage": self.coverage_,
         }
         return persistence.write_state(models_dir, {name: getattr(self, name) for name in FITTED_STATE}, meta)
 
@@ -211,5 +215,6 @@ class InterventionModel:
         for name in FITTED_STATE:
             setattr(model, name, state[name])
         model.metrics_ = dict(meta.get("metrics") or {})
+        model.coverage_ = dict(meta.get("interval_coverage") or {})
         model.data_version_ = str(meta.get("data_version", ""))
         return model

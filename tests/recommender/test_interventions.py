@@ -46,6 +46,7 @@ from recommender.interventions.allocation import (
 )
 from recommender.interventions.persistence import ARTEFACT_KIND, FORMAT_VERSION, STATE_FILE, artefact_root
 from recommender.interventions.policy_tree import PolicyTree
+from recommender.interventions.uncertainty import TIE_PROBABILITY
 
 FAST = DRParams(n_folds=2, bootstrap=20, nuisance_max_iter=60, nuisance_learning_rate=0.1, min_arm_episodes=5)
 
@@ -224,9 +225,13 @@ def test_ranking_is_ordered_and_marks_indistinguishable(fitted: dict) -> None:
         effects = ranked["effect"].to_numpy()
         assert (np.diff(effects) <= 1e-12).all()
         assert ranked.filter(pl.col(C.PROGRAMME) == "none")["effect"].item() == 0.0
-        best_lower = ranked["lower"][0]
-        expected = (ranked["upper"] >= best_lower).to_list()
+        # Tied with the best by the probability of being at least as good as the top pick, not overlap.
+        as_good = ranked["prob_as_good_as_best"].to_numpy()
+        assert as_good[0] == 1.0 and ((as_good >= 0) & (as_good <= 1)).all()
+        expected = (as_good >= TIE_PROBABILITY).tolist()
         assert ranked["indistinguishable_from_best"].to_list() == expected
+        assert ranked["prob_best"].sum() == pytest.approx(1.0)
+        assert ranked.filter(pl.col(C.PROGRAMME) == "none")["interval_level"].item() is None
         unsupported = one.filter(~pl.col("supported"))
         assert unsupported["rank"].null_count() == unsupported.height
         assert all(unsupported["reason_da"].to_list())
@@ -238,7 +243,14 @@ def test_danish_explanation(fitted: dict, world: Store) -> None:
     rec = recommend_programmes(model, world, sid)
     text = rec.text_da
     assert text.startswith(f"Borger {sid}: skønnet chance for job inden for 26 uger uden indsats er")
-    assert "procentpoint" in text and "90 %-interval" in text
+    assert "anslået effekt" in text and "procentpoint" in text
+    # The band is a "90 %-interval" only where that programme's coverage was measured and held.
+    shown = rec.ranking.filter(pl.col("supported") & (pl.col(C.PROGRAMME) != "none")).sort("rank").head(3)
+    for row in shown.iter_rows(named=True):
+        band = "90 %-interval" if row["interval_level"] == 0.9 else "usikkerhed"
+        assert f"{row['label_da']}: anslået effekt" in text and f"({band} " in text
+    if shown["interval_level"].null_count() == shown.height:
+        assert "-interval" not in text
     assert "Lignende borgere" in text
     assert "Intet skøn for 6 ugers jobrettet uddannelse" in text
     assert "konsulenten og borgeren træffer beslutningen" in text
