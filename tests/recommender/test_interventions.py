@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import norm
 
 from core.errors import ArtefactError, CapacityError, NotFittedError, NotFoundError
 from data import columns as C
@@ -26,6 +27,7 @@ from recommender.interventions import (
     SEEKER_COLUMNS_USED,
     DRLearner,
     DRParams,
+    Effects,
     InterventionModel,
     load_episodes,
     load_or_fit,
@@ -44,9 +46,12 @@ from recommender.interventions.allocation import (
     lp_prices,
     total_gain,
 )
+from recommender.interventions.coverage import measured, record, shown_levels
+from recommender.interventions.explain_da import band_da
 from recommender.interventions.persistence import ARTEFACT_KIND, FORMAT_VERSION, STATE_FILE, artefact_root
 from recommender.interventions.policy_tree import PolicyTree
-from recommender.interventions.uncertainty import TIE_PROBABILITY
+from recommender.interventions.ranking import ranking_frame
+from recommender.interventions.uncertainty import TIE_PROBABILITY, prob_at_least_as_good, prob_best
 
 FAST = DRParams(n_folds=2, bootstrap=20, nuisance_max_iter=60, nuisance_learning_rate=0.1, min_arm_episodes=5)
 
@@ -490,3 +495,57 @@ def test_policy_tree_depth_rules_and_capacity() -> None:
     out = tree.assign(X, groups, capacity)
     used = check_capacity(out, groups, ("none", "ips", "mentorstoette"), capacity)
     assert used[("g", "ips")] == (30, 30)
+
+
+# --- uncertainty, the tie rule and what an interval may be called ---------------------------------------
+
+
+def test_probability_tie_rule_uses_the_joint_uncertainty() -> None:
+    tau = np.array([0.0, 0.10, 0.08, np.nan])
+    independent = np.diag([0.02**2, 0.02**2, 0.0])
+    p = prob_at_least_as_good(tau, independent, top=1)
+    assert p[1] == 1.0 and np.isnan(p[3])
+    assert p[2] == pytest.approx(norm.cdf(-0.02 / np.sqrt(2 * 0.02**2)))
+    assert p[0] == pytest.approx(norm.cdf(-0.10 / 0.02))  # "none" (0, certain) against the top pick
+    # Shared error (the same citizen, the same comparison arm): the same intervals, a clear difference.
+    shared = np.array([[0.02**2, 0.02**2 * 0.99, 0], [0.02**2 * 0.99, 0.02**2, 0], [0, 0, 0]])
+    assert prob_at_least_as_good(tau, shared, top=1)[2] < TIE_PROBABILITY < p[2]
+    best = prob_best(tau, independent, seed=1)
+    assert np.nansum(best) == pytest.approx(1.0) and np.isnan(best[3])
+    assert best[1] > best[2] > best[0]
+
+
+def test_posterior_intervals_vary_by_citizen_and_the_average_is_the_plain_dr_one(toy: dict) -> None:
+    learner, X = toy["learner"], toy["X"]
+    eff = learner.effects(X)
+    s = eff.supported[:, 0]
+    width = (eff.upper - eff.lower)[s, 0]
+    assert width.std() > 0.05 * width.mean()  # not one width per programme any more
+    assert eff.cov is not None and np.allclose(eff.se[s, 0] ** 2, eff.cov[s, 0, 0])
+    # The final stage corrects the outcome model by the unweighted mean of the pseudo-outcomes.
+    rows = learner.train_supported_[:, 0]
+    mu = learner.oof_outcome_
+    plain = float(np.mean(learner.pseudo_[rows, 0] - (mu[rows, 1] - mu[rows, 0])))
+    assert learner.final_models_[1].intercepts_[0] == pytest.approx(plain)
+
+
+def test_an_interval_is_called_a_level_only_where_its_coverage_held(tmp_path: Path) -> None:
+    path = tmp_path / "coverage.json"
+    assert measured(FAST, path) == {}
+    record(FAST, {"ips": {"w1": 0.91, "w2": 0.88}, "mentorstoette": {"w1": 0.91, "w2": 0.70}}, "test", path)
+    levels = shown_levels(measured(FAST, path))
+    assert levels == {"ips": FAST.level, "mentorstoette": None}
+    assert measured(FAST.model_copy(update={"seed": 7}), path)  # the seed does not change the meaning
+    assert measured(FAST.model_copy(update={"heterogeneity_sd": 0.1}), path) == {}  # another model: none
+    k = len(ARMS) - 1
+    tau = np.full((1, k), 0.02)
+    eff = Effects(
+        tau=tau, se=np.full((1, k), 0.01), lower=tau - 0.02, upper=tau + 0.02, supported=np.ones((1, k), bool),
+        propensity=np.full((1, k + 1), 1 / (k + 1)), baseline=np.array([0.4]), reason=np.full((1, k), "", object),
+    )  # fmt: skip
+    frame = ranking_frame(["s1"], eff, {"ips": 0.9})
+    assert frame.filter(pl.col(C.PROGRAMME) == "ips")["interval_level"].item() == 0.9
+    assert frame["interval_level"].null_count() == frame.height - 1
+    assert frame["indistinguishable_from_best"].sum() == k  # equal estimates: all tied, "none" is not
+    assert band_da({"interval_level": 0.9}) == "90 %-interval"
+    assert band_da({"interval_level": None}) == "usikkerhed"
