@@ -71,11 +71,20 @@ def test_ihdp_and_nsw_keys(small_world: dict, tmp_path: Path) -> None:
     assert math.isfinite(data["nsw_cps"]["effect_usd"])
     assert data["nsw_cps"]["naive_difference_usd"] < 0  # the CPS controls earn far more: confounding
     assert (tmp_path / "ihdp.png").exists()
+    proto = data["ihdp"]["held_out_protocol"]
+    assert proto["replications"] == 2 and "held out" in proto["draws"]
+    assert {"Jobmatch DR-learner", "econml T-learner", "econml CausalForestDML"} <= set(proto["learners"])
+    for row in proto["learners"].values():
+        assert math.isfinite(row["sqrt_pehe_within"]) and math.isfinite(row["sqrt_pehe_out"])
+    nsw = data["nsw_cps"]
+    assert nsw["min_usd"] <= nsw["effect_usd"] <= nsw["max_usd"]
+    assert nsw["range_usd"] == pytest.approx(nsw["max_usd"] - nsw["min_usd"])
     assert set(result["targets"]) == {
         "synthetic_model_at_least_90pct_of_oracle",
         "synthetic_model_above_historical",
         "ihdp_sqrt_pehe_below_bart",
         "nsw_within_500_usd",
+        "nsw_seed_range_at_most_600_usd",
         "synthetic_coverage_85_95_every_programme",
         "synthetic_model_60pct_of_oracle_gain_over_historical",
         "synthetic_tie_rule_errors_at_most_5pct",
