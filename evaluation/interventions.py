@@ -56,6 +56,7 @@ from recommender.interventions import (
 from recommender.interventions.allocation import allocate, capacity_from_table, lp_prices, total_gain
 from recommender.interventions.coverage import LEVEL_RANGE
 from recommender.interventions.policy_tree import PolicyTree
+from recommender.interventions.sensitivity import e_value
 from recommender.interventions.uncertainty import TIE_PROBABILITY, prob_at_least_as_good
 
 PUBLISHED_IHDP = {"BART": 2.1, "causal forest": 3.8, "CFR-Wass": 0.71}  # Shalit et al. 2017, within-sample
@@ -112,6 +113,7 @@ def cross_estimate(
     out["supported"] = np.zeros((n, a - 1), dtype=bool)
     out["propensity"] = np.zeros((n, a))
     out["cov"] = np.zeros((n, a - 1, a - 1))
+    out["baseline"] = np.zeros(n)
     modifiers = [FEATURES.index(f) for f in EFFECT_MODIFIERS]
     out["noise_floor"] = np.zeros(a - 1)
     for f in range(folds):
@@ -121,6 +123,7 @@ def cross_estimate(
         eff = learner.effects(data.X[test])
         out["tau"][test], out["lower"][test], out["upper"][test] = eff.tau, eff.lower, eff.upper
         out["supported"][test], out["propensity"][test] = eff.supported, eff.propensity
+        out["baseline"][test] = eff.baseline
         out["cov"][test] = eff.cov if eff.cov is not None else _diagonal(eff.upper - eff.tau, params.level)
         if truth is not None:
             out["noise_floor"] += len(test) / n * _noise_floor(learner, data, train, truth)
@@ -284,6 +287,7 @@ def synthetic_evaluation(
                 ate_bias=float(err.mean()),
                 noise_floor=float(est["noise_floor"][k]),
                 excess_bias=float(err.mean() - est["noise_floor"][k]),
+                e_value=e_value(float(est["tau"][s, k].mean()), float(est["baseline"][s].mean())),
                 true_ate=float(T[s, k].mean()),
                 estimated_ate=float(est["tau"][s, k].mean()),
                 true_effect_sd=float(T[s, k].std()),

@@ -10,6 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from pydantic import ValidationError
+from scipy.stats import norm
 
 from core.errors import ArtefactError, NotFittedError
 from data import columns as C
@@ -27,6 +28,7 @@ from recommender.interventions.features import (
 )
 from recommender.interventions.params import DRParams
 from recommender.interventions.ranking import ranking_frame
+from recommender.interventions.sensitivity import e_values
 
 # The fitted attributes pickled into the artefact; params, metrics and data version live in its manifest.
 FITTED_STATE = ("learner_", "reference_", "center_", "scale_", "train_v_", "train_t_", "train_y_")
@@ -95,14 +97,20 @@ class InterventionModel:
 
     def _training_metrics(self, data: EpisodeData) -> dict[str, Any]:
         eff = self.learner_.training_effects(data.X)
+        z = float(norm.ppf(0.5 + self.params.level / 2))
         per_arm = {}
         for k, arm in enumerate(TREATED):
             s = eff.supported[:, k]
+            ate = float(self.learner_.pseudo_[s, k].mean()) if s.any() else float("nan")
+            se = float(np.sqrt(self.learner_.mean_cov_[k, k]))
+            sens = e_values(ate, se, float(eff.baseline[s].mean()) if s.any() else float("nan"), z)
             per_arm[arm] = {
                 "episodes": int(self.learner_.arm_counts_[k + 1]),
                 "share_supported": round(float(s.mean()), 4),
                 "mean_effect_supported": round(float(np.nanmean(eff.tau[s, k])), 4) if s.any() else None,
-                "dr_ate_supported": round(float(self.learner_.pseudo_[s, k].mean()), 4) if s.any() else None,
+                "dr_ate_supported": round(ate, 4) if s.any() else None,
+                "dr_ate_se": round(se, 4) if np.isfinite(se) else None,
+                **{key: round(v, 3) if np.isfinite(v) else None for key, v in sens.items()},
             }
         return {
             "episodes": int(data.n),

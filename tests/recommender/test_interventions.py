@@ -51,6 +51,7 @@ from recommender.interventions.explain_da import band_da
 from recommender.interventions.persistence import ARTEFACT_KIND, FORMAT_VERSION, STATE_FILE, artefact_root
 from recommender.interventions.policy_tree import PolicyTree
 from recommender.interventions.ranking import ranking_frame
+from recommender.interventions.sensitivity import e_value, e_values
 from recommender.interventions.uncertainty import TIE_PROBABILITY, prob_at_least_as_good, prob_best
 
 FAST = DRParams(n_folds=2, bootstrap=20, nuisance_max_iter=60, nuisance_learning_rate=0.1, min_arm_episodes=5)
@@ -549,3 +550,21 @@ def test_an_interval_is_called_a_level_only_where_its_coverage_held(tmp_path: Pa
     assert frame["indistinguishable_from_best"].sum() == k  # equal estimates: all tied, "none" is not
     assert band_da({"interval_level": 0.9}) == "90 %-interval"
     assert band_da({"interval_level": None}) == "usikkerhed"
+
+
+def test_e_values_follow_vanderweele_and_ding() -> None:
+    # Risk ratio 2 (0.2 -> 0.4): 2 + sqrt(2) = 3.41; a harmful effect uses the inverse ratio.
+    assert e_value(0.2, 0.2) == pytest.approx(2 + np.sqrt(2))
+    assert e_value(-0.1, 0.2) == pytest.approx(2 + np.sqrt(2))
+    assert e_value(0.0, 0.3) == pytest.approx(1.0)
+    out = e_values(0.05, 0.02, 0.4, 1.645)
+    assert out["e_value"] > out["e_value_limit"] > 1.0
+    assert e_values(0.02, 0.02, 0.4, 1.645)["e_value_limit"] == 1.0  # the interval includes no effect
+
+
+def test_training_metrics_carry_sensitivity_and_coverage(fitted: dict) -> None:
+    model: InterventionModel = fitted["model"]
+    arm = model.metrics_["arms"]["loentilskud_privat"]
+    assert arm["e_value"] is None or arm["e_value"] >= 1.0
+    assert arm["dr_ate_se"] is None or arm["dr_ate_se"] > 0
+    assert isinstance(model.coverage_, dict)
