@@ -38,6 +38,7 @@ class WorldSize:
     interactions: int = 150_000
     episodes: int = 25_000
     seed: int = 42
+    hidden_confounding: float = 0.0  # strength of an unobserved confounder and effect modifier (0: none)
 
 
 Progress = Callable[[str], None]
@@ -60,7 +61,9 @@ def generate_world(
     step("interactions")
     interactions = draw_interactions(rng, occ, seek, vac, protected, params, size.interactions)
     step("interventions")
-    episodes = draw_episodes(rng, occ, seek, protected, employers.frame, size.episodes)
+    episodes = draw_episodes(
+        rng, occ, seek, protected, employers.frame, size.episodes, (size.hidden_confounding, size.seed)
+    )
     step("ground truth")
     return {
         "postcodes": POSTCODES,

@@ -16,7 +16,13 @@ from data.synthetic.clock import TODAY
 from data.synthetic.occupations import OccupationModel
 from data.synthetic.outcomes import draw_employment, outcomes_frame
 from data.synthetic.seekers import SeekerArrays
-from data.synthetic.world_model import assignment_logits, baseline_p26, programme_effects
+from data.synthetic.world_model import (
+    assignment_logits,
+    baseline_p26,
+    hidden_confounding,
+    programme_effects,
+    sigmoid,
+)
 
 PROGRAMME_WEEKS = {
     "none": 0,
@@ -63,14 +69,25 @@ def draw_episodes(
     protected: pl.DataFrame,
     employers: pl.DataFrame,
     n_episodes: int,
+    hidden: tuple[float, int] = (0.0, 0),
 ) -> Episodes:
-    """Episodes in a fixed draw order: who, programme, outcome, dates, employer."""
+    """Episodes in a fixed draw order: who, programme, outcome, dates, employer.
+
+    ``hidden`` (strength, seed): an unobserved trait that confounds assignment and modifies effects (see
+    ``world_model.hidden_confounding``), drawn from its own generator so that ``rng``'s draws, and with
+    strength 0 the whole world, stay as they were."""
     names = list(C.PROGRAMMES)
     who = _draw_who(rng, len(seek.ids), n_episodes)
     n = len(who)
     traits = _traits(occ, seek, protected, who)
     base, effects = _true_chances(traits, names)
-    choice = _assign_programmes(rng, traits, names)
+    shift = None
+    if hidden[0] > 0:
+        motivation = np.random.default_rng([hidden[1], 14]).standard_normal(n)
+        base_shift, shift, effect_shift = hidden_confounding(motivation, hidden[0], names)
+        base = sigmoid(np.log(base / (1 - base)) + base_shift)
+        effects = effects + effect_shift
+    choice = _assign_programmes(rng, traits, names, shift)
     employment = draw_employment(rng, np.clip(base + effects[np.arange(n), choice], 0.01, 0.99))
     start, end = _draw_dates(rng, np.array([PROGRAMME_WEEKS[p] for p in names])[choice])
     programme = np.array(names)[choice]
@@ -148,7 +165,9 @@ def _true_chances(traits: _Traits, names: list[str]) -> tuple[np.ndarray, np.nda
     return base, np.column_stack([effects[p] for p in names])
 
 
-def _assign_programmes(rng: np.random.Generator, traits: _Traits, names: list[str]) -> np.ndarray:
+def _assign_programmes(
+    rng: np.random.Generator, traits: _Traits, names: list[str], shift: np.ndarray | None = None
+) -> np.ndarray:
     """Index into ``names`` per episode, drawn from the world model's assignment probabilities."""
     logits = assignment_logits(
         experience_years=traits.experience,
@@ -160,6 +179,8 @@ def _assign_programmes(rng: np.random.Generator, traits: _Traits, names: list[st
         kontanthjaelp=traits.kontanthjaelp,
     )
     L = np.column_stack([logits[p] for p in names])
+    if shift is not None:
+        L = L + shift
     P = np.exp(L - L.max(axis=1, keepdims=True))
     P /= P.sum(axis=1, keepdims=True)
     value: np.ndarray = (P.cumsum(axis=1) > rng.random(len(L))[:, None]).argmax(axis=1)

@@ -193,3 +193,25 @@ def assignment_logits(
         "ips": np.where(aktiv > 0, -1.2 + 0.8 * kontanthjaelp, -5.0),
         "jobsamtaler_vejledning": np.full(n, 0.6) + 0.3 * jobparat,
     }
+
+
+# Programmes placed at an employer: where an unobserved trait plausibly matters for who gets one and how well
+# it works (an option for testing the intervention model; the default world has none of it).
+HIDDEN_PROGRAMMES = ("virksomhedspraktik", "loentilskud_privat", "loentilskud_offentlig")
+
+
+def hidden_confounding(
+    motivation: np.ndarray, strength: float, programmes: list[str]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """What an unobserved trait (``motivation``, standard normal per episode) does at ``strength`` (0: none):
+    (baseline logit shift (n,), assignment logit shift (n, A), effect shift (n, A)).
+
+    Motivated citizens find work more often on their own, caseworkers place them at employers more often,
+    and they gain more from those placements: hidden confounding *and* an effect modifier the model never
+    sees, so its estimates of the company-based programmes are biased upward.
+    """
+    n, a = len(motivation), len(programmes)
+    hidden = np.array([p in HIDDEN_PROGRAMMES for p in programmes], dtype=float)
+    assign = strength * 0.8 * motivation[:, None] * hidden[None, :]
+    effect = strength * 0.03 * motivation[:, None] * hidden[None, :]
+    return strength * 0.6 * motivation, assign.reshape(n, a), effect.reshape(n, a)

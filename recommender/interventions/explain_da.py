@@ -13,8 +13,10 @@ from recommender.interventions.features import EFFECT_MODIFIERS
 from recommender.interventions.ranking import (
     BASELINE,
     EFFECT,
+    INTERVAL_LEVEL,
     LABEL,
     LOWER,
+    PROB_AS_GOOD,
     RANK,
     REASON,
     SUPPORTED,
@@ -107,6 +109,13 @@ def describe_modifier(group: str, v: np.ndarray) -> str:
     return FEATURE_LABELS_DA.get(group, group)
 
 
+def band_da(row: Mapping[str, Any]) -> str:
+    """What a ranking row's lower-upper band may be called: "90 %-interval" only where its coverage was
+    measured and held (``interval_level``), else "usikkerhed" (no level claimed)."""
+    level = row.get(INTERVAL_LEVEL)
+    return f"{pct(level, 0)}-interval" if level is not None else "usikkerhed"
+
+
 def explanation_da(
     model: InterventionModel,
     one: pl.DataFrame,
@@ -114,9 +123,12 @@ def explanation_da(
     employers: Mapping[str, pl.DataFrame] | None,
     top: int,
 ) -> str:
-    """The explanation of :meth:`InterventionModel.explain` for the citizen in ``one`` (its ranking rows)."""
+    """The explanation of :meth:`InterventionModel.explain` for the citizen in ``one`` (its ranking rows).
+
+    Every number is called what it is: an "anslået effekt"; its band a "{level}-interval" only where that
+    programme's coverage was measured and held (``interval_level``), otherwise "usikkerhed" without a level.
+    """
     sid = one[C.SEEKER_ID].item()
-    level = pct(model.params.level, 0)
     ranked = ranking.filter(pl.col(SUPPORTED) & (pl.col(C.PROGRAMME) != "none")).sort(RANK)
     base = float(ranking[BASELINE][0])
     lines = [
@@ -127,10 +139,10 @@ def explanation_da(
     best_lower = float(ranked[LOWER][0]) if ranked.height else 0.0
     if ranked.height and best_lower <= 0:
         lines.append(
-            "Bemærk: selv for den bedste indsats rummer intervallet 0, så en gevinst er ikke sikker."
+            "Bemærk: selv for den bedste indsats rummer usikkerheden 0, så en gevinst er ikke sikker."
         )
     for r in ranked.head(top).iter_rows(named=True):
-        lines.extend(_programme_lines(model, one, r, base, level, employers))
+        lines.extend(_programme_lines(model, one, r, base, employers))
     missing = ranking.filter(~pl.col(SUPPORTED))
     for r in missing.iter_rows(named=True):
         lines.append(f"Intet skøn for {r[LABEL]}: {r[REASON]}.")
@@ -143,17 +155,18 @@ def _programme_lines(
     one: pl.DataFrame,
     r: Mapping[str, Any],
     base: float,
-    level: str,
     employers: Mapping[str, pl.DataFrame] | None,
 ) -> list[str]:
-    """One ranked programme: gain with interval, drivers, similar citizens, concrete employers."""
+    """One ranked programme: estimated gain with its uncertainty, drivers, similar citizens, employers."""
     lines: list[str] = []
     p = r[C.PROGRAMME]
     tie = (
-        " (kan ikke skelnes fra nr. 1: intervallerne overlapper)" if r[RANK] > 1 and r[TIED_WITH_BEST] else ""
+        f" (kan ikke skelnes fra nr. 1: {pct(r[PROB_AS_GOOD], 0)} sandsynlighed for at være mindst lige så god)"
+        if r[RANK] > 1 and r[TIED_WITH_BEST]
+        else ""
     )
     lines.append(
-        f"{r[RANK]}. {r[LABEL]}: {pp(r[EFFECT])} procentpoint ({level}-interval {pp(r[LOWER])} til "
+        f"{r[RANK]}. {r[LABEL]}: anslået effekt {pp(r[EFFECT])} procentpoint ({band_da(r)} {pp(r[LOWER])} til "
         f"{pp(r[UPPER])}), dvs. fra {pct(base, 0)} til {pct(min(max(base + r[EFFECT], 0.0), 1.0), 0)}{tie}."
     )
     drivers = model.drivers(one, p)

@@ -10,10 +10,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 from pydantic import ValidationError
+from scipy.stats import norm
 
 from core.errors import ArtefactError, NotFittedError
 from data import columns as C
-from recommender.interventions import persistence
+from recommender.interventions import coverage, persistence
 from recommender.interventions.dr_learner import DRLearner, Effects
 from recommender.interventions.explain_da import describe_modifier, explanation_da
 from recommender.interventions.features import (
@@ -27,6 +28,7 @@ from recommender.interventions.features import (
 )
 from recommender.interventions.params import DRParams
 from recommender.interventions.ranking import ranking_frame
+from recommender.interventions.sensitivity import e_values
 
 # The fitted attributes pickled into the artefact; params, metrics and data version live in its manifest.
 FITTED_STATE = ("learner_", "reference_", "center_", "scale_", "train_v_", "train_t_", "train_y_")
@@ -58,6 +60,7 @@ class InterventionModel:
     train_y_: np.ndarray
     metrics_: dict[str, Any]
     data_version_: str
+    coverage_: dict[str, Any]  # programme -> measured coverage and the level its interval may be called
 
     @property
     def fitted(self) -> bool:
@@ -89,18 +92,25 @@ class InterventionModel:
         self.train_y_ = data.y.astype(np.float32)
         self.data_version_ = data_version
         self.metrics_ = self._training_metrics(data)
+        self.coverage_ = coverage.measured(self.params)
         return self
 
     def _training_metrics(self, data: EpisodeData) -> dict[str, Any]:
         eff = self.learner_.training_effects(data.X)
+        z = float(norm.ppf(0.5 + self.params.level / 2))
         per_arm = {}
         for k, arm in enumerate(TREATED):
             s = eff.supported[:, k]
+            ate = float(self.learner_.pseudo_[s, k].mean()) if s.any() else float("nan")
+            se = float(np.sqrt(self.learner_.mean_cov_[k, k]))
+            sens = e_values(ate, se, float(eff.baseline[s].mean()) if s.any() else float("nan"), z)
             per_arm[arm] = {
                 "episodes": int(self.learner_.arm_counts_[k + 1]),
                 "share_supported": round(float(s.mean()), 4),
                 "mean_effect_supported": round(float(np.nanmean(eff.tau[s, k])), 4) if s.any() else None,
-                "dr_ate_supported": round(float(self.learner_.pseudo_[s, k].mean()), 4) if s.any() else None,
+                "dr_ate_supported": round(ate, 4) if s.any() else None,
+                "dr_ate_se": round(se, 4) if np.isfinite(se) else None,
+                **{key: round(v, 3) if np.isfinite(v) else None for key, v in sens.items()},
             }
         return {
             "episodes": int(data.n),
@@ -118,9 +128,10 @@ class InterventionModel:
 
     def rank(self, features: pl.DataFrame) -> pl.DataFrame:
         """Tidy ranking (``RANKING_COLUMNS``): per citizen every programme, supported ones ranked by effect,
-        "none" included at 0; ``indistinguishable_from_best`` when the interval overlaps the best one's."""
+        "none" included at 0; ``indistinguishable_from_best`` when the chance of being at least as good as
+        the top pick is at least 5 %; ``interval_level`` only where coverage was measured and held."""
         eff = self.estimate(features)
-        return ranking_frame(features[C.SEEKER_ID].to_list(), eff)
+        return ranking_frame(features[C.SEEKER_ID].to_list(), eff, coverage.shown_levels(self.coverage_))
 
     def drivers(self, features: pl.DataFrame, programme: str, top: int = 3) -> list[tuple[str, float, str]]:
         """The modifier groups that move this citizen's effect most vs a typical citizen: (group, pp, text)."""
@@ -183,6 +194,7 @@ class InterventionModel:
             "effect_modifiers": list(EFFECT_MODIFIERS),
             "arms": list(ARMS),
             "metrics": self.metrics_,
+            "interval_coverage": self.coverage_,
         }
         return persistence.write_state(models_dir, {name: getattr(self, name) for name in FITTED_STATE}, meta)
 
@@ -211,5 +223,6 @@ class InterventionModel:
         for name in FITTED_STATE:
             setattr(model, name, state[name])
         model.metrics_ = dict(meta.get("metrics") or {})
+        model.coverage_ = dict(meta.get("interval_coverage") or {})
         model.data_version_ = str(meta.get("data_version", ""))
         return model

@@ -22,7 +22,8 @@ ARTEFACT_DIR = "interventions"  # under the models folder
 ARTEFACT_KIND = "intervention-model"
 # 1-2: interventions.joblib + interventions.json side by side in the models folder (before the shared
 # scheme). Bump whenever the fitted state changes shape, so older files are refused with the refit command.
-FORMAT_VERSION = 3
+# 4: posterior intervals (the learner keeps covariances) and the measured coverage in the manifest.
+FORMAT_VERSION = 4
 STATE_FILE = "model.joblib"
 REFIT_HINT = "refit it with `jobmatch build`"
 

@@ -1,14 +1,21 @@
-"""The tidy ranking frame: per citizen every programme, supported ones ranked by estimated effect."""
+"""The tidy ranking frame: per citizen every programme, supported ones ranked by estimated effect.
+
+``lower``/``upper`` bound the estimate's uncertainty; ``interval_level`` is the level they may be called
+(only where the coverage was measured and held, see :mod:`.coverage`; null: "usikkerhed" without a
+level). "Tied with the best" is the probability rule of :mod:`.uncertainty`, not interval overlap.
+"""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import polars as pl
 
 from data import columns as C
-from recommender.interventions.features import ARMS, TREATED
+from recommender.interventions.features import ARMS
+from recommender.interventions.uncertainty import TIE_PROBABILITY, prob_at_least_as_good, prob_best
 
 if TYPE_CHECKING:
     from recommender.interventions.dr_learner import Effects
@@ -24,8 +31,11 @@ SUPPORTED = "supported"
 REASON = "reason_da"
 TIED_WITH_BEST = "indistinguishable_from_best"
 LABEL = "label_da"
-RANKING_COLUMNS = (C.SEEKER_ID, RANK, C.PROGRAMME, LABEL, EFFECT, LOWER, UPPER, BASELINE, PROPENSITY,
-                   SUPPORTED, TIED_WITH_BEST, REASON)  # fmt: skip
+INTERVAL_LEVEL = "interval_level"
+PROB_BEST = "prob_best"
+PROB_AS_GOOD = "prob_as_good_as_best"
+RANKING_COLUMNS = (C.SEEKER_ID, RANK, C.PROGRAMME, LABEL, EFFECT, LOWER, UPPER, INTERVAL_LEVEL, BASELINE,
+                   PROPENSITY, SUPPORTED, PROB_BEST, PROB_AS_GOOD, TIED_WITH_BEST, REASON)  # fmt: skip
 
 
 RANKING_SCHEMA: dict[str, Any] = {
@@ -36,58 +46,67 @@ RANKING_SCHEMA: dict[str, Any] = {
     EFFECT: pl.Float64,
     LOWER: pl.Float64,
     UPPER: pl.Float64,
+    INTERVAL_LEVEL: pl.Float64,
     BASELINE: pl.Float64,
     PROPENSITY: pl.Float64,
     SUPPORTED: pl.Boolean,
+    PROB_BEST: pl.Float64,
+    PROB_AS_GOOD: pl.Float64,
     TIED_WITH_BEST: pl.Boolean,
     REASON: pl.String,
 }
 
 
-def ranking_frame(seeker_ids: list[str], eff: Effects) -> pl.DataFrame:
-    """``RANKING_COLUMNS`` for citizens whose effects are the rows of ``eff``, in that order."""
+def ranking_frame(
+    seeker_ids: list[str], eff: Effects, levels: Mapping[str, float | None] | None = None
+) -> pl.DataFrame:
+    """``RANKING_COLUMNS`` for citizens whose effects are the rows of ``eff``, in that order; ``levels``:
+    programme -> the level its interval may be called (see :mod:`.coverage`; missing: none)."""
     rows: list[dict[str, Any]] = []
     for i, sid in enumerate(seeker_ids):
-        rows.extend(_rank_one(sid, eff.take(slice(i, i + 1))))
+        rows.extend(_rank_one(sid, eff.take(slice(i, i + 1)), levels or {}))
     return pl.DataFrame(rows, schema=RANKING_SCHEMA) if rows else pl.DataFrame(schema=RANKING_SCHEMA)
 
 
-def _rank_one(sid: str, eff: Effects) -> list[dict[str, Any]]:
-    items = [("none", 0.0, 0.0, 0.0, True, "")]
-    for k, arm in enumerate(TREATED):
-        ok = bool(eff.supported[0, k]) and np.isfinite(eff.tau[0, k])
-        lo = (
-            float(eff.lower[0, k])
-            if ok and np.isfinite(eff.lower[0, k])
-            else (float(eff.tau[0, k]) if ok else np.nan)
-        )
-        hi = (
-            float(eff.upper[0, k])
-            if ok and np.isfinite(eff.upper[0, k])
-            else (float(eff.tau[0, k]) if ok else np.nan)
-        )
-        items.append((arm, float(eff.tau[0, k]) if ok else np.nan, lo, hi, ok, str(eff.reason[0, k])))
-    ranked = sorted((it for it in items if it[4]), key=lambda it: -it[1])
-    best_lower = ranked[0][2]
-    rank_of = {it[0]: r for r, it in enumerate(ranked, start=1)}
+def _joint(eff: Effects) -> tuple[np.ndarray, np.ndarray]:
+    """(A,) estimates with "none" at 0 and NaN where unsupported, and the treated options' covariance."""
+    ok = eff.supported[0] & np.isfinite(eff.tau[0])
+    tau = np.concatenate([[0.0], np.where(ok, eff.tau[0], np.nan)])
+    if eff.cov is not None:
+        return tau, eff.cov[0]
+    return tau, np.diag(np.nan_to_num(eff.se[0]) ** 2)
+
+
+def _rank_one(sid: str, eff: Effects, levels: Mapping[str, float | None]) -> list[dict[str, Any]]:
+    tau, cov = _joint(eff)
+    lo = np.concatenate([[0.0], np.where(np.isfinite(eff.lower[0]), eff.lower[0], tau[1:])])
+    hi = np.concatenate([[0.0], np.where(np.isfinite(eff.upper[0]), eff.upper[0], tau[1:])])
+    ok = np.isfinite(tau)
+    order = sorted(np.flatnonzero(ok).tolist(), key=lambda a: -tau[a])
+    rank_of = {a: r for r, a in enumerate(order, start=1)}
+    as_good = prob_at_least_as_good(tau, cov, order[0])
+    best = prob_best(tau, cov)
     rows = []
-    for arm, tau, lo, hi, ok, why in sorted(
-        items, key=lambda it: (rank_of.get(it[0], 99), ARMS.index(it[0]))
-    ):
+    for a in sorted(range(len(ARMS)), key=lambda a: (rank_of.get(a, 99), a)):
+        arm = ARMS[a]
+        s = bool(ok[a])
         rows.append(
             {
                 C.SEEKER_ID: sid,
-                RANK: rank_of.get(arm),
+                RANK: rank_of.get(a),
                 C.PROGRAMME: arm,
                 LABEL: C.PROGRAMME_LABELS_DA[arm],
-                EFFECT: tau if ok else None,
-                LOWER: lo if ok else None,
-                UPPER: hi if ok else None,
+                EFFECT: float(tau[a]) if s else None,
+                LOWER: float(lo[a]) if s else None,
+                UPPER: float(hi[a]) if s else None,
+                INTERVAL_LEVEL: levels.get(arm) if s and a > 0 else None,
                 BASELINE: float(eff.baseline[0]),
-                PROPENSITY: float(eff.propensity[0, ARMS.index(arm)]),
-                SUPPORTED: ok,
-                TIED_WITH_BEST: bool(ok and hi >= best_lower),
-                REASON: why,
+                PROPENSITY: float(eff.propensity[0, a]),
+                SUPPORTED: s,
+                PROB_BEST: float(best[a]) if s else None,
+                PROB_AS_GOOD: float(as_good[a]) if s else None,
+                TIED_WITH_BEST: bool(s and as_good[a] >= TIE_PROBABILITY),
+                REASON: "" if a == 0 else str(eff.reason[0, a - 1]),
             }
         )
     return rows

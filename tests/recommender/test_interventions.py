@@ -12,6 +12,7 @@ import polars as pl
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from scipy.stats import norm
 
 from core.errors import ArtefactError, CapacityError, NotFittedError, NotFoundError
 from data import columns as C
@@ -26,6 +27,7 @@ from recommender.interventions import (
     SEEKER_COLUMNS_USED,
     DRLearner,
     DRParams,
+    Effects,
     InterventionModel,
     load_episodes,
     load_or_fit,
@@ -44,8 +46,13 @@ from recommender.interventions.allocation import (
     lp_prices,
     total_gain,
 )
+from recommender.interventions.coverage import measured, record, shown_levels
+from recommender.interventions.explain_da import band_da
 from recommender.interventions.persistence import ARTEFACT_KIND, FORMAT_VERSION, STATE_FILE, artefact_root
 from recommender.interventions.policy_tree import PolicyTree
+from recommender.interventions.ranking import ranking_frame
+from recommender.interventions.sensitivity import e_value, e_values
+from recommender.interventions.uncertainty import TIE_PROBABILITY, prob_at_least_as_good, prob_best
 
 FAST = DRParams(n_folds=2, bootstrap=20, nuisance_max_iter=60, nuisance_learning_rate=0.1, min_arm_episodes=5)
 
@@ -224,9 +231,13 @@ def test_ranking_is_ordered_and_marks_indistinguishable(fitted: dict) -> None:
         effects = ranked["effect"].to_numpy()
         assert (np.diff(effects) <= 1e-12).all()
         assert ranked.filter(pl.col(C.PROGRAMME) == "none")["effect"].item() == 0.0
-        best_lower = ranked["lower"][0]
-        expected = (ranked["upper"] >= best_lower).to_list()
+        # Tied with the best by the probability of being at least as good as the top pick, not overlap.
+        as_good = ranked["prob_as_good_as_best"].to_numpy()
+        assert as_good[0] == 1.0 and ((as_good >= 0) & (as_good <= 1)).all()
+        expected = (as_good >= TIE_PROBABILITY).tolist()
         assert ranked["indistinguishable_from_best"].to_list() == expected
+        assert ranked["prob_best"].sum() == pytest.approx(1.0)
+        assert ranked.filter(pl.col(C.PROGRAMME) == "none")["interval_level"].item() is None
         unsupported = one.filter(~pl.col("supported"))
         assert unsupported["rank"].null_count() == unsupported.height
         assert all(unsupported["reason_da"].to_list())
@@ -238,7 +249,14 @@ def test_danish_explanation(fitted: dict, world: Store) -> None:
     rec = recommend_programmes(model, world, sid)
     text = rec.text_da
     assert text.startswith(f"Borger {sid}: skønnet chance for job inden for 26 uger uden indsats er")
-    assert "procentpoint" in text and "90 %-interval" in text
+    assert "anslået effekt" in text and "procentpoint" in text
+    # The band is a "90 %-interval" only where that programme's coverage was measured and held.
+    shown = rec.ranking.filter(pl.col("supported") & (pl.col(C.PROGRAMME) != "none")).sort("rank").head(3)
+    for row in shown.iter_rows(named=True):
+        band = "90 %-interval" if row["interval_level"] == 0.9 else "usikkerhed"
+        assert f"{row['label_da']}: anslået effekt" in text and f"({band} " in text
+    if shown["interval_level"].null_count() == shown.height:
+        assert "-interval" not in text
     assert "Lignende borgere" in text
     assert "Intet skøn for 6 ugers jobrettet uddannelse" in text
     assert "konsulenten og borgeren træffer beslutningen" in text
@@ -478,3 +496,75 @@ def test_policy_tree_depth_rules_and_capacity() -> None:
     out = tree.assign(X, groups, capacity)
     used = check_capacity(out, groups, ("none", "ips", "mentorstoette"), capacity)
     assert used[("g", "ips")] == (30, 30)
+
+
+# --- uncertainty, the tie rule and what an interval may be called ---------------------------------------
+
+
+def test_probability_tie_rule_uses_the_joint_uncertainty() -> None:
+    tau = np.array([0.0, 0.10, 0.08, np.nan])
+    independent = np.diag([0.02**2, 0.02**2, 0.0])
+    p = prob_at_least_as_good(tau, independent, top=1)
+    assert p[1] == 1.0 and np.isnan(p[3])
+    assert p[2] == pytest.approx(norm.cdf(-0.02 / np.sqrt(2 * 0.02**2)))
+    assert p[0] == pytest.approx(norm.cdf(-0.10 / 0.02))  # "none" (0, certain) against the top pick
+    # Shared error (the same citizen, the same comparison arm): the same intervals, a clear difference.
+    shared = np.array([[0.02**2, 0.02**2 * 0.99, 0], [0.02**2 * 0.99, 0.02**2, 0], [0, 0, 0]])
+    assert prob_at_least_as_good(tau, shared, top=1)[2] < TIE_PROBABILITY < p[2]
+    best = prob_best(tau, independent, seed=1)
+    assert np.nansum(best) == pytest.approx(1.0) and np.isnan(best[3])
+    assert best[1] > best[2] > best[0]
+
+
+def test_posterior_intervals_vary_by_citizen_and_the_average_is_the_plain_dr_one(toy: dict) -> None:
+    learner, X = toy["learner"], toy["X"]
+    eff = learner.effects(X)
+    s = eff.supported[:, 0]
+    width = (eff.upper - eff.lower)[s, 0]
+    assert width.std() > 0.05 * width.mean()  # not one width per programme any more
+    assert eff.cov is not None and np.allclose(eff.se[s, 0] ** 2, eff.cov[s, 0, 0])
+    # The final stage corrects the outcome model by the unweighted mean of the pseudo-outcomes.
+    rows = learner.train_supported_[:, 0]
+    mu = learner.oof_outcome_
+    plain = float(np.mean(learner.pseudo_[rows, 0] - (mu[rows, 1] - mu[rows, 0])))
+    assert learner.final_models_[1].intercepts_[0] == pytest.approx(plain)
+
+
+def test_an_interval_is_called_a_level_only_where_its_coverage_held(tmp_path: Path) -> None:
+    path = tmp_path / "coverage.json"
+    assert measured(FAST, path) == {}
+    record(FAST, {"ips": {"w1": 0.91, "w2": 0.88}, "mentorstoette": {"w1": 0.91, "w2": 0.70}}, "test", path)
+    levels = shown_levels(measured(FAST, path))
+    assert levels == {"ips": FAST.level, "mentorstoette": None}
+    assert measured(FAST.model_copy(update={"seed": 7}), path)  # the seed does not change the meaning
+    assert measured(FAST.model_copy(update={"heterogeneity_sd": 0.1}), path) == {}  # another model: none
+    k = len(ARMS) - 1
+    tau = np.full((1, k), 0.02)
+    eff = Effects(
+        tau=tau, se=np.full((1, k), 0.01), lower=tau - 0.02, upper=tau + 0.02, supported=np.ones((1, k), bool),
+        propensity=np.full((1, k + 1), 1 / (k + 1)), baseline=np.array([0.4]), reason=np.full((1, k), "", object),
+    )  # fmt: skip
+    frame = ranking_frame(["s1"], eff, {"ips": 0.9})
+    assert frame.filter(pl.col(C.PROGRAMME) == "ips")["interval_level"].item() == 0.9
+    assert frame["interval_level"].null_count() == frame.height - 1
+    assert frame["indistinguishable_from_best"].sum() == k  # equal estimates: all tied, "none" is not
+    assert band_da({"interval_level": 0.9}) == "90 %-interval"
+    assert band_da({"interval_level": None}) == "usikkerhed"
+
+
+def test_e_values_follow_vanderweele_and_ding() -> None:
+    # Risk ratio 2 (0.2 -> 0.4): 2 + sqrt(2) = 3.41; a harmful effect uses the inverse ratio.
+    assert e_value(0.2, 0.2) == pytest.approx(2 + np.sqrt(2))
+    assert e_value(-0.1, 0.2) == pytest.approx(2 + np.sqrt(2))
+    assert e_value(0.0, 0.3) == pytest.approx(1.0)
+    out = e_values(0.05, 0.02, 0.4, 1.645)
+    assert out["e_value"] > out["e_value_limit"] > 1.0
+    assert e_values(0.02, 0.02, 0.4, 1.645)["e_value_limit"] == 1.0  # the interval includes no effect
+
+
+def test_training_metrics_carry_sensitivity_and_coverage(fitted: dict) -> None:
+    model: InterventionModel = fitted["model"]
+    arm = model.metrics_["arms"]["loentilskud_privat"]
+    assert arm["e_value"] is None or arm["e_value"] >= 1.0
+    assert arm["dr_ate_se"] is None or arm["dr_ate_se"] > 0
+    assert isinstance(model.coverage_, dict)

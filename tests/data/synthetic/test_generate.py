@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
 
 import numpy as np
@@ -197,3 +198,22 @@ def test_generates_from_esco_taxonomy() -> None:
     assert set(w["vacancies"][C.OCCUPATION_ID]) <= occupations
     assert np.mean([t.startswith("http") for t in w["vacancies"]["title"]]) == 0
     assert w["interactions"].height > 1_000
+
+
+def test_hidden_confounding_changes_only_the_episodes_and_biases_naive_comparisons() -> None:
+    """The option adds an unobserved trait: same citizens, different programmes and outcomes; motivated
+    citizens get company-based programmes more often and find work more often on their own."""
+    size = WorldSize(seekers=3000, vacancies=300, interactions=500, episodes=5000, seed=11)
+    plain = generate_world(load_builtin(), size)
+    hidden = generate_world(load_builtin(), dataclasses.replace(size, hidden_confounding=1.5))
+    for name in ("seekers", "seeker_protected", "vacancies", "interactions", "employers"):
+        assert hidden[name].equals(plain[name]), name
+    assert not hidden["interventions"].equals(plain["interventions"])
+
+    def company_share_gap(world: dict) -> float:
+        frame = world["interventions"].join(world["outcomes"], on="episode_id")
+        company = frame["programme"].is_in(["virksomhedspraktik", "loentilskud_privat"])
+        employed = frame["employed_26w"].cast(pl.Float64)
+        return float(employed.filter(company).mean() - employed.filter(~company).mean())
+
+    assert company_share_gap(hidden) > company_share_gap(plain) + 0.02

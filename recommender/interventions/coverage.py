@@ -1,0 +1,58 @@
+"""What the product may call each programme's interval: its coverage as measured against true effects.
+
+Coverage cannot be measured where the model is fitted (real data has no true effects), so it is measured
+by ``evaluation/interventions.py`` on synthetic worlds and kept in ``coverage.json`` beside this module,
+with the parameters it was measured for. An interval is called a "90 %-interval" only for a programme whose
+measured coverage lay within ``LEVEL_RANGE`` on every world, and only for a model with those parameters;
+otherwise it is shown as "usikkerhed" without a level (issue 14).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from recommender.interventions.params import DRParams
+
+COVERAGE_FILE = Path(__file__).with_name("coverage.json")
+LEVEL_RANGE = (0.85, 0.95)  # empirical coverage of a stated 90 % level that earns the name
+_NOT_MODELLING = ("seed", "n_threads")  # parameters that do not change what an interval means
+
+
+def fingerprint(params: DRParams) -> dict[str, Any]:
+    """The parameters a coverage measurement holds for."""
+    return {k: v for k, v in params.model_dump().items() if k not in _NOT_MODELLING}
+
+
+def measured(params: DRParams, path: Path = COVERAGE_FILE) -> dict[str, Any]:
+    """Per programme ``{"coverage": {world: share}, "level": stated level or None}`` for a model with
+    ``params``; empty when nothing was measured for them (then no interval is called a level)."""
+    try:
+        record = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if record.get("params") != fingerprint(params):
+        return {}
+    lo, hi = LEVEL_RANGE
+    out = {}
+    for arm, cov in (record.get("coverage") or {}).items():
+        values = list(cov.values())
+        ok = bool(values) and all(lo <= c <= hi for c in values)
+        out[arm] = {"coverage": dict(cov), "level": params.level if ok else None}
+    return out
+
+
+def shown_levels(coverage: Mapping[str, Any]) -> dict[str, float | None]:
+    """Programme -> the level its interval may be called (None: "usikkerhed" without a level)."""
+    return {arm: rec.get("level") for arm, rec in coverage.items()}
+
+
+def record(
+    params: DRParams, coverage: Mapping[str, Mapping[str, float]], note: str, path: Path = COVERAGE_FILE
+) -> Path:
+    """Write the measured coverage (programme -> world -> share) for models with ``params``."""
+    body = {"params": fingerprint(params), "level": params.level, "note": note, "coverage": coverage}
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
