@@ -330,13 +330,19 @@ class DRLearner:
         """(m, A) assignment probabilities, averaged over the cross-fitting folds' models."""
         self._check_fitted()
         with threadpool_limits(limits=self.params.n_threads):
-            return np.mean([self._predict_propensity(m, X) for m in self.propensity_models_], axis=0)
+            probabilities: np.ndarray = np.mean(
+                [self._predict_propensity(m, X) for m in self.propensity_models_], axis=0
+            )
+        return probabilities
 
     def outcomes(self, X: np.ndarray) -> np.ndarray:
         """(m, A) expected outcome under each arm from the outcome models, averaged over folds."""
         self._check_fitted()
         with threadpool_limits(limits=self.params.n_threads):
-            return np.mean([self._predict_outcomes(m, X) for m in self.outcome_models_], axis=0)
+            expected: np.ndarray = np.mean(
+                [self._predict_outcomes(m, X) for m in self.outcome_models_], axis=0
+            )
+        return expected
 
     def effects(
         self,
@@ -390,7 +396,8 @@ class DRLearner:
         """Point estimate of arm ``arm`` vs arm 0 (no overlap check)."""
         self._check_fitted()
         X = np.asarray(X, dtype=np.float64)
-        return self.final_models_[arm].predict(self._v(X)) + self._center(self.outcomes(X), arm)
+        effect: np.ndarray = self.final_models_[arm].predict(self._v(X)) + self._center(self.outcomes(X), arm)
+        return effect
 
     def training_effects(self, X: np.ndarray, *, trim: bool = True) -> Effects:
         """Effects for the training rows, with the honest out-of-fold propensities deciding support."""

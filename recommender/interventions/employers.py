@@ -24,7 +24,8 @@ def matcher_finder(matcher: Any) -> EmployerFinder:
 
     def find(seeker: Mapping[str, Any], k: int) -> pl.DataFrame:
         frame = matcher.vacancies_for_seeker(str(seeker[C.SEEKER_ID]), k)
-        return frame.select(C.EMPLOYER_ID, "title", "distance_km")
+        found: pl.DataFrame = frame.select(C.EMPLOYER_ID, "title", "distance_km")
+        return found
 
     return find
 

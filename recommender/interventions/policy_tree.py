@@ -235,7 +235,8 @@ class PolicyTree:
         """Each row's leaf's best programme (index; 0 = none), ignoring seats."""
         leaves = self._leaves()
         best = np.array([leaf.ranking[0] if leaf.ranking else 0 for leaf in leaves], dtype=np.int64)
-        return best[self.apply(X)]
+        chosen: np.ndarray = best[self.apply(X)]
+        return chosen
 
     def assign(
         self,
