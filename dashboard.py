@@ -297,15 +297,17 @@ def programmes_tab(ws: Workspace, user: User, seeker_id: str) -> None:
     base = alt.Chart(supported.to_pandas()).encode(y=alt.Y("label_da:N", sort=None, title=None))
     chart = base.mark_rule().encode(x=alt.X("lower_pp:Q", title="pp"), x2="upper_pp:Q") + base.mark_point(
         filled=True, size=80).encode(x="effect_pp:Q", color=alt.Color(
-            "indistinguishable_from_best:N", title="= bedste"))  # fmt: skip
+            "indistinguishable_from_best:N", title=tr("tied_legend")))  # fmt: skip
     st.altair_chart(chart, width="stretch")
     st.markdown(md(rec.text_da))
     for r in ranking.iter_rows(named=True):
         with st.container(border=True):
             if r["supported"]:
-                tie = " (kan ikke skelnes fra den bedste)" if r["indistinguishable_from_best"] else ""
-                st.markdown(f"**{r['rank']}. {md(r['label_da'])}**: {100 * r['effect']:+.1f} pp "
-                            f"[{100 * r['lower']:+.1f}; {100 * r['upper']:+.1f}]{md(tie)}")  # fmt: skip
+                tie = f" ({tr('tied_with_best')})" if r["indistinguishable_from_best"] else ""
+                level = f" ({100 * r['interval_level']:.0f} %-interval)" if r["interval_level"] else ""
+                st.markdown(f"**{r['rank']}. {md(r['label_da'])}**: {tr('estimated')} {100 * r['effect']:+.1f} pp, "
+                            f"{tr('uncertainty')} [{100 * r['lower']:+.1f}; {100 * r['upper']:+.1f}]{level}; "
+                            f"P({tr('best')}) {r['prob_best']:.0%}{md(tie)}")  # fmt: skip
             else:
                 st.markdown(f"**{md(r['label_da'])}**: {tr('not_estimated')}: {md(r['reason_da'])}")
             employers = rec.employers.get(r["programme"])

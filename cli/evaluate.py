@@ -97,7 +97,23 @@ def evaluate_interventions(
         int, typer.Option(help="Seed of the split, the random allocation and the IHDP draws.")
     ] = 0,
     ihdp_reps: Annotated[int, typer.Option(min=0, help="IHDP replications (0 skips IHDP).")] = 100,
-    nsw_seeds: Annotated[int, typer.Option(min=0, help="NSW + CPS cross-fitting seeds (0 skips it).")] = 5,
+    nsw_seeds: Annotated[int, typer.Option(min=0, help="NSW + CPS cross-fitting seeds (0 skips it).")] = 20,
+    worlds: Annotated[
+        list[Path] | None,
+        typer.Option(
+            "--worlds",
+            help="Store files of other worlds (repeatable): bias, coverage, tie errors and gain share across "
+            "them and this one, into worlds.json / worlds.md.",
+        ),
+    ] = None,
+    record_coverage: Annotated[
+        bool,
+        typer.Option(
+            "--record-coverage",
+            help="With --worlds: record the measured coverage where the product reads it "
+            "(which programmes' bands may be called 90 %% intervals).",
+        ),
+    ] = False,
 ) -> None:
     """Effects vs the synthetic ground truth, policy value under capacity, IHDP and NSW + CPS benchmarks."""
     from data.store import Store
@@ -105,6 +121,9 @@ def evaluate_interventions(
 
     s = settings(ctx)
     out = report or s.reports_dir / "interventions"
+    if worlds:
+        _compare_worlds(s.db_path, worlds, out, seed, record_coverage)
+        return
     with Store(s.db_path, read_only=True) as store, steps("evaluating interventions") as step:
         r = run_intervention_evaluation(
             store, out, seed, ihdp_reps=ihdp_reps, nsw_seeds=nsw_seeds, progress=step,
@@ -129,18 +148,41 @@ def evaluate_interventions(
                title="Employed within 26 weeks, same seats")  # fmt: skip
     ihdp, nsw = r["ihdp"], r["nsw_cps"]
     if ihdp.get("status") == "ok":
-        console.print(f"IHDP: sqrt(PEHE) {ihdp['sqrt_pehe']:.2f} (BART 2.1, causal forest 3.8, CFR-Wass 0.71), "
-                      f"ATE error {ihdp['ate_error']:.2f}")  # fmt: skip
+        held_out = ihdp.get("held_out_protocol", {}).get("learners", {})
+        console.print("IHDP (surface B draws, not the NPCI setting-A files): sqrt(PEHE) within / out of "
+                      "sample on held-out draws, same harness:")  # fmt: skip
+        for name, m in held_out.items():
+            console.print(f"  {name}: {m['sqrt_pehe_within']:.2f} / {m['sqrt_pehe_out']:.2f}")
     else:
         console.print(f"IHDP: {ihdp.get('status')} {ihdp.get('reason', '')}")
     if nsw.get("status") == "ok":
         console.print(
-            f"NSW + CPS: ATT {nsw['effect_usd']:,.0f} USD (experimental {nsw['experimental_usd']:,.0f})"
+            f"NSW + CPS: ATT median {nsw['median_usd']:,.0f} USD over {nsw_seeds} seeds (range "
+            f"{nsw['min_usd']:,.0f}-{nsw['max_usd']:,.0f}; experimental {nsw['experimental_usd']:,.0f})"
         )
     else:
         console.print(f"NSW + CPS: {nsw.get('status')} {nsw.get('reason', '')}")
     console.print(f"targets: {r['targets']}")
     console.print(f"wrote {out / 'interventions.json'} and {out / 'interventions.md'}")
+
+
+def _compare_worlds(home_db: Path, worlds: list[Path], out: Path, seed: int, record: bool) -> None:
+    """Issue-14 figures across this installation's world and the given ones (one report)."""
+    from contextlib import ExitStack
+
+    from data.store import Store
+    from evaluation.intervention_worlds import run_world_comparison
+    from recommender.interventions.coverage import COVERAGE_FILE
+
+    with ExitStack() as stack, steps("comparing programme effects across worlds") as step:
+        stores = {
+            f"{p.parent.name}/{p.stem}": stack.enter_context(Store(p, read_only=True))
+            for p in [home_db, *worlds]
+        }
+        run_world_comparison(
+            stores, out, seed, coverage_path=COVERAGE_FILE if record else None, progress=step
+        )
+    console.print(f"wrote {out / 'worlds.json'} and {out / 'worlds.md'}")
 
 
 @evaluate_app.command("linking")

@@ -30,7 +30,8 @@ recommend_app = typer.Typer(
 )
 
 REBUILD_HINT = "run `jobmatch build` to fit it on the current data"
-PROGRAMME_COLUMNS = ("#", "indsats", "effekt pp", "90 %-interval", "lige god")
+# The band is called an interval of a level only where that level's coverage was measured (interval_level).
+PROGRAMME_COLUMNS = ("#", "indsats", "anslået effekt pp", "usikkerhed", "P(bedst)", "lige god")
 VACANCY_COLUMNS = ("#", "vacancy_id", "titel", "P(søg)", "P(arbg.)", "score", "km")
 CANDIDATE_COLUMNS = ("#", "seeker_id", "P(søg)", "P(arbg.)", "score", "kompetencer", "km")
 
@@ -163,12 +164,16 @@ def _show_programmes(rec: ProgrammeRecommendation, as_json: bool) -> None:
     rows, notes = [], []
     for r in rec.ranking.iter_rows(named=True):
         if r["supported"]:
-            rows.append((str(r["rank"]), r["label_da"], f"{100 * r['effect']:+.1f}",
-                         f"{100 * r['lower']:+.1f} … {100 * r['upper']:+.1f}",
-                         "=" if r["indistinguishable_from_best"] else ""))  # fmt: skip
+            band = f"{100 * r['lower']:+.1f} … {100 * r['upper']:+.1f}"
+            if r["interval_level"]:
+                band += f" ({100 * r['interval_level']:.0f} %)"
+            rows.append((str(r["rank"]), r["label_da"], f"{100 * r['effect']:+.1f}", band,
+                         f"{r['prob_best']:.0%}", "=" if r["indistinguishable_from_best"] else ""))  # fmt: skip
         else:
-            rows.append(("–", r["label_da"], "–", "–", ""))
+            rows.append(("–", r["label_da"], "–", "–", "–", ""))
             notes.append((r["label_da"], r["reason_da"]))
     show_table(PROGRAMME_COLUMNS, rows, title=f"Indsatser for {rec.seeker_id}", flexible=("indsats",))
     show_notes("Uden skøn", notes)
+    console.print("usikkerhed: et niveau (90 %) står kun, hvor dækningen er målt; lige god: mindst 5 % sandsynlighed "
+                  "for at være mindst lige så god som den bedste", highlight=False)  # fmt: skip
     console.print(rec.text_da, highlight=False)

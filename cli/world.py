@@ -31,6 +31,13 @@ def generate(
     force: Annotated[
         bool, typer.Option("--force", help="Replace an existing world without asking (a backup is kept).")
     ] = False,
+    hidden_confounding: Annotated[
+        float,
+        typer.Option(
+            min=0.0,
+            help="Strength of an unrecorded trait that drives both programme choice and effects (0: none).",
+        ),
+    ] = 0.0,
 ) -> None:
     """Generate the synthetic Odense + Copenhagen world into the DuckDB store (replaced atomically).
 
@@ -50,6 +57,7 @@ def generate(
         interactions=s.interactions if interactions is None else interactions,
         episodes=s.episodes if episodes is None else episodes,
         seed=s.seed if seed is None else seed,
+        hidden_confounding=hidden_confounding,
     )
     with kept_as_backup(s.db_path) as backup:
         counts = generate_store(s.db_path, size, taxonomy or s.taxonomy)

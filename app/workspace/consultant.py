@@ -205,7 +205,8 @@ class ConsultantViews(WorkspaceBase):
                         "education": profile["education"], "weeks_unemployed": profile["weeks_unemployed"]},
             "how_it_works": "Job suggestions combine the match between skills and the vacancy's requirements, "
                             "distance, hours and what similar citizens applied to; programme suggestions are "
-                            "estimated effects on being in work within 26 weeks, with a 90% interval. A "
+                            "estimated effects on being in work within 26 weeks with their uncertainty; a band is "
+                            "called a 90% interval only where its coverage was measured (interval_level). A "
                             "consultant makes every decision.",
             "decisions": self.decisions_for(user, seeker_id).to_dicts(),
         }  # fmt: skip
