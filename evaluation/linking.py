@@ -22,7 +22,6 @@ method's MRR difference to the baseline.
 
 from __future__ import annotations
 
-import json
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -32,6 +31,7 @@ from typing import Any, Protocol
 import numpy as np
 import polars as pl
 
+from core.reporting import write_results
 from core.stats import mean_ci, paired_difference_ci
 from data import columns as C
 from data.taxonomy import Taxonomy, load_builtin
@@ -624,9 +624,9 @@ def _plot(report: dict[str, Any], path: Path) -> None:
 
 
 def _write(report: dict[str, Any], out_dir: Path) -> None:
-    (out_dir / "linking.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    (out_dir / "linking.md").write_text(to_markdown(report), encoding="utf-8")
-    _plot(report, out_dir / "linking.png")
+    write_results(
+        report, out_dir, "linking", md=to_markdown(report), figures={"png": lambda p: _plot(report, p)}
+    )
 
 
 def run_linking_extras(

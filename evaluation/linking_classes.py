@@ -17,7 +17,6 @@ functions of the score matrix (``evaluation.linking.target_ranks``; ties count a
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -25,6 +24,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from core.reporting import write_results
 from data import columns as C
 from data.taxonomy import Taxonomy
 from evaluation.linking import (
@@ -255,6 +255,6 @@ def _plot(report: dict[str, Any], path: Path) -> None:
 
 
 def write_class_report(report: dict[str, Any], out_dir: Path) -> None:
-    (out_dir / "classes.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    (out_dir / "classes.md").write_text(class_markdown(report), encoding="utf-8")
-    _plot(report, out_dir / "classes.png")
+    write_results(
+        report, out_dir, "classes", md=class_markdown(report), figures={"png": lambda p: _plot(report, p)}
+    )

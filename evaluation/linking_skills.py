@@ -9,12 +9,12 @@
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import polars as pl
 
+from core.reporting import write_results
 from data import columns as C
 from data.taxonomy import load_builtin
 from matching.linking import TitleLinker
@@ -104,6 +104,5 @@ def run_skill_report(shared_data: Path | None, out_dir: Path) -> dict[str, Any]:
 
         esco, builtin = load_esco(Path(shared_data) / ESCO_DIR), load_builtin()
         report["esco_coverage"] = coverage(esco, builtin, danish_skill_labels(esco, builtin))
-    (out_dir / "skills.json").write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
-    (out_dir / "skills.md").write_text(skill_markdown(report), encoding="utf-8")
+    write_results(report, out_dir, "skills", md=skill_markdown(report))
     return report

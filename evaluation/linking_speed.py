@@ -12,6 +12,7 @@ import time
 from pathlib import Path
 from typing import Any
 
+from core.reporting import write_text_atomic
 from matching.linking import TitleLinker, make_linker
 
 
@@ -62,5 +63,5 @@ def run_linking_speed(
           f"{result['titles_per_s']:,.0f} titles/s (taxonomy {taxonomy.name}, k={result['k']})")  # fmt: skip
     out_dir = Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
-    (out_dir / "throughput.json").write_text(json.dumps(result, indent=2), encoding="utf-8")
+    write_text_atomic(out_dir / "throughput.json", json.dumps(result, indent=2) + "\n")
     return result
