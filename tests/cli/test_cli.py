@@ -154,3 +154,29 @@ def test_esco_import_then_generate_from_esco(tmp_path: Path) -> None:
         assert store.load_taxonomy("esco").occupations.height == 3007  # kept across regeneration
         occ = store.query("SELECT DISTINCT occupation_id FROM vacancies")["occupation_id"]
         assert occ.str.starts_with("http://data.europa.eu/esco/occupation/").all()
+
+
+def test_generate_with_hidden_confounding_records_its_strength(tmp_path: Path) -> None:
+    """The evaluation's hidden-confounding world is one flag away, and the store says it is one."""
+    small = [
+        "--seekers",
+        "300",
+        "--vacancies",
+        "80",
+        "--interactions",
+        "2000",
+        "--episodes",
+        "300",
+        "--seed",
+        "3",
+    ]
+    plain, hidden = tmp_path / "plain", tmp_path / "hidden"
+    assert runner.invoke(app, ["--home", str(plain), "generate", *small]).exit_code == 0
+    result = runner.invoke(app, ["--home", str(hidden), "generate", *small, "--hidden-confounding", "1.5"])
+    assert result.exit_code == 0, result.output
+    with Store(plain / "jobmatch.duckdb") as a, Store(hidden / "jobmatch.duckdb") as b:
+        assert a.meta("hidden_confounding") is None and b.meta("hidden_confounding") == "1.5"
+        assert a.table("seekers").equals(b.table("seekers"))  # only the episodes change
+        assert not a.table("outcomes").equals(b.table("outcomes"))
+    refused = runner.invoke(app, ["--home", str(plain), "generate", "--force", "--hidden-confounding", "-1"])
+    assert refused.exit_code == 2
