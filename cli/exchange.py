@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -12,6 +12,10 @@ from cli.context import settings
 from cli.render import console, say, show_definitions
 from core.echo import quoted
 from core.errors import InputError
+
+if TYPE_CHECKING:
+    from data.import_labels import LabelResolver
+    from data.store import Store
 
 commands = typer.Typer()
 
@@ -26,6 +30,14 @@ def import_(
         Path | None, typer.Argument(help="CSV (',' ';' or tab; UTF-8 or Latin-1) or Parquet file.")
     ] = None,
     replace: Annotated[bool, typer.Option("--replace", help="Update rows whose id already exists.")] = False,
+    link: Annotated[
+        bool,
+        typer.Option(
+            "--link/--no-link",
+            help="Link occupation and skill text that is neither an id nor a label through the title and skill "
+            "linker (accepted above a score; each link is reported).",
+        ),
+    ] = True,
     describe: Annotated[
         str | None,
         typer.Option(
@@ -49,7 +61,10 @@ def import_(
     check_kind(table)
     s = settings(ctx)
     with Store(s.db_path, read_only=False, create=False) as store:
-        report = import_file(store, table, file, max_bytes=s.import_max_bytes, replace=replace)
+        resolve = _label_resolver(store, s.models_dir) if link else None
+        report = import_file(
+            store, table, file, max_bytes=s.import_max_bytes, replace=replace, resolve_labels=resolve
+        )
     say(
         f"imported {report.rows:,} {table} rows from {file} ({report.encoding}"
         + (f", delimiter {report.delimiter!r}" if report.delimiter else "")
@@ -57,11 +72,24 @@ def import_(
     )
     for label, concept in report.linked_labels.items():
         say(f"linked label {quoted(label)} -> {concept}")
+    for text, found in report.linked_by_linker.items():
+        say(
+            f"linked {quoted(text)} -> {found.concept_id} (matched {quoted(found.matched_label)}, score {found.score:.2f})"
+        )
     if report.masked_cpr_rows:
         console.print(
             f"[yellow]masked CPR-number-like text in {len(report.masked_cpr_rows)} row(s): "
             f"{report.masked_cpr_rows[:20]}[/yellow]"
         )
+
+
+def _label_resolver(store: Store, models_dir: Path) -> LabelResolver:
+    """The linker for the store's taxonomy, fitted (or loaded from its cache) only if a file needs it."""
+    from matching.linking import make_linker
+    from matching.linking.import_resolver import linker_resolver
+
+    taxonomy = store.load_taxonomy(store.meta("taxonomy") or "builtin")
+    return linker_resolver(lambda: make_linker(taxonomy, model_dir=models_dir, progress=True))
 
 
 def _describe(kind: str) -> None:

@@ -26,7 +26,7 @@ import polars as pl
 from core.echo import clip, quoted
 from core.errors import ImportValidationError, InputError
 from data import columns as C
-from data.import_labels import link_labels
+from data.import_labels import LabelResolver, LinkedLabel, link_labels
 from data.schema import IMPORTABLE
 from data.store import Store
 from data.vocabulary_da import aliases
@@ -141,7 +141,8 @@ class ImportReport:
     replaced: int = 0
     masked_cpr_rows: list[int] = field(default_factory=list)
     data_version: str = ""
-    linked_labels: dict[str, str] = field(default_factory=dict)  # label as written -> taxonomy id
+    linked_labels: dict[str, str] = field(default_factory=dict)  # exact label as written -> taxonomy id
+    linked_by_linker: dict[str, LinkedLabel] = field(default_factory=dict)  # other text -> linker's choice
 
 
 @dataclass
@@ -153,11 +154,19 @@ class _Parsed:
 
 
 def import_file(
-    store: Store, table: str, path: str | Path, *, max_bytes: int, replace: bool = False
+    store: Store,
+    table: str,
+    path: str | Path,
+    *,
+    max_bytes: int,
+    replace: bool = False,
+    resolve_labels: LabelResolver | None = None,
 ) -> ImportReport:
     """Validate ``path`` completely, then write it to ``table`` in one transaction (or raise, writing nothing).
 
     ``replace`` updates rows whose ids already exist; otherwise an existing id is an error.
+    ``resolve_labels`` links occupation/skill text that is neither an id nor an exact label (see
+    :mod:`data.import_labels`).
     """
     check_kind(table)
     file = Path(path)
@@ -167,7 +176,7 @@ def import_file(
     frame, masked = _mask_cpr(table, frame)
     _validate_values(file, table, frame, raw.first_line)
     frame = _fill_coordinates(store, file, table, frame, raw.first_line)
-    frame, links = link_labels(store, table, frame)
+    frame, links, linked = link_labels(store, table, frame, resolve_labels)
     _check_references(store, file, table, frame, raw.first_line, replace)
     with store.transaction():
         replaced = 0
@@ -190,7 +199,7 @@ def import_file(
                      "ids": frame[KEYS[table][0]].to_list()}  # fmt: skip
             store.set_meta(f"last_import:{table}", json.dumps(batch))
     return ImportReport(
-        table, file, frame.height, raw.encoding, raw.delimiter, replaced, masked, version, links
+        table, file, frame.height, raw.encoding, raw.delimiter, replaced, masked, version, links, linked
     )
 
 
