@@ -124,6 +124,8 @@ def write_version(root: str | Path, fill: Callable[[Path], None]) -> Path:
     try:
         fill(tmp)
         for child in tmp.iterdir():
+            if not child.is_file():
+                raise ArtefactError(f"{child.name} in an artefact version must be a file, not a folder")
             with child.open("rb") as fh:
                 os.fsync(fh.fileno())
         os.replace(tmp, base / version)

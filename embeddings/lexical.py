@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import zipfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -110,22 +110,28 @@ class CharNgramEncoder(Encoder):
             )
         return np.asarray(char_ngram_tfidf(texts, self.idf_) @ self.components_.T, dtype=np.float32)
 
-    def save(self, root: str | Path) -> Path:
-        """A new live version under ``root`` (see ``core.artefacts``); returns its folder."""
+    def save(self, root: str | Path, *, meta: Mapping[str, Any] | None = None) -> Path:
+        """A new live version under ``root`` (see ``core.artefacts``); returns its folder. ``meta``: what
+        the owner wants kept beside the model (checked again through ``load(expect=...)``)."""
         if self.idf_ is None or self.components_ is None:
             raise NotFittedError("nothing to save: the encoder is not fitted")
         idf, components = self.idf_, self.components_
 
         def fill(folder: Path) -> dict[str, Any]:
             np.savez(folder / ARRAYS_FILE, allow_pickle=False, idf=idf, components=components)
-            return {"model_id": self.model_id, "config": self.config.model_dump(mode="json")}
+            return {**(meta or {}), "model_id": self.model_id, "config": self.config.model_dump(mode="json")}
 
         return artefacts.save(root, kind=ARTEFACT_KIND, format_version=FORMAT_VERSION, fill=fill)
 
     @classmethod
-    def load(cls, root: str | Path, *, hint: str = REFIT_HINT) -> CharNgramEncoder:
-        """The live version under ``root``; missing, damaged or altered files raise ArtefactError naming them."""
-        folder, manifest = artefacts.load(root, kind=ARTEFACT_KIND, format_version=FORMAT_VERSION, hint=hint)
+    def load(
+        cls, root: str | Path, *, hint: str = REFIT_HINT, expect: Mapping[str, Any] | None = None
+    ) -> CharNgramEncoder:
+        """The live version under ``root``; missing, damaged or altered files, or metadata other than
+        ``expect``, raise ArtefactError naming them."""
+        folder, manifest = artefacts.load(
+            root, kind=ARTEFACT_KIND, format_version=FORMAT_VERSION, hint=hint, expect=expect
+        )
         path = folder / ARRAYS_FILE
         try:
             enc = cls(CharEncoderConfig.model_validate(manifest.meta["config"]))

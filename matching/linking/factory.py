@@ -29,9 +29,7 @@ LinkerMethod = Literal["trained", "lexical", "char", "minilm"]
 DEFAULT_LEXICAL_WEIGHT = 0.0
 DEFAULT_AGGREGATE: Aggregate = "lse"
 DEFAULT_TEMPERATURE = 0.05
-ENCODER_KIND = "label-encoder"
-ENCODER_FORMAT = 1
-ENCODER_FILE = "encoder.npz"
+ENCODER_KIND = "label-encoder"  # the cache folder under the models folder, one version folder per taxonomy
 # Bump when the training material or settings change: cached encoders of another recipe are retrained.
 RECIPE = "groups+builtin-da-en/v2"
 EPOCHS = 40
@@ -79,21 +77,13 @@ def trained_encoder(
     meta = {"taxonomy": taxonomy.name, "fingerprint": taxonomy_fingerprint(taxonomy), "recipe": RECIPE}
     if root is not None and (root / artefacts.POINTER).exists():
         try:
-            folder, _ = artefacts.load(
-                root, kind=ENCODER_KIND, format_version=ENCODER_FORMAT, hint="it is retrained", expect=meta
-            )
-            return CharNgramEncoder.load(folder / ENCODER_FILE)
+            return CharNgramEncoder.load(root, hint="it is retrained", expect=meta)
         except (ArtefactError, ValueError) as exc:
             log.info("retraining the label encoder: %s", exc)
     with _epoch_bar(progress, EPOCHS) as report:
         encoder = label_encoder.train_label_encoder(training_groups(taxonomy), epochs=EPOCHS, progress=report)
     if root is not None:
-
-        def fill(folder: Path) -> dict[str, str]:
-            encoder.save(folder / ENCODER_FILE)
-            return {**meta, "model_id": encoder.model_id}
-
-        artefacts.save(root, kind=ENCODER_KIND, format_version=ENCODER_FORMAT, fill=fill)
+        encoder.save(root, meta=meta)  # the char encoder's own artefact, with the linker's recipe beside it
     return encoder
 
 
