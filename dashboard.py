@@ -419,6 +419,11 @@ def analyst_view(ws: Workspace, user: User) -> None:
     )
     with quality:
         quality_tab(reports)
+        evidence = ws.programme_evidence(user)
+        if evidence.height:
+            st.subheader(tr("programme_evidence"))
+            st.caption(tr("programme_evidence_caption"))
+            st.dataframe(evidence, hide_index=True)
     with fairness:
         fairness_tab(reports)
     with decisions:
@@ -475,8 +480,17 @@ def quality_tab(reports: dict[str, Any]) -> None:
                 x="share_treated:Q", y="gain:Q", color="programme:N").properties(title="Uplift / Qini"),
                 width="stretch")  # fmt: skip
     ihdp, nsw = inter["data"].get("ihdp", {}), inter["data"].get("nsw_cps", {})
-    st.markdown(f"IHDP sqrt(PEHE): **{ihdp.get('sqrt_pehe', float('nan')):.2f}** (BART 2,1) · "
-                f"NSW + CPS: **{nsw.get('effect_usd', float('nan')):,.0f} USD** (eksperiment 1.794)")  # fmt: skip
+    learners = ihdp.get("held_out_protocol", {}).get("learners", {})
+    if learners:
+        st.caption(
+            "IHDP (overflade B, tilbageholdte træk, samme kørsel): sqrt(PEHE) i og uden for stikprøven"
+        )
+        st.dataframe(pl.DataFrame([{"metode": name, "i stikprøven": m["sqrt_pehe_within"],
+                                    "uden for stikprøven": m["sqrt_pehe_out"]} for name, m in learners.items()]),
+                     hide_index=True)  # fmt: skip
+    if "median_usd" in nsw:
+        st.markdown(f"NSW + CPS: median **{nsw['median_usd']:,.0f} USD** over frø (spænd {nsw['min_usd']:,.0f}–"
+                    f"{nsw['max_usd']:,.0f}; eksperiment 1.794)")  # fmt: skip
 
 
 def fairness_tab(reports: dict[str, Any]) -> None:

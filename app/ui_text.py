@@ -77,6 +77,13 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "employers_for": {"da": "Konkrete virksomheder", "en": "Concrete employers"},
     "estimated": {"da": "anslået effekt", "en": "estimated effect"},
+    "programme_evidence": {"da": "Indsatsernes evidens", "en": "Evidence behind the programme estimates"},
+    "programme_evidence_caption": {
+        "da": "E-værdi: hvor stærkt en skjult faktor skulle hænge sammen med både indsats og job for at "
+        "forklare effekten væk; dækning: andel sande effekter i intervallet, målt uden for stikprøven.",
+        "en": "E-value: how strongly a hidden factor would have to be tied to both the programme and work to "
+        "explain the effect away; coverage: share of true effects inside the interval, measured out of sample.",
+    },
     "uncertainty": {"da": "usikkerhed", "en": "uncertainty"},
     "best": {"da": "bedst", "en": "best"},
     "tied_legend": {"da": "lige så god som den bedste", "en": "as good as the best"},

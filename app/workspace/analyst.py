@@ -39,6 +39,31 @@ class AnalystViews(WorkspaceBase):
                     break
         return out
 
+    def programme_evidence(self, user: User) -> pl.DataFrame:
+        """Per programme, what stands behind its estimates: episodes, the doubly robust average, how strong a
+        hidden confounder would have to be to explain it away (E-value, and for the interval's near end),
+        the measured coverage of its interval and whether it may be called a 90 % interval."""
+        user.require(Role.ANALYST, Role.ADMIN)
+        model = self.interventions
+        if model is None:
+            return pl.DataFrame()
+        arms: dict[str, dict[str, Any]] = model.metrics_.get("arms", {})
+        rows = []
+        for arm, m in arms.items():
+            measured = model.coverage_.get(arm, {})
+            shares = list((measured.get("coverage") or {}).values())
+            rows.append({
+                "indsats": C.PROGRAMME_LABELS_DA.get(arm, arm),
+                "forløb": m.get("episodes"),
+                "gns. effekt pp": None if m.get("dr_ate_supported") is None else 100 * m["dr_ate_supported"],
+                "E-værdi": m.get("e_value"),
+                "E-værdi (intervallets nære ende)": m.get("e_value_limit"),
+                "målt dækning (laveste)": min(shares) if shares else None,
+                "målt dækning (højeste)": max(shares) if shares else None,
+                "kaldes 90 %-interval": "ja" if measured.get("level") else "nej",
+            })  # fmt: skip
+        return pl.DataFrame(rows)
+
     def decision_rates(self, user: User, min_cell: int = 10) -> tuple[pl.DataFrame, pl.DataFrame]:
         """Acceptance and override rates per consultant and per protected group (cells under ``min_cell``
         decisions are suppressed). Group labels come from ``protected_groups``, for this audit only."""

@@ -231,3 +231,20 @@ def test_audit_log_survives_a_regenerated_world(home, ws: Workspace) -> None:  #
 
     with OpsStore(home / "ops.duckdb") as ops:
         assert AuditLog(ops).count() == n and AuditLog(ops).verify().ok
+
+
+def test_analyst_sees_the_evidence_behind_each_programme_estimate(ws: Workspace) -> None:
+    """E-values and measured coverage per programme; '90 %-interval' only where the coverage held."""
+    u = users(ws)
+    evidence = ws.programme_evidence(u["analytiker"])
+    assert ws.interventions is not None
+    arms = ws.interventions.metrics_["arms"]
+    assert evidence.height == len(arms) > 0
+    for row, (arm, m) in zip(evidence.iter_rows(named=True), arms.items(), strict=True):
+        assert row["forløb"] == m["episodes"] and row["E-værdi"] == m["e_value"]
+        level = ws.interventions.coverage_.get(arm, {}).get("level")
+        assert row["kaldes 90 %-interval"] == ("ja" if level else "nej")
+        if row["målt dækning (laveste)"] is not None:
+            assert 0 <= row["målt dækning (laveste)"] <= row["målt dækning (højeste)"] <= 1
+    with pytest.raises(AccessDenied):
+        ws.programme_evidence(u["konsulent-odense"])

@@ -109,7 +109,7 @@ def test_each_role_signs_in_and_does_its_main_action(server: str, browser, targe
     page.get_by_text("Gemt: Accepter").scroll_into_view_if_needed()
     page.screenshot(path=str(out / "consultant.png"))
     page.get_by_text("Indsatser", exact=True).click()
-    page.get_by_text("Anslået effekt").wait_for()
+    page.get_by_text("Anslået effekt (procentpoint)").wait_for()
     page.screenshot(path=str(out / "consultant_programmes.png"))
     page.close()
     # Employer: the pseudonymised shortlist of an own vacancy, then a contact request.
