@@ -77,13 +77,13 @@ class WorkspaceBase:
 
             service = RecommendationService.open(settings, world)
         except JobmatchError as exc:  # a missing or stale artefact; a bug keeps its traceback
-            problems.append(f"matching/recommender: {exc} (run `jobmatch build`)")
+            problems.append(_problem("matching/recommender", exc))
         try:
             from recommender.interventions import InterventionModel
 
             interventions = InterventionModel.load(settings.models_dir, data_version=world.data_version)
         except JobmatchError as exc:
-            problems.append(f"intervention model: {exc} (run `jobmatch build`)")
+            problems.append(_problem("intervention model", exc))
         ws = cls(settings, world, ops, service, interventions, problems)
         if settings.demo_login:
             ws.directory.ensure_demo_users(world)
@@ -140,6 +140,11 @@ class WorkspaceBase:
     def shortlist_rerank(self) -> str:
         """The fairness re-ranking administrators chose for employer shortlists ("off" by default)."""
         return self.ops.meta(RERANK_KEY) or "off"
+
+
+def _problem(what: str, exc: JobmatchError) -> str:
+    """Why a model is unavailable; the error's own hint names the fix, else the rebuild command does."""
+    return f"{what}: {exc}" if exc.hint else f"{what}: {exc} (run `jobmatch build`)"
 
 
 def _r(x: Any) -> float | None:
