@@ -1,0 +1,91 @@
+"""What every role's page shares: the cached workspace, language, small widgets, refusals as messages."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import polars as pl
+import streamlit as st
+
+from app.access import User
+from app.ui_text import md, t
+from app.workspace import Workspace
+from core.errors import AccessDenied, ModelUnavailable, RecommendationsOff
+from core.settings import load_settings
+
+
+@st.cache_resource(show_spinner="Indlæser modeller og indeks …")
+def workspace(home: str, db_file: str) -> Workspace:
+    """One per process and store: models, indexes and the single writer connection."""
+    return Workspace.open(load_settings(home=home, db_file=db_file))
+
+
+@st.cache_data(ttl=30, show_spinner=False)
+def cached_queue(
+    _ws: Workspace, scope: str, user_id: str, search: str, group: str, benefit: str
+) -> pl.DataFrame:
+    """The queue, cached per scope (the scope string is part of the key, so no user sees another's)."""
+    return _ws.queue(_same_user(_ws, scope, user_id), search, group or None, benefit or None)
+
+
+@st.cache_data(ttl=600, show_spinner=False)
+def cached_analysis(_ws: Workspace, scope: str, user_id: str, data_version: str) -> tuple[Any, Any]:
+    """Evaluation reports and drift change only with new data or a new report run: cached per scope."""
+    user = _same_user(_ws, scope, user_id)
+    return _ws.reports(user), _ws.drift(user)
+
+
+def _same_user(ws: Workspace, scope: str, user_id: str) -> User:
+    """The user behind a cache key, still active and still in the scope the key was made for."""
+    user = ws.directory.get(user_id)
+    if user is None or user.scope != scope:
+        raise AccessDenied("session no longer valid")
+    return user
+
+
+def lang() -> str:
+    return str(st.session_state.get("lang", "da"))
+
+
+def tr(key: str) -> str:
+    return t(key, lang())
+
+
+def chips(labels: list[str], color: str) -> str:
+    return " ".join(f":{color}-badge[{md(label)}]" for label in labels) if labels else "–"
+
+
+def picked_id(picked: Any, ids: pl.Series, param: str) -> str | None:
+    """The id of a row picked in a table, kept in the URL parameter ``param`` (so a link opens it again);
+    the workspace checks the scope of whatever id arrives there."""
+    rows = picked.selection.rows if picked is not None else []
+    if rows:
+        st.query_params[param] = ids[rows[0]]
+    value = st.query_params.get(param)
+    return str(value) if value else None
+
+
+def shown_once(key: tuple[Any, ...], compute: Any) -> Any:
+    """What a view shows is computed (and audited) once per session and key, not on every widget rerun."""
+    cache = st.session_state.setdefault("_shown", {})
+    if key not in cache:
+        cache[key] = compute()
+    return cache[key]
+
+
+def forget_shown(prefix: str) -> None:
+    cache = st.session_state.get("_shown", {})
+    for key in [k for k in cache if k[0] == prefix]:
+        del cache[key]
+
+
+def guarded(render: Any, *args: Any) -> None:
+    """Render a view part; the workspace's refusals become messages, not tracebacks."""
+    try:
+        render(*args)
+    except AccessDenied as exc:
+        st.error(f"{tr('denied')}: {md(exc)}")
+    except RecommendationsOff:
+        st.warning(tr("stopped"))
+    except ModelUnavailable as exc:
+        st.warning(f"{tr('model_problem')}: {md(exc)}")
