@@ -5,43 +5,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-import pytest
 from streamlit.testing.v1 import AppTest
 
-from core.settings import Settings
-from data.store import Store
-
-APP = str(Path(__file__).resolve().parents[2] / "dashboard.py")
-
-
-@pytest.fixture()
-def app_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    monkeypatch.setenv("JOBMATCH_HOME", str(home))
-    return home
-
-
-def signed_in(user_id: str, **query: str) -> AppTest:
-    at = AppTest.from_file(APP, default_timeout=120)
-    at.session_state["user_id"] = user_id
-    for key, value in query.items():
-        at.query_params[key] = value
-    return at.run()
-
-
-def texts(at: AppTest) -> str:
-    parts = [m.value for m in at.markdown] + [e.value for e in at.error] + [w.value for w in at.warning]
-    parts += [s.value for s in at.success] + [str(h.value) for h in at.header] + [c.value for c in at.caption]
-    return "\n".join(parts)
-
-
-def world(home: Path) -> Store:
-    """Opened like the app opens it (DuckDB refuses a second connection in one process with another mode)."""
-    return Store(Settings(home=home).db_path, read_only=False)
-
-
-def one_of(home: Path, sql: str, params: list[object] | None = None) -> str:
-    with world(home) as store:
-        return str(store.query(sql, params).item(0, 0))
+from tests.dashboard.apptest import APP, one_of, signed_in, texts, world
 
 
 def test_login_form_refuses_a_wrong_password_and_accepts_a_demo_user(app_home: Path) -> None:

@@ -3,98 +3,9 @@ does its main action, and a screenshot is saved (to $JOBMATCH_SCREENSHOTS when s
 
 from __future__ import annotations
 
-import os
-import shutil
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
-import pytest
-
-from core.settings import Settings
-from data.store import Store
-
-ROOT = Path(__file__).resolve().parents[2]
-CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-@pytest.fixture()
-def targets(home: Path) -> dict[str, str]:
-    """Ids to open, read before the server starts (it then holds the store as the single writer)."""
-    with Store(Settings(home=home).db_path) as store:
-        sid = store.query("SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'").item()
-        vid = store.query(  # the demo employer of Odense: most open vacancies there (app.access)
-            "SELECT min(v.vacancy_id) FROM vacancies v WHERE v.status = 'open' AND v.employer_id = ("
-            " SELECT e.employer_id FROM employers e JOIN vacancies w USING (employer_id) WHERE w.status = 'open'"
-            " AND e.municipality = 'Odense' GROUP BY ALL ORDER BY count(*) DESC, e.employer_id LIMIT 1)"
-        ).item()
-    return {"seeker": sid, "vacancy": vid}
-
-
-@pytest.fixture()
-def server(home: Path, targets: dict[str, str]) -> Iterator[str]:
-    port = free_port()
-    env = {**os.environ, "JOBMATCH_HOME": str(home)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "streamlit", "run", str(ROOT / "dashboard.py"), "--server.port", str(port),
-         "--server.headless", "true", "--browser.gatherUsageStats", "false", "--server.fileWatcherType", "none"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-    )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    try:
-        for _ in range(240):
-            try:
-                if urllib.request.urlopen(f"{url}/_stcore/health", timeout=1).status == 200:
-                    break
-            except OSError:
-                time.sleep(0.5)
-        else:
-            raise RuntimeError("the dashboard did not answer /_stcore/health within 120 s")
-        yield url
-    finally:
-        proc.terminate()
-        proc.wait(timeout=20)
-
-
-@pytest.fixture()
-def browser() -> Iterator[object]:
-    from playwright.sync_api import sync_playwright
-
-    chromium = shutil.which("chromium")
-    if chromium is None:
-        pytest.fail("Debian's chromium is not installed: run `make install-dev` (it installs it with apt)")
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=chromium, args=CHROMIUM_FLAGS)
-        yield b
-        b.close()
-
-
-def shots(tmp_path: Path) -> Path:
-    folder = Path(os.environ.get("JOBMATCH_SCREENSHOTS", tmp_path))
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
-def sign_in(browser, url: str, user: str):  # type: ignore[no-untyped-def]
-    page = browser.new_page(viewport={"width": 1440, "height": 900})
-    page.set_default_timeout(180_000)  # a loaded 2-core machine can take this long for the first models load
-    page.goto(url)
-    page.get_by_label("Bruger").fill(user)
-    page.get_by_label("Adgangskode").fill("demo")
-    page.get_by_role("button", name="Log ind").click()
-    page.get_by_text("(demo)").first.wait_for()
-    return page
+from tests.dashboard.browser import shots, sign_in
 
 
 def test_each_role_signs_in_and_does_its_main_action(server: str, browser, targets: dict[str, str],  # type: ignore[no-untyped-def]

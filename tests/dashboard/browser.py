@@ -1,0 +1,34 @@
+"""Helpers of the browser tests (Debian's chromium driven by Playwright): ports, flags, sign-in, screenshots."""
+
+from __future__ import annotations
+
+import os
+import socket
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[2]
+CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                  "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def shots(tmp_path: Path) -> Path:
+    folder = Path(os.environ.get("JOBMATCH_SCREENSHOTS", tmp_path))
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
+
+
+def sign_in(browser, url: str, user: str):  # type: ignore[no-untyped-def]
+    page = browser.new_page(viewport={"width": 1440, "height": 900})
+    page.set_default_timeout(180_000)  # a loaded 2-core machine can take this long for the first models load
+    page.goto(url)
+    page.get_by_label("Bruger").fill(user)
+    page.get_by_label("Adgangskode").fill("demo")
+    page.get_by_role("button", name="Log ind").click()
+    page.get_by_text("(demo)").first.wait_for()
+    return page
