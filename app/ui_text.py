@@ -130,6 +130,43 @@ TEXT: dict[str, dict[str, str]] = {
     "contact_requests": {"da": "Kontaktanmodninger", "en": "Contact requests"},
 }
 
+# Each part of the dashboard keeps its strings in a block of its own (merged into TEXT below), so work on one
+# page does not collide with work on another in this file.
+
+# decisions, the stop switch as consultants meet it, the explanation export
+DECISIONS_TEXT: dict[str, dict[str, str]] = {}
+
+
+# suggestion cards (deadline, distance, relevance) and the programmes tab
+CARDS_TEXT: dict[str, dict[str, str]] = {}
+
+
+# the caseload queue and team leads
+CASELOAD_TEXT: dict[str, dict[str, str]] = {}
+
+
+# the employer's vacancies, candidate cards and contact requests
+EMPLOYER_TEXT: dict[str, dict[str, str]] = {}
+
+
+# the analyst's and the administrator's pages
+ANALYST_ADMIN_TEXT: dict[str, dict[str, str]] = {}
+
+
+# login throttling, idle timeout, friendly errors
+SECURITY_TEXT: dict[str, dict[str, str]] = {}
+
+
+def _merged(*parts: dict[str, dict[str, str]]) -> None:
+    for part in parts:
+        clash = set(part) & set(TEXT)
+        if clash:
+            raise KeyError(f"interface text keys defined twice: {sorted(clash)}")
+        TEXT.update(part)
+
+
+_merged(DECISIONS_TEXT, CARDS_TEXT, CASELOAD_TEXT, EMPLOYER_TEXT, ANALYST_ADMIN_TEXT, SECURITY_TEXT)
+
 
 def t(key: str, lang: str = "da") -> str:
     entry = TEXT[key]
