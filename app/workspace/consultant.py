@@ -118,7 +118,9 @@ class ConsultantViews(WorkspaceBase):
 
         matcher = self.service.matcher if self.service is not None else None
         assert self.interventions is not None  # _need_suggestions checked it
-        rec = recommend_programmes(self.interventions, self._db(), seeker_id, matcher=matcher)
+        rec = recommend_programmes(
+            self.interventions, self._db(), seeker_id, matcher=matcher, taxonomy=self.taxonomy
+        )
         seq = self._log(user, "programme_suggestions", seeker_id, {
             "ranked": [{k: (_r(v) if isinstance(v, float) else v) for k, v in r.items()
                         if k in ("programme", "rank", "effect", "lower", "upper", "supported", "reason_da")}

@@ -16,6 +16,20 @@ import numpy as np
 from sklearn.preprocessing import SplineTransformer
 
 
+def spline_basis(spline: SplineTransformer, X: np.ndarray) -> np.ndarray:
+    """What ``spline.transform(X)`` gives for a fitted cubic ``extrapolation="constant"`` spline without NaNs,
+    bit for bit, at a fraction of the cost: per-call validation dominated the per-citizen programme page.
+
+    Constant extrapolation is the basis at the nearest boundary knot, so clipping to the knot range and
+    evaluating scipy's B-spline directly gives the same numbers (tests compare them with ``transform``).
+    """
+    parts = []
+    for j, spl in enumerate(spline.bsplines_):
+        lo, hi = spl.t[spl.k], spl.t[-spl.k - 1]
+        parts.append(spl(np.clip(X[:, j], lo, hi)))
+    return np.hstack(parts) if parts else np.zeros((len(X), 0))
+
+
 class AdditiveRidge:
     """Weighted ridge on an additive basis (cubic splines of continuous columns, binary ones as they are).
 
@@ -121,7 +135,7 @@ class AdditiveRidge:
         X = self._impute(V)
         parts = [X[:, ~self.continuous]]
         if self.spline_ is not None:
-            parts.append(self.spline_.transform(X[:, self.continuous]))
+            parts.append(spline_basis(self.spline_, X[:, self.continuous]))
         return np.column_stack(parts)
 
     def predict_all(self, V: np.ndarray) -> np.ndarray:
@@ -182,7 +196,7 @@ class AdditiveOutcome:
     def _basis(Xi: np.ndarray, splines: Sequence[Any]) -> np.ndarray:
         # A cubic B-spline basis sums to one: its last column is dropped (the intercept carries it).
         parts = [
-            c[:, None] if s is None else s.transform(c[:, None])[:, :-1]
+            c[:, None] if s is None else spline_basis(s, c[:, None])[:, :-1]
             for c, s in zip(Xi.T, splines, strict=True)
         ]
         return np.column_stack(parts) if parts else np.zeros((len(Xi), 0))

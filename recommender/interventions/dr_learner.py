@@ -49,7 +49,9 @@ econml is used only as the source of the IHDP benchmark data and its baselines (
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Mapping, Sequence
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from typing import Any
 
@@ -61,7 +63,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.model_selection import StratifiedGroupKFold, StratifiedKFold
 from sklearn.pipeline import Pipeline
 from sklearn.preprocessing import SplineTransformer, StandardScaler
-from threadpoolctl import threadpool_limits
+from threadpoolctl import ThreadpoolController, threadpool_limits
 
 from core.errors import NotFittedError
 from recommender.interventions.additive import AdditiveOutcome, AdditiveRidge
@@ -69,6 +71,19 @@ from recommender.interventions.explain_da import overlap_reason
 from recommender.interventions.features import ARMS
 from recommender.interventions.params import DRParams
 from recommender.interventions.uncertainty import mean_covariance, shape_covariance
+
+
+@functools.cache
+def _threadpools() -> ThreadpoolController:
+    """One scan of the loaded BLAS/OpenMP libraries per process (a scan costs ~4 ms, one citizen's page
+    made five); the limit itself stays on every prediction, since oversubscribed OpenMP threads in the
+    boosted propensity models are slow on a loaded machine."""
+    return ThreadpoolController()
+
+
+def _thread_limit(n_threads: int) -> AbstractContextManager[Any]:
+    limit: AbstractContextManager[Any] = _threadpools().limit(limits=n_threads)
+    return limit
 
 
 @dataclass
@@ -329,7 +344,7 @@ class DRLearner:
     def propensity(self, X: np.ndarray) -> np.ndarray:
         """(m, A) assignment probabilities, averaged over the cross-fitting folds' models."""
         self._check_fitted()
-        with threadpool_limits(limits=self.params.n_threads):
+        with _thread_limit(self.params.n_threads):
             probabilities: np.ndarray = np.mean(
                 [self._predict_propensity(m, X) for m in self.propensity_models_], axis=0
             )
@@ -338,7 +353,7 @@ class DRLearner:
     def outcomes(self, X: np.ndarray) -> np.ndarray:
         """(m, A) expected outcome under each arm from the outcome models, averaged over folds."""
         self._check_fitted()
-        with threadpool_limits(limits=self.params.n_threads):
+        with _thread_limit(self.params.n_threads):
             expected: np.ndarray = np.mean(
                 [self._predict_outcomes(m, X) for m in self.outcome_models_], axis=0
             )

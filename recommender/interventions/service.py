@@ -59,16 +59,18 @@ def recommend_programmes(
     *,
     matcher: Any | None = None,
     employers_per_programme: int = 3,
+    taxonomy: Taxonomy | None = None,
 ) -> ProgrammeRecommendation:
     """Ranked programmes for one citizen with intervals, reasons, concrete employers and Danish text.
 
     ``matcher``: a ``matching.retrieval.Matcher`` for employers with matching open vacancies; without one,
     open vacancies in the citizen's desired occupations within their commute limit are used.
+    ``taxonomy``: the store's taxonomy when the caller holds it already (loading it costs a page ~25 ms).
     """
     seekers = store.query("SELECT * FROM seekers WHERE seeker_id = ?", [seeker_id])
     if seekers.height == 0:
         raise NotFoundError(f"unknown seeker id {seeker_id!r}")
-    features = seeker_features(seekers, taxonomy_of(store))
+    features = seeker_features(seekers, taxonomy or taxonomy_of(store))
     ranking = model.rank(features)
     supported = ranking.filter(pl.col(SUPPORTED))[C.PROGRAMME].to_list()
     finder = matcher_finder(matcher) if matcher is not None else store_finder(store.table("vacancies"))
