@@ -8,8 +8,9 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from app import labels
 from app.access import User
-from app.ui.common import cached_queue, chips, forget_shown, guarded, picked_id, shown_once, tr
+from app.ui.common import cached_queue, chips, forget_shown, guarded, lang, picked_id, shown_once, tr
 from app.ui_text import md
 from app.workspace import Workspace
 from core.errors import InvalidDecision
@@ -193,12 +194,13 @@ def manual_tab(ws: Workspace, user: User, seeker_id: str) -> None:
         tr("max_km"), min_value=0, max_value=200, value=30, step=5, key=f"manual_km_{seeker_id}"
     )
     found = ws.manual_search(user, seeker_id, text=text, max_km=float(km) or None)
-    st.dataframe(found.select("vacancy_id", "title", "employer", "occupation", "hours", "distance_km", "deadline"),
-                 hide_index=True)  # fmt: skip
+    shown = found.select("title", "employer", "occupation", "hours", "distance_km", "deadline")
+    st.dataframe(labels.display_frame(shown, lang()), hide_index=True)
     if found.height:
-        pick = st.selectbox(
-            tr("override_choice"), found["vacancy_id"].to_list(), key=f"manual_pick_{seeker_id}"
-        )
+        names = {r["vacancy_id"]: f"{r['title']} · {r['employer']} · {labels.km(r['distance_km'], lang())}"
+                 for r in found.iter_rows(named=True)}  # fmt: skip
+        pick = st.selectbox(tr("override_choice"), list(names), format_func=names.__getitem__,
+                            key=f"manual_pick_{seeker_id}")  # fmt: skip
         reason = st.text_input(tr("reason"), key=f"manual_reason_{seeker_id}")
         if st.button(tr("override"), key=f"manual_btn_{seeker_id}"):
             record_decision(ws, user, seeker_id, "override", reason, vacancy_id=pick)

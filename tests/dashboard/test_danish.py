@@ -1,0 +1,21 @@
+"""Danish throughout: what the consultant reads has no ids in pickers, no snake_case headers, no codes."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tests.dashboard.apptest import one_of, signed_in
+
+
+def test_manual_search_shows_danish_headers_and_vacancies_by_title_not_id(app_home: Path) -> None:
+    sid = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'")
+    at = signed_in("konsulent-odense", borger=sid)
+    at.segmented_control(key="section").set_value("tab_manual").run()
+    assert not at.exception, at.exception
+    table = at.dataframe[-1].value
+    assert table.shape[0] > 0
+    assert list(table.columns) == ["Stilling", "Arbejdsgiver", "Stillingstype", "Timer/uge", "Afstand (km)",
+                                   "Ansøgningsfrist"]  # fmt: skip
+    options = at.selectbox(key=f"manual_pick_{sid}").options
+    assert options and all(" · " in o and o.endswith(" km") for o in options)
+    assert not any(o.startswith("V-") for o in options), "vacancies are picked by title, not by id"
