@@ -55,7 +55,10 @@ def run_installation_report(
         "popularity": PopularityRecommender().fit(ctx, cut.history),
     }
     say("scoring the test weeks")
-    recs, truth, n_candidates = _lists(ctx, cut, models, events["ts"].max() + timedelta(days=1))
+    last = events["ts"].max()
+    if not isinstance(last, datetime):
+        raise ValueError("no interactions: nothing to evaluate")
+    recs, truth, n_candidates = _lists(ctx, cut, models, last + timedelta(days=1))
     quality = {name: _headline(evaluate(frame, truth, (10, 50), catalogue_size=n_candidates, seed=seed,
                                         n_boot=n_boot)) for name, frame in recs.items()}  # fmt: skip
     say("fairness: historical hires and recall per group")
