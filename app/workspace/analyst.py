@@ -67,7 +67,7 @@ class AnalystViews(WorkspaceBase):
         groups = protected_groups(self._db(), decisions[C.SEEKER_ID].to_list())
         decided = decisions.drop(C.SEEKER_ID).hstack(groups.drop(C.SEEKER_ID))
         parts = [
-            _suppressed(rates_by(decided, attr).rename({attr: "group"}), min_cell).with_columns(
+            suppressed(rates_by(decided, attr).rename({attr: "group"}), min_cell).with_columns(
                 pl.lit(attr).alias("attribute"), pl.col("group").cast(pl.String)
             )
             for attr in GROUP_COLUMNS[1:]
@@ -105,7 +105,7 @@ def rates_by(frame: pl.DataFrame, by: str) -> pl.DataFrame:
     )
 
 
-def _suppressed(frame: pl.DataFrame, min_cell: int) -> pl.DataFrame:
+def suppressed(frame: pl.DataFrame, min_cell: int) -> pl.DataFrame:
     """Small cells hidden (rates null, count as ``< min_cell``), plus the smallest other cell where only one
     would be hidden (complementary suppression)."""
     small = (frame["n"] < min_cell).to_list()

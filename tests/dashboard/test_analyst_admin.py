@@ -64,9 +64,15 @@ def test_analyst_sees_the_installation_report_with_its_time_in_danish(app_home: 
     row = quality[(quality["Model"] == "Hybrid (modellen i brug)") & quality["Mål"].str.startswith("NDCG@10")]
     assert row["Værdi"].tolist() == [f"{ndcg:.3f}".replace(".", ",")]
     audit = analyst.selectbox(key="fair_audit")
-    assert audit.options == ["Historik: samtaler og ansættelser pr. ansøgning", "Forslagenes træfsikkerhed pr. gruppe"]
+    assert audit.options == [
+        "Historik: samtaler og ansættelser pr. ansøgning",
+        "Forslagenes træfsikkerhed pr. gruppe",
+    ]
     grouping = analyst.selectbox(key="fair_grouping")
-    assert grouping.options[:4] == ["Køn", "Alder", "Oprindelse", "Handicap"] and "Køn × Alder" in grouping.options
+    assert (
+        grouping.options[:4] == ["Køn", "Alder", "Oprindelse", "Handicap"]
+        and "Køn × Alder" in grouping.options
+    )
     metric = analyst.selectbox(key="fair_metric")
     assert "Samtaleandel i forhold til referencegruppen" in metric.options
     grouping.set_value("origin_group").run()
