@@ -37,31 +37,34 @@ def settings_form(ws: Workspace, user: User) -> None:
     state = ws.switch_state(user)
     stored = (bool(state["enabled"]), ws.shortlist_rerank())
     _sync_widgets(stored)
-    st.caption(_state_line(state))
+    line = st.empty()  # the current state, rewritten after a save
+    line.caption(_state_line(state))
     with st.form("admin_settings"):
         st.toggle(tr("stop_switch"), key=SWITCH)
         st.selectbox(tr("rerank"), RERANK_METHODS, key=RERANK,
                      format_func=lambda m: labels.value("rerank_method", m, lang()))  # fmt: skip
         st.text_input(tr("reason"), key=REASON)
         submitted = st.form_submit_button(tr("apply"))
-    if submitted:
-        _save(ws, user, stored)
+    if submitted and _save(ws, user, stored):
+        line.caption(_state_line(ws.switch_state(user)))
 
 
-def _save(ws: Workspace, user: User, stored: tuple[bool, str]) -> None:
+def _save(ws: Workspace, user: User, stored: tuple[bool, str]) -> bool:
+    """Apply what the form holds; every change is audited by the workspace. True when something was saved."""
     wanted = (bool(st.session_state[SWITCH]), str(st.session_state[RERANK]))
     if wanted == stored:
         st.info(tr("aa_nothing_changed"))
-        return
+        return False
     try:
         if wanted[0] != stored[0]:
             ws.set_recommendations(user, wanted[0], st.session_state[REASON])
         ws.set_shortlist_rerank(user, wanted[1], st.session_state[REASON])
     except InvalidDecision as exc:
         st.error(md(exc))
-        return
+        return False
     st.session_state[SYNCED] = wanted
     st.success(f"{tr('saved')}: {_state_line(ws.switch_state(user))}")
+    return True
 
 
 def _state_line(state: dict[str, object]) -> str:

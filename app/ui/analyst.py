@@ -86,11 +86,11 @@ def ci_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
 def ci_chart(frame: pl.DataFrame, y: str, title: str) -> alt.Chart:
     """Point and interval per row, rows sorted by value, labels whole (the axis takes the space it needs)."""
     base = alt.Chart(frame.to_pandas()).encode(
-        y=alt.Y(f"{y}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0))
+        y=alt.Y(f"{y}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False))
     )
     point = base.mark_point(filled=True, size=70).encode(x=alt.X("value:Q", title=title))
     chart: alt.Chart = base.mark_rule().encode(x="lo:Q", x2="hi:Q") + point
-    return chart.properties(height=max(60, 28 * frame.height))
+    return chart.properties(height=alt.Step(28))
 
 
 def quality_tab(report: dict[str, Any] | None) -> None:
@@ -170,9 +170,9 @@ def drift_tab(label: str, table: pl.DataFrame) -> None:
     top, rest = ranked.head(DRIFT_TOP), ranked.slice(DRIFT_TOP)
     chart = alt.Chart(top.to_pandas()).mark_bar().encode(
         x=alt.X("psi:Q", title=tr("aa_psi_axis")),
-        y=alt.Y("feature:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0)),
+        y=alt.Y("feature:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
         color=alt.Color("reading:N", title=labels.header("reading", lang())),
-    ).properties(height=28 * top.height)  # fmt: skip
+    ).properties(height=alt.Step(28))  # fmt: skip
     st.altair_chart(chart, width="stretch")
     if rest.height:
         st.caption(tr("aa_drift_rest").format(n=rest.height, psi=_number(rest["psi"].cast(pl.Float64).max())))
