@@ -77,6 +77,81 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "analyst": ("Analytiker", "Analyst"),
         "admin": ("Administrator", "Administrator"),
     },
+    # the analyst's and the administrator's pages
+    "rerank_method": {
+        "off": ("Ingen omrangering", "No re-ranking"),
+        "detconstsort": ("DetConstSort (gruppeandele)", "DetConstSort (group shares)"),
+        "fair": ("FA*IR (minimumsandel)", "FA*IR (minimum share)"),
+    },
+    "eval_model": {
+        "hybrid": ("Hybrid (modellen i brug)", "Hybrid (the served model)"),
+        "popularity": ("Popularitet (nedre reference)", "Popularity (floor)"),
+    },
+    "eval_metric": {
+        "ndcg@10": ("NDCG@10 (rækkefølge i top 10)", "NDCG@10 (order in the top 10)"),
+        "recall@50": ("Genfundne ansøgninger i top 50", "Applications found in the top 50"),
+        "precision@10": ("Træfsikkerhed i top 10", "Precision in the top 10"),
+        "mrr@10": ("Første træf (MRR@10)", "First hit (MRR@10)"),
+        "coverage@10": ("Andel stillinger vist (top 10)", "Share of vacancies shown (top 10)"),
+    },
+    "fairness_audit": {
+        "historical": (
+            "Historik: samtaler og ansættelser pr. ansøgning",
+            "History: interviews and hires per application",
+        ),
+        "recommender": ("Forslagenes træfsikkerhed pr. gruppe", "How well suggestions hit, per group"),
+    },
+    "fairness_metric": {
+        "interview_rate": ("Andel ansøgninger til samtale", "Share of applications to interview"),
+        "interview_ratio": (
+            "Samtaleandel i forhold til referencegruppen",
+            "Interview share relative to the reference group",
+        ),
+        "hired_rate": ("Andel ansøgninger til ansættelse", "Share of applications to hire"),
+        "hired_ratio": (
+            "Ansættelsesandel i forhold til referencegruppen",
+            "Hire share relative to the reference group",
+        ),
+        "recall@50": ("Genfundne ansøgninger i top 50", "Applications found in the top 50"),
+        "ndcg@10": ("NDCG@10 (rækkefølge i top 10)", "NDCG@10 (order in the top 10)"),
+    },
+    "attribute": {
+        "gender": ("Køn", "Gender"),
+        "age_band": ("Alder", "Age"),
+        "origin_group": ("Oprindelse", "Origin"),
+        "disability": ("Handicap", "Disability"),
+    },
+    "group_value": {
+        "kvinde": ("kvinde", "woman"),
+        "mand": ("mand", "man"),
+        "dansk": ("dansk", "Danish"),
+        "vestlig": ("vestlig", "Western"),
+        "ikke-vestlig": ("ikke-vestlig", "non-Western"),
+        "ja": ("ja", "yes"),
+        "nej": ("nej", "no"),
+        "ukendt": ("ukendt", "unknown"),
+        "<30": ("under 30", "under 30"),
+        "30-54": ("30-54", "30-54"),
+        "55+": ("55+", "55+"),
+    },
+    "drift_feature": {
+        "weeks_unemployed": ("Uger ledig", "Weeks unemployed"),
+        "isced_level": ("Uddannelsesniveau", "Education level"),
+        "experience_years": ("Erfaring (år)", "Experience (years)"),
+        "max_commute_km": ("Maks. transport (km)", "Max commute (km)"),
+        "hours_wanted": ("Ønskede timer", "Hours wanted"),
+        "n_skills": ("Antal kompetencer", "Number of skills"),
+        "benefit_type": ("Ydelse", "Benefit"),
+        "target_group": ("Målgruppe", "Target group"),
+        "consent_employer_view": ("Samtykke til arbejdsgivere", "Consent to employers"),
+        "driving_licence": ("Kørekort", "Driving licence"),
+        "jobcenter_id": ("Jobcenter", "Job centre"),
+    },
+    "drift_reading": {
+        "stabil": ("stabil", "stable"),
+        "se nærmere på": ("se nærmere på", "worth a look"),
+        "skift: tjek modellerne": ("skift: tjek modellerne", "shift: re-check the models"),
+    },
 }
 
 # column -> (Danish, English); a column missing here keeps a readable form of its own name.
@@ -122,6 +197,20 @@ HEADERS: dict[str, tuple[str, str]] = {
     "lo": ("Nedre grænse", "Lower bound"),
     "hi": ("Øvre grænse", "Upper bound"),
     "model": ("Model", "Model"),
+    "attribute": ("Kendetegn", "Attribute"),
+    "decisions": ("Beslutninger", "Decisions"),
+    "acceptance_rate": ("Andel accepteret", "Share accepted"),
+    "override_rate": ("Andel eget valg", "Share overridden"),
+    "rejection_rate": ("Andel afvist", "Share rejected"),
+    "suppressed": ("Skjult (lille celle)", "Hidden (small cell)"),
+    "reference": ("Træningsgrundlag", "Training data"),
+    "newest": ("Nyeste borgere", "Newest citizens"),
+    "jobcenter_id": ("Jobcenter", "Job centre"),
+    "model_version": ("Modelversion", "Model version"),
+    "data_version": ("Dataversion", "Data version"),
+    "payload": ("Indhold", "Content"),
+    "prev_hash": ("Forrige kædeled", "Previous link"),
+    "hash": ("Kædeled", "Link"),
 }
 
 # Which value kind a column holds, so ``display_frame`` translates it.

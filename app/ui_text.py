@@ -150,7 +150,54 @@ EMPLOYER_TEXT: dict[str, dict[str, str]] = {}
 
 
 # the analyst's and the administrator's pages
-ANALYST_ADMIN_TEXT: dict[str, dict[str, str]] = {}
+ANALYST_ADMIN_TEXT: dict[str, dict[str, str]] = {
+    "aa_no_report": {
+        "da": "Denne installation har endnu ingen egen evaluering eller fairness-analyse: kør `jobmatch report` "
+        "(planlagt hver nat). Referencekørslen, der følger med koden, vises ikke her.",
+        "en": "This installation has no evaluation or fairness audit of its own yet: run `jobmatch report` "
+        "(scheduled nightly). The reference run shipped with the code is not shown here.",
+    },
+    "aa_provenance": {
+        "da": "Beregnet {when} af den planlagte kørsel på denne installations egne data (data {data}, model "
+        "{model}); testuger fra {start}: {seekers} borgere, {applications} ansøgninger.",
+        "en": "Computed {when} by the scheduled run on this installation's own data (data {data}, model "
+        "{model}); test weeks from {start}: {seekers} citizens, {applications} applications.",
+    },
+    "aa_audit": {"da": "Analyse", "en": "Audit"},
+    "aa_grouping": {"da": "Grupper efter", "en": "Group by"},
+    "aa_metric": {"da": "Mål", "en": "Measure"},
+    "aa_hidden_groups": {
+        "da": "{n} grupper med under {min_cell} personer er skjult.",
+        "en": "{n} groups with fewer than {min_cell} people are hidden.",
+    },
+    "aa_psi_axis": {
+        "da": "PSI (under 0,1 stabil; over 0,25 tjek modellerne)",
+        "en": "PSI (below 0.1 stable; above 0.25 re-check the models)",
+    },
+    "aa_drift_rest": {
+        "da": "{n} øvrige variable har alle PSI højst {psi} (se tabellen).",
+        "en": "{n} other features all have PSI at most {psi} (see the table).",
+    },
+    "aa_per_consultant_where": {
+        "da": "Andele pr. konsulent vises kun for administratorer, der fører tilsyn med brugen af forslagene.",
+        "en": "Shares per consultant are shown to administrators only, who oversee how suggestions are used.",
+    },
+    "aa_per_consultant": {"da": "Beslutninger pr. konsulent", "en": "Decisions per consultant"},
+    "aa_per_consultant_caption": {
+        "da": "Andele skjules for konsulenter med under 10 beslutninger.",
+        "en": "Shares are hidden for consultants with fewer than 10 decisions.",
+    },
+    "aa_nothing_changed": {"da": "Ingen ændringer at gemme.", "en": "Nothing changed to save."},
+    "aa_switch_on": {"da": "Forslag er slået til", "en": "Suggestions are on"},
+    "aa_switch_off": {"da": "Forslag er slået fra", "en": "Suggestions are off"},
+    "aa_changed_by": {"da": "senest ændret af", "en": "last changed by"},
+    "aa_audit_log": {"da": "Revisionslog", "en": "Audit log"},
+    "aa_records": {"da": "poster", "en": "records"},
+    "aa_head": {"da": "hoved", "en": "head"},
+    "aa_at_record": {"da": "ved post", "en": "at record"},
+    "aa_deleted": {"da": "poster slettet", "en": "records deleted"},
+    "aa_retention_days": {"da": "dages opbevaring", "en": "days' retention"},
+}
 
 
 # login throttling, idle timeout, friendly errors

@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli import admin, bench, build, evaluate, exchange, linking, match, recommend, taxonomy, world
+from cli import admin, bench, build, evaluate, exchange, linking, match, recommend, report, taxonomy, world
 from cli.render import err
 from core.errors import JobmatchError
 from core.settings import load_settings
@@ -38,6 +38,7 @@ app.add_typer(exchange.commands)
 app.add_typer(build.commands)
 app.add_typer(linking.commands)
 app.add_typer(evaluate.commands)
+app.add_typer(report.commands)
 app.add_typer(world.data_app, name="data")
 app.add_typer(taxonomy.taxonomy_app, name="taxonomy")
 app.add_typer(bench.bench_app, name="bench")

@@ -1,140 +1,180 @@
-"""The analyst's page: quality and fairness reports, decision rates, drift."""
+"""The analyst's page: this installation's own evaluation and fairness report, decision rates per group,
+drift. Every header and value in words (``app.labels``); charts stay short enough for their labels to fit."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 import altair as alt
 import polars as pl
 import streamlit as st
 
+from app import labels
 from app.access import User
-from app.ui.common import cached_analysis, tr
+from app.ui.common import lang, tr
 from app.ui_text import md
 from app.workspace import Workspace
 
+DRIFT_TOP = 8  # features charted; the rest are summarised in one line
+EVAL_METRICS = ("ndcg@10", "recall@50", "precision@10", "mrr@10", "coverage@10")
 
-def ci_chart(
-    frame: pl.DataFrame, y: str, value: str, lo: str, hi: str, color: str | None = None
-) -> alt.Chart:
-    base = alt.Chart(frame.to_pandas()).encode(y=alt.Y(f"{y}:N", sort=None, title=None))
-    point = base.mark_point(filled=True, size=70).encode(x=alt.X(f"{value}:Q", title=value))
-    if color:
-        point = point.encode(color=f"{color}:N")
-    chart: alt.Chart = base.mark_rule().encode(x=f"{lo}:Q", x2=f"{hi}:Q") + point
-    return chart
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _report(_ws: Workspace, _user: User, version: str) -> dict[str, Any] | None:
+    """The report changes only with a new run (its version is the key); the same for every analyst."""
+    return _ws.installation_report(_user)
+
+
+@st.cache_data(ttl=3600, show_spinner=False)
+def _drift(_ws: Workspace, _user: User, data_version: str) -> tuple[str, pl.DataFrame]:
+    return _ws.drift(_user)
+
+
+def stamp(when: Any) -> str:
+    """A timestamp as a person reads it (stored times are UTC)."""
+    if when is None:
+        return labels.MISSING
+    moment = when if isinstance(when, datetime) else datetime.fromisoformat(str(when))
+    return f"{moment:%d-%m-%Y %H:%M} UTC"
 
 
 def analyst_view(ws: Workspace, user: User) -> None:
-    reports, (drift_label, drift_table) = cached_analysis(ws, user.scope, user.user_id, ws.data_version)
+    report = _report(ws, user, ws.report_version())
     quality, fairness, decisions, drift = st.tabs(
         [tr("tab_quality"), tr("tab_fairness"), tr("tab_decisions"), tr("tab_drift")]
     )
     with quality:
-        quality_tab(reports)
+        quality_tab(report)
         evidence = ws.programme_evidence(user)
         if evidence.height:
             st.subheader(tr("programme_evidence"))
             st.caption(tr("programme_evidence_caption"))
-            st.dataframe(evidence, hide_index=True)
+            st.dataframe(labels.display_frame(evidence, lang()), hide_index=True)
     with fairness:
-        fairness_tab(reports)
+        fairness_tab(report)
     with decisions:
-        per_user, per_group = ws.decision_rates(user)
-        st.subheader(tr("per_consultant"))
-        st.dataframe(per_user, hide_index=True)
         st.subheader(tr("per_group"))
-        st.dataframe(per_group, hide_index=True)
+        st.dataframe(labels.display_frame(ws.decision_rates(user), lang(),
+                                          {"attribute": "attribute", "group": "group_value"}), hide_index=True)  # fmt: skip
+        st.caption(tr("aa_per_consultant_where"))
     with drift:
-        label, table = drift_label, drift_table
-        st.caption(md(label))
-        st.dataframe(table, hide_index=True)
-        st.altair_chart(alt.Chart(table.to_pandas()).mark_bar().encode(
-            x=alt.X("psi:Q", title="PSI"), y=alt.Y("feature:N", sort="-x", title=None),
-            color=alt.Color("reading:N")), width="stretch")  # fmt: skip
+        drift_tab(*_drift(ws, user, ws.data_version))
 
 
-def quality_tab(reports: dict[str, Any]) -> None:
-    rec = reports.get("recommender")
-    if rec is None:
-        st.info(f"{tr('no_report')} `jobmatch evaluate`")
-    else:
-        st.caption(f"Anbefaler · {md(rec['source'])}")
-        rows = [{"model": m, "metric": k, "value": v["value"], "lo": v["ci"][0], "hi": v["ci"][1]}
-                for m, metrics in rec["data"].items() if isinstance(metrics, dict)
-                for k, v in metrics.items() if isinstance(v, dict) and "ci" in v and k in ("ndcg@10", "recall@50")]  # fmt: skip
-        frame = pl.DataFrame(rows)
-        st.dataframe(frame, hide_index=True)
-        for metric in ("ndcg@10", "recall@50"):
-            st.altair_chart(ci_chart(frame.filter(pl.col("metric") == metric), "model", "value", "lo", "hi")
-                            .properties(title=metric), width="stretch")  # fmt: skip
-    inter = reports.get("interventions")
-    if inter is None:
-        st.info(f"{tr('no_report')} `jobmatch evaluate interventions`")
-        return
-    st.caption(f"Indsatser · {md(inter['source'])}")
-    synthetic = inter["data"].get("synthetic", {})
-    value = synthetic.get("policy_value", {})
-    rows = [{"policy": k, "value": v["value"] if isinstance(v, dict) else v,
-             "lo": (v.get("ci") or [None, None])[0] if isinstance(v, dict) else None,
-             "hi": (v.get("ci") or [None, None])[1] if isinstance(v, dict) else None}
-            for k, v in value.items() if isinstance(v, dict | float | int)]  # fmt: skip
-    if rows:
-        frame = pl.DataFrame(rows)
-        st.altair_chart(alt.Chart(frame.to_pandas()).mark_bar().encode(
-            x=alt.X("value:Q", title="andel i arbejde efter 26 uger"), y=alt.Y("policy:N", sort="-x", title=None)),
-            width="stretch")  # fmt: skip
-    curves = synthetic.get("uplift_curves") or synthetic.get("qini")
-    if isinstance(curves, dict):
-        long = [{"programme": p, "share_treated": x, "gain": y} for p, c in curves.items() if isinstance(c, dict)
-                for x, y in zip(c.get("x", []), c.get("y", []), strict=False)]  # fmt: skip
-        if long:
-            st.altair_chart(alt.Chart(pl.DataFrame(long).to_pandas()).mark_line().encode(
-                x="share_treated:Q", y="gain:Q", color="programme:N").properties(title="Uplift / Qini"),
-                width="stretch")  # fmt: skip
-    ihdp, nsw = inter["data"].get("ihdp", {}), inter["data"].get("nsw_cps", {})
-    learners = ihdp.get("held_out_protocol", {}).get("learners", {})
-    if learners:
-        st.caption(
-            "IHDP (overflade B, tilbageholdte træk, samme kørsel): sqrt(PEHE) i og uden for stikprøven"
-        )
-        st.dataframe(pl.DataFrame([{"metode": name, "i stikprøven": m["sqrt_pehe_within"],
-                                    "uden for stikprøven": m["sqrt_pehe_out"]} for name, m in learners.items()]),
-                     hide_index=True)  # fmt: skip
-    if "median_usd" in nsw:
-        st.markdown(f"NSW + CPS: median **{nsw['median_usd']:,.0f} USD** over frø (spænd {nsw['min_usd']:,.0f}–"
-                    f"{nsw['max_usd']:,.0f}; eksperiment 1.794)")  # fmt: skip
+def provenance(report: dict[str, Any]) -> str:
+    """When the report was computed and for which data and model version."""
+    return tr("aa_provenance").format(
+        when=stamp(report["computed_at"]), data=md(report["data_version"]), model=md(report["model_version"]),
+        start=stamp(report["split"]["test_start"]), seekers=report["test_seekers"],
+        applications=report["test_positives"],
+    )  # fmt: skip
 
 
-def fairness_tab(reports: dict[str, Any]) -> None:
-    fair = reports.get("fairness")
-    if fair is None:
-        st.info(f"{tr('no_report')} `jobmatch fairness`")
-        return
-    data = fair["data"]
-    st.caption(f"Fairness · {md(fair['source'])}")
-    if "historical_bias_detected" in data:
-        st.metric("Historisk skævhed fundet", "ja" if data["historical_bias_detected"] else "nej")
-    rerank = data.get("reranking", {})
-    if rerank:
-        st.markdown(f"NDCG@10 før omrangering **{rerank.get('ndcg@10_before', float('nan')):.3f}**, "
-                    f"efter **{rerank.get('ndcg@10_after', float('nan')):.3f}**")  # fmt: skip
-    rows = []
-    for audit, body in data.get("audits", {}).items():
-        groups = body.get("groups", {}) if isinstance(body, dict) else {}
-        for group, metrics in groups.items():
-            for metric, v in metrics.items() if isinstance(metrics, dict) else ():
-                if isinstance(v, dict) and v.get("value") is not None:
-                    ci = v.get("ci") or [None, None]
-                    rows.append({"audit": audit, "group": group, "metric": metric, "value": v["value"],
-                                 "lo": ci[0], "hi": ci[1]})  # fmt: skip
-    if not rows:
-        st.json(data, expanded=False)
-        return
+def _number(x: Any) -> str:
+    return labels.number(None if x is None else float(x), 3, lang())
+
+
+def ci_frame(rows: list[dict[str, Any]]) -> pl.DataFrame:
+    """Rows of (label columns, value, lo, hi) with the figures in the language's decimal mark, for tables."""
     frame = pl.DataFrame(rows)
-    audit = st.selectbox("Audit", frame["audit"].unique(maintain_order=True).to_list(), key="fair_audit")
-    metric = st.selectbox("Metric", frame.filter(pl.col("audit") == audit)["metric"].unique(maintain_order=True)
-                          .to_list(), key="fair_metric")  # fmt: skip
-    part = frame.filter((pl.col("audit") == audit) & (pl.col("metric") == metric))
-    st.altair_chart(ci_chart(part, "group", "value", "lo", "hi"), width="stretch")
-    st.dataframe(part, hide_index=True)
+    return frame.with_columns(
+        *(pl.col(c).map_elements(_number, return_dtype=pl.String) for c in ("value", "lo", "hi"))
+    )
+
+
+def ci_chart(frame: pl.DataFrame, y: str, title: str) -> alt.Chart:
+    """Point and interval per row, rows sorted by value, labels whole (the axis takes the space it needs)."""
+    base = alt.Chart(frame.to_pandas()).encode(
+        y=alt.Y(f"{y}:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False))
+    )
+    point = base.mark_point(filled=True, size=70).encode(x=alt.X("value:Q", title=title))
+    chart: alt.Chart = base.mark_rule().encode(x="lo:Q", x2="hi:Q") + point
+    return chart.properties(height=alt.Step(28))
+
+
+def quality_tab(report: dict[str, Any] | None) -> None:
+    if report is None:
+        st.info(tr("aa_no_report"))
+        return
+    st.caption(provenance(report))
+    rows = [{"model": labels.value("eval_model", m, lang()), "metric": labels.value("eval_metric", k, lang()),
+             "value": v["value"], "lo": v["ci"][0], "hi": v["ci"][1]}
+            for m, metrics in report["recommender"].items() for k, v in metrics.items() if k in EVAL_METRICS]  # fmt: skip
+    st.dataframe(labels.display_frame(ci_frame(rows), lang()), hide_index=True)
+    frame = pl.DataFrame(rows)
+    for metric in ("ndcg@10", "recall@50"):
+        name = labels.value("eval_metric", metric, lang())
+        st.altair_chart(ci_chart(frame.filter(pl.col("metric") == name), "model", name), width="stretch")
+
+
+def group_label(group: str) -> str:
+    """``origin_group=ikke-vestlig|age_band=55+`` -> ``Oprindelse: ikke-vestlig · Alder: 55+``."""
+    parts = [p.split("=", 1) for p in group.split("|")]
+    return " · ".join(f"{labels.value('attribute', a, lang())}: {labels.value('group_value', v, lang())}"
+                      for a, v in parts)  # fmt: skip
+
+
+def fairness_rows(report: dict[str, Any]) -> pl.DataFrame:
+    """One row per audit, grouping (attribute or pair), group and metric; suppressed cells kept as such."""
+    rows = []
+    for audit, body in report["fairness"]["audits"].items():
+        for group, cells in body["groups"].items():
+            grouping = "×".join(p.split("=", 1)[0] for p in group.split("|"))
+            for metric, v in cells.items():
+                if isinstance(v, dict):
+                    rows.append({"audit": audit, "grouping": grouping, "group": group, "metric": metric,
+                                 "n": cells["n"], "value": v["value"], "lo": v["ci"][0], "hi": v["ci"][1]})  # fmt: skip
+    return pl.DataFrame(rows)
+
+
+def fairness_tab(report: dict[str, Any] | None) -> None:
+    if report is None:
+        st.info(tr("aa_no_report"))
+        return
+    st.caption(provenance(report))
+    frame = fairness_rows(report)
+    audit = st.selectbox(tr("aa_audit"), frame["audit"].unique(maintain_order=True).to_list(), key="fair_audit",
+                         format_func=lambda a: labels.value("fairness_audit", a, lang()))  # fmt: skip
+    part = frame.filter(pl.col("audit") == audit)
+    grouping = st.selectbox(tr("aa_grouping"), part["grouping"].unique(maintain_order=True).to_list(),
+                            key="fair_grouping", format_func=_grouping_label)  # fmt: skip
+    part = part.filter(pl.col("grouping") == grouping)
+    metric = st.selectbox(tr("aa_metric"), part["metric"].unique(maintain_order=True).to_list(), key="fair_metric",
+                          format_func=lambda m: labels.value("fairness_metric", m, lang()))  # fmt: skip
+    part = part.filter(pl.col("metric") == metric).with_columns(
+        pl.col("group").map_elements(group_label, return_dtype=pl.String)
+    )
+    shown = part.filter(pl.col("value").is_not_null())
+    if shown.height:
+        st.altair_chart(
+            ci_chart(shown, "group", labels.value("fairness_metric", metric, lang())), width="stretch"
+        )
+    hidden = part.height - shown.height
+    if hidden:
+        st.caption(tr("aa_hidden_groups").format(n=hidden, min_cell=report["min_cell"]))
+    table = ci_frame(part.select("group", "n", "value", "lo", "hi").to_dicts())
+    st.dataframe(labels.display_frame(table, lang()), hide_index=True)
+
+
+def _grouping_label(grouping: str) -> str:
+    return " × ".join(labels.value("attribute", a, lang()) for a in grouping.split("×"))
+
+
+def drift_tab(label: str, table: pl.DataFrame) -> None:
+    st.caption(md(label))
+    ranked = table.sort("psi", descending=True, nulls_last=True).with_columns(
+        pl.col("feature").map_elements(lambda f: labels.value("drift_feature", f, lang()), return_dtype=pl.String),
+        pl.col("reading").map_elements(lambda r: labels.value("drift_reading", r, lang()), return_dtype=pl.String),
+    )  # fmt: skip
+    top, rest = ranked.head(DRIFT_TOP), ranked.slice(DRIFT_TOP)
+    chart = alt.Chart(top.to_pandas()).mark_bar().encode(
+        x=alt.X("psi:Q", title=tr("aa_psi_axis")),
+        y=alt.Y("feature:N", sort="-x", title=None, axis=alt.Axis(labelLimit=0, labelOverlap=False)),
+        color=alt.Color("reading:N", title=labels.header("reading", lang())),
+    ).properties(height=alt.Step(28))  # fmt: skip
+    st.altair_chart(chart, width="stretch")
+    if rest.height:
+        st.caption(tr("aa_drift_rest").format(n=rest.height, psi=_number(rest["psi"].cast(pl.Float64).max())))
+    shown = ranked.with_columns(pl.col("psi").map_elements(_number, return_dtype=pl.String))
+    st.dataframe(labels.display_frame(shown, lang()), hide_index=True)

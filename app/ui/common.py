@@ -28,13 +28,6 @@ def cached_queue(
     return _ws.queue(_same_user(_ws, scope, user_id), search, group or None, benefit or None)
 
 
-@st.cache_data(ttl=600, show_spinner=False)
-def cached_analysis(_ws: Workspace, scope: str, user_id: str, data_version: str) -> tuple[Any, Any]:
-    """Evaluation reports and drift change only with new data or a new report run: cached per scope."""
-    user = _same_user(_ws, scope, user_id)
-    return _ws.reports(user), _ws.drift(user)
-
-
 def _same_user(ws: Workspace, scope: str, user_id: str) -> User:
     """The user behind a cache key, still active and still in the scope the key was made for."""
     user = ws.directory.get(user_id)

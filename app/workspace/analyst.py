@@ -1,43 +1,35 @@
-"""An analyst's views: evaluation reports, decision rates per group (small cells suppressed), drift."""
+"""An analyst's views: this installation's own evaluation report, decision rates per group (small cells suppressed), drift."""
 
 from __future__ import annotations
 
-import json
-from pathlib import Path
 from typing import Any
 
 import polars as pl
 
 from app.access import Role, User
-from app.workspace.base import REPORTS, WorkspaceBase
+from app.workspace.base import WorkspaceBase
+from core.artefacts import POINTER
+from core.installation_report import load_report, report_root
 from data import columns as C
 from data.protected import GROUP_COLUMNS, protected_groups
 
-# The reference run committed with the code, shown until this installation has run its own evaluation.
-COMMITTED_RESULTS = Path(__file__).resolve().parents[2] / "evaluation" / "results"
+MIN_CELL = 10  # fewer decisions than this in a cell: its count and rates are not shown
+RATE_COLUMNS = ("decisions", "acceptance_rate", "override_rate", "rejection_rate")
 
 
 class AnalystViews(WorkspaceBase):
     """An analyst's views: evaluation reports, decision rates per group (small cells suppressed), drift."""
 
-    def reports(self, user: User) -> dict[str, dict[str, Any]]:
-        """Latest evaluation results: this installation's reports if run, else the committed reference run."""
+    def installation_report(self, user: User) -> dict[str, Any] | None:
+        """This installation's own evaluation and fairness report (``jobmatch report``, run nightly), or
+        ``None`` where none was computed yet. Never the reference run committed with the code."""
         user.require(Role.ANALYST, Role.ADMIN)
-        out: dict[str, dict[str, Any]] = {}
-        for name in REPORTS:
-            for folder, source in ((self.settings.reports_dir / name, "this installation"),
-                                   (COMMITTED_RESULTS / name, "committed reference run")):  # fmt: skip
-                file = next(
-                    (f for f in (folder / f"{name}.json", folder / "metrics.json") if f.is_file()), None
-                )
-                if file is not None:
-                    out[name] = {
-                        "source": source,
-                        "folder": str(folder),
-                        "data": json.loads(file.read_text()),
-                    }
-                    break
-        return out
+        return load_report(self.settings)
+
+    def report_version(self) -> str:
+        """The live report's version name ("" before the first run): a cheap key for caching it."""
+        pointer = report_root(self.settings) / POINTER
+        return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
 
     def programme_evidence(self, user: User) -> pl.DataFrame:
         """Per programme, what stands behind its estimates: episodes, the doubly robust average, how strong a
@@ -64,42 +56,23 @@ class AnalystViews(WorkspaceBase):
             })  # fmt: skip
         return pl.DataFrame(rows)
 
-    def decision_rates(self, user: User, min_cell: int = 10) -> tuple[pl.DataFrame, pl.DataFrame]:
-        """Acceptance and override rates per consultant and per protected group (cells under ``min_cell``
-        decisions are suppressed). Group labels come from ``protected_groups``, for this audit only."""
+    def decision_rates(self, user: User, min_cell: int = MIN_CELL) -> pl.DataFrame:
+        """Acceptance, override and rejection rates per protected group (labels from ``protected_groups``, for
+        this audit only). A cell under ``min_cell`` decisions shows neither its rates nor its count (``< n``),
+        and where one cell of an attribute is hidden the next smallest is hidden too, so the attribute's total
+        (known from any other attribute) cannot give it away. Per-consultant rates are not here: they are
+        for administrators (:meth:`consultant_rates`)."""
         user.require(Role.ANALYST, Role.ADMIN)
-        decisions = self._q(
-            "SELECT d.user_id, d.action, d.seeker_id FROM decisions d "
-            "WHERE d.role = 'consultant' AND d.action IN ('accept', 'reject', 'override')"
-        )
+        decisions = consultant_decisions(self)
         groups = protected_groups(self._db(), decisions[C.SEEKER_ID].to_list())
         decided = decisions.drop(C.SEEKER_ID).hstack(groups.drop(C.SEEKER_ID))
-
-        def rates(frame: pl.DataFrame, by: list[str]) -> pl.DataFrame:
-            out = (
-                frame.group_by(by)
-                .agg(
-                    pl.len().alias("decisions"),
-                    (pl.col("action") == "accept").mean().alias("acceptance_rate"),
-                    (pl.col("action") == "override").mean().alias("override_rate"),
-                    (pl.col("action") == "reject").mean().alias("rejection_rate"),
-                )
-                .sort(by)
+        parts = [
+            suppressed(rates_by(decided, attr).rename({attr: "group"}), min_cell).with_columns(
+                pl.lit(attr).alias("attribute"), pl.col("group").cast(pl.String)
             )
-            small = pl.col("decisions") < min_cell
-            return out.with_columns(
-                *(pl.when(small).then(None).otherwise(pl.col(c)).alias(c)
-                  for c in ("acceptance_rate", "override_rate", "rejection_rate")),
-                small.alias("suppressed"),
-            )  # fmt: skip
-
-        per_group = pl.concat([
-            rates(decided, [attr]).rename({attr: "group"}).with_columns(pl.lit(attr).alias("attribute"),
-                                                                        pl.col("group").cast(pl.String))
             for attr in GROUP_COLUMNS[1:]
-        ], how="diagonal").select("attribute", "group", "decisions", "acceptance_rate", "override_rate",
-                                  "rejection_rate", "suppressed")  # fmt: skip
-        return rates(decided, ["user_id"]), per_group
+        ]
+        return pl.concat(parts, how="diagonal").select("attribute", "group", *RATE_COLUMNS, "suppressed")
 
     def drift(self, user: User) -> tuple[str, pl.DataFrame]:
         """Population drift of the newest citizens against the rest (what the models were trained on)."""
@@ -107,3 +80,43 @@ class AnalystViews(WorkspaceBase):
         from app.drift import seeker_drift
 
         return seeker_drift(self._db())
+
+
+def consultant_decisions(ws: WorkspaceBase) -> pl.DataFrame:
+    """Every accept, reject and override by a consultant: who, what, for which citizen."""
+    return ws._q(
+        "SELECT d.user_id, d.action, d.seeker_id FROM decisions d "
+        "WHERE d.role = 'consultant' AND d.action IN ('accept', 'reject', 'override')"
+    )
+
+
+def rates_by(frame: pl.DataFrame, by: str) -> pl.DataFrame:
+    """Decisions and the share of each action, per value of ``by``."""
+    action = pl.col("action")
+    return (
+        frame.group_by(by)
+        .agg(
+            pl.len().alias("n"),
+            (action == "accept").mean().alias("acceptance_rate"),
+            (action == "override").mean().alias("override_rate"),
+            (action == "reject").mean().alias("rejection_rate"),
+        )
+        .sort(by, nulls_last=True)
+    )
+
+
+def suppressed(frame: pl.DataFrame, min_cell: int) -> pl.DataFrame:
+    """Small cells hidden (rates null, count as ``< min_cell``), plus the smallest other cell where only one
+    would be hidden (complementary suppression)."""
+    small = (frame["n"] < min_cell).to_list()
+    if sum(small) == 1 and len(small) > 1:
+        order = sorted(
+            (n, i) for i, (n, s) in enumerate(zip(frame["n"].to_list(), small, strict=True)) if not s
+        )
+        small[order[0][1]] = True
+    hidden = pl.Series("suppressed", small, dtype=pl.Boolean)
+    return frame.with_columns(hidden).with_columns(
+        *(pl.when(pl.col("suppressed")).then(None).otherwise(pl.col(c)).alias(c) for c in RATE_COLUMNS[1:]),
+        pl.when(pl.col("suppressed")).then(pl.lit(f"< {min_cell}"))
+        .otherwise(pl.col("n").cast(pl.String)).alias("decisions"),
+    ).drop("n")  # fmt: skip
