@@ -14,6 +14,7 @@ import numpy as np
 import polars as pl
 
 from data import columns as C
+from data.clock import open_vacancy
 from matching.retrieval import Matcher
 
 SKILL_WEIGHT = 0.6  # ranking blend shown to the user; skill evidence counts more than text similarity
@@ -67,7 +68,7 @@ def other_industries(matcher: Matcher, seeker: str | dict[str, Any], n: int = 5)
     have = set(s["skills"])
     occ_ids = tax.occupations[C.OCCUPATION_ID].to_list()
     sims = OCCUPATION_VECTORS.get(matcher) @ matcher.seeker_vector(s)
-    open_by_occ = matcher.vacancies.frame.filter(pl.col("status") == "open").group_by(C.OCCUPATION_ID).len()
+    open_by_occ = matcher.vacancies.frame.filter(open_vacancy(matcher.today())).group_by(C.OCCUPATION_ID).len()
     open_count = dict(zip(open_by_occ[C.OCCUPATION_ID].to_list(), open_by_occ["len"].to_list(), strict=True))
     rows = []
     for i, occ in enumerate(occ_ids):

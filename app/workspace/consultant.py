@@ -22,6 +22,7 @@ from app.workspace.base import (
 )
 from core.errors import InvalidDecision
 from data import columns as C
+from data.clock import OPEN_VACANCY_SQL
 from data.geography import haversine_km
 from matching.retrieval import MatchFilters
 
@@ -132,8 +133,9 @@ class ConsultantViews(WorkspaceBase):
                       limit: int = 50) -> pl.DataFrame:  # fmt: skip
         """Plain search over open vacancies (no model): works when suggestions are switched off."""
         user.require(Role.CONSULTANT)
-        sql, params = ["SELECT v.vacancy_id, v.title, e.name AS employer, v.occupation_id, v.hours, v.lat, v.lon,",
-                       " v.deadline FROM vacancies v JOIN employers e USING (employer_id) WHERE v.status = 'open'"], []  # fmt: skip
+        sql = ["SELECT v.vacancy_id, v.title, e.name AS employer, v.occupation_id, v.hours, v.lat, v.lon,",
+               f" v.deadline FROM vacancies v JOIN employers e USING (employer_id) WHERE {OPEN_VACANCY_SQL}"]
+        params: list[Any] = [self._db().reference_date()]
         if text.strip():
             sql.append(" AND (v.title ILIKE ? OR v.description ILIKE ?)")
             params += [f"%{text.strip()}%"] * 2
