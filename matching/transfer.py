@@ -68,7 +68,9 @@ def other_industries(matcher: Matcher, seeker: str | dict[str, Any], n: int = 5)
     have = set(s["skills"])
     occ_ids = tax.occupations[C.OCCUPATION_ID].to_list()
     sims = OCCUPATION_VECTORS.get(matcher) @ matcher.seeker_vector(s)
-    open_by_occ = matcher.vacancies.frame.filter(open_vacancy(matcher.today())).group_by(C.OCCUPATION_ID).len()
+    open_by_occ = (
+        matcher.vacancies.frame.filter(open_vacancy(matcher.today())).group_by(C.OCCUPATION_ID).len()
+    )
     open_count = dict(zip(open_by_occ[C.OCCUPATION_ID].to_list(), open_by_occ["len"].to_list(), strict=True))
     rows = []
     for i, occ in enumerate(occ_ids):

@@ -133,8 +133,10 @@ class ConsultantViews(WorkspaceBase):
                       limit: int = 50) -> pl.DataFrame:  # fmt: skip
         """Plain search over open vacancies (no model): works when suggestions are switched off."""
         user.require(Role.CONSULTANT)
-        sql = ["SELECT v.vacancy_id, v.title, e.name AS employer, v.occupation_id, v.hours, v.lat, v.lon,",
-               f" v.deadline FROM vacancies v JOIN employers e USING (employer_id) WHERE {OPEN_VACANCY_SQL}"]
+        sql = [
+            "SELECT v.vacancy_id, v.title, e.name AS employer, v.occupation_id, v.hours, v.lat, v.lon,",
+            f" v.deadline FROM vacancies v JOIN employers e USING (employer_id) WHERE {OPEN_VACANCY_SQL}",
+        ]
         params: list[Any] = [self._db().reference_date()]
         if text.strip():
             sql.append(" AND (v.title ILIKE ? OR v.description ILIKE ?)")
