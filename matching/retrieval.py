@@ -100,7 +100,8 @@ class Matcher:
 
     def open_now(self) -> np.ndarray:
         """Per index position: status open and the deadline not before today."""
-        return self._v["open"] & (self._v["deadline"] >= np.datetime64(self.today()))
+        value: np.ndarray = self._v["open"] & (self._v["deadline"] >= np.datetime64(self.today()))
+        return value
 
     # --- query vectors --------------------------------------------------------------------------------
 
