@@ -110,7 +110,7 @@ def other_industries(matcher: Matcher, seeker: str | dict[str, Any], n: int = 5)
                      "gap_skills": [tax.label(x) for x in essential if x not in have],
                      "open_vacancies": open_count.get(occ, 0), **nearby.get(occ, _NONE_NEARBY)})  # fmt: skip
     rows.sort(key=lambda r: (-r["score"], r[C.OCCUPATION_ID]))
-    schema = {"shared_skills": pl.List(pl.String), "gap_skills": pl.List(pl.String)}
+    schema: dict[str, Any] = {"shared_skills": pl.List(pl.String), "gap_skills": pl.List(pl.String)}
     if not rows:
         return pl.DataFrame(schema={C.OCCUPATION_ID: pl.String, "occupation": pl.String, "sector": pl.String,
                                     "score": pl.Float64, "essential_coverage": pl.Float64,
