@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -108,6 +109,10 @@ class ConsultantViews(WorkspaceBase):
             return frame.with_columns(pl.lit(None, pl.Float64).alias(CALIBRATED_COLUMN))
         calibrated = self.calibration[0].predict(frame[SCORE_COLUMN].to_numpy())
         return frame.with_columns(pl.Series(CALIBRATED_COLUMN, calibrated, dtype=pl.Float64))
+
+    def reference_date(self) -> date:
+        """The world's "today" (``data.clock``): what deadlines on the cards count from."""
+        return self._db().reference_date()
 
     def relevance_basis(self) -> dict[str, Any] | None:
         """What the calibrated figure rests on (window, base rate, held-out error), for the card's help text."""
