@@ -9,6 +9,7 @@ language's decimal mark.
 from __future__ import annotations
 
 import math
+from datetime import date
 from typing import Any
 
 import polars as pl
@@ -179,6 +180,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "programme": ("Indsats", "Programme"),
     "action": ("Handling", "Action"),
     "reason": ("Begrundelse", "Reason"),
+    "reason_da": ("Begrundelse", "Reason"),
     "user_id": ("Bruger", "User"),
     "role": ("Rolle", "Role"),
     "ts": ("Tidspunkt", "Time"),
@@ -277,6 +279,13 @@ def km(distance: float | None, lang: str = "da") -> str:
     if distance is None:
         return MISSING
     return f"{number(distance, 0 if distance >= 10 else 1, lang)} km"
+
+
+def day(when: date | None, lang: str = "da") -> str:
+    """A date as people in the language write it: Danish ``15.11.2026``, English ``15 Nov 2026``."""
+    if when is None:
+        return MISSING
+    return f"{when.day} {when:%b %Y}" if lang == "en" else f"{when.day}.{when.month}.{when.year}"
 
 
 def display_frame(frame: pl.DataFrame, lang: str = "da", kinds: dict[str, str] | None = None) -> pl.DataFrame:

@@ -138,7 +138,81 @@ DECISIONS_TEXT: dict[str, dict[str, str]] = {}
 
 
 # suggestion cards (deadline, distance, relevance) and the programmes tab
-CARDS_TEXT: dict[str, dict[str, str]] = {}
+CARDS_TEXT: dict[str, dict[str, str]] = {
+    "cards_deadline": {"da": "Ansøgningsfrist", "en": "Deadline"},
+    "cards_days_left": {"da": "om {n} dage", "en": "in {n} days"},
+    "cards_last_day": {"da": "sidste dag i dag", "en": "last day today"},
+    "cards_distance": {"da": "{km} i luftlinje", "en": "{km} as the crow flies"},
+    "cards_hours": {"da": "{h} timer/uge", "en": "{h} hours/week"},
+    "cards_travel_note": {
+        "da": "Afstande er i luftlinje fra borgerens bopæl. Der følger ingen vej- eller trafikdata med "
+        "systemet, så rejsetid vises ikke.",
+        "en": "Distances are as the crow flies from the citizen's home. No road or transit data ships with "
+        "the system, so no travel time is shown.",
+    },
+    "cards_world_date": {
+        "da": "Datasættets dato er {d}: frister og åbne stillinger regnes fra den dag.",
+        "en": "The data set's date is {d}: deadlines and open vacancies count from that day.",
+    },
+    "cards_relevance": {"da": "Sandsynlighed for ansøgning", "en": "Chance of an application"},
+    "cards_calibrated": {"da": "kalibreret på historik", "en": "calibrated on history"},
+    "cards_under": {"da": "under {p}", "en": "below {p}"},
+    "cards_relevance_help": {
+        "da": "Af tidligere forslag med en tilsvarende score søgte borgeren stillingen inden for {w} uger i "
+        "{p} af tilfældene (gennemsnit for alle forslag: {base}). Tallet er kalibreret på historik og afprøvet "
+        "på borgere, det ikke blev tilpasset til: gennemsnitlig afvigelse {ece} procentpoint.",
+        "en": "Of earlier suggestions with a similar score, the citizen applied within {w} weeks in {p} of "
+        "cases (average over all suggestions: {base}). The figure is calibrated on history and checked on "
+        "citizens it was not fitted to: average deviation {ece} percentage points.",
+    },
+    "cards_not_calibrated": {
+        "da": "Sandsynligheden er ikke kalibreret for disse data (kør `jobmatch build`); listen er ordnet efter "
+        "modellens score.",
+        "en": "The chance is not calibrated for this data (run `jobmatch build`); the list is ordered by the "
+        "model's score.",
+    },
+    "cards_shares": {"da": "Andel af scoren", "en": "Share of the score"},
+    "cards_open_nearby": {
+        "da": "{n} åbne stillinger inden for pendlingsafstand, nærmeste {km}",
+        "en": "{n} open vacancies within commuting distance, nearest {km}",
+    },
+    "cards_none_nearby": {
+        "da": "ingen åbne stillinger inden for pendlingsafstand ({n} i alt)",
+        "en": "no open vacancies within commuting distance ({n} in all)",
+    },
+    "cards_coverage": {"da": "har {p} af de nødvendige kompetencer", "en": "has {p} of the required skills"},
+    "cards_effect": {"da": "Anslået effekt", "en": "Estimated effect"},
+    "cards_effect_on": {
+        "da": "på chancen for job inden for 26 uger",
+        "en": "on the chance of a job within 26 weeks",
+    },
+    "cards_uncertainty": {"da": "Usikkerhed", "en": "Uncertainty"},
+    "cards_range": {"da": "fra {lo} til {hi}", "en": "from {lo} to {hi}"},
+    "cards_interval": {"da": "{level}-interval", "en": "{level} interval"},
+    "cards_no_level": {"da": "uden målt dækningsgrad", "en": "no measured coverage"},
+    "cards_why": {"da": "Hvorfor", "en": "Why"},
+    "cards_where": {"da": "Hvor", "en": "Where"},
+    "cards_prob_best": {
+        "da": "sandsynlighed for at være den bedste: {p}",
+        "en": "chance of being the best: {p}",
+    },
+    "cards_tied_legend": {"da": "Kan ikke skelnes fra den bedste", "en": "Indistinguishable from the best"},
+    "cards_tied": {"da": "kan ikke skelnes fra den bedste", "en": "indistinguishable from the best"},
+    "cards_flat": {
+        "da": "skønnet afhænger kun lidt af borgerens forhold",
+        "en": "the estimate depends little on the citizen's circumstances",
+    },
+    "cards_no_employers": {
+        "da": "ingen virksomheder med passende åbne stillinger inden for pendlingsafstand lige nu",
+        "en": "no employers with fitting open vacancies within commuting distance right now",
+    },
+    "cards_not_company": {"da": "foregår ikke i en virksomhed", "en": "not based in a company"},
+    "cards_full_text": {"da": "Hele forklaringen", "en": "The whole explanation"},
+    "cards_effect_axis": {
+        "da": "Anslået effekt (procentpoint)",
+        "en": "Estimated effect (percentage points)",
+    },
+}
 
 
 # the caseload queue and team leads

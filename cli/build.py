@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import typer
 
 from cli.context import settings
@@ -19,6 +21,7 @@ def build(ctx: typer.Context) -> None:
     recommender and the intervention model."""
     from data.store import Store
     from matching.build import build_indexes
+    from recommender.calibration_build import calibrate_and_save
     from recommender.interventions import load_or_fit
     from recommender.service import train_and_save
 
@@ -27,6 +30,8 @@ def build(ctx: typer.Context) -> None:
         stats = build_indexes(s, progress=step)
         step("training the hybrid recommender")
         trained = train_and_save(s, seed=s.seed)
+        step("calibrating relevance on held-out history")
+        calibration_note = _calibrate(calibrate_and_save, s)
         step("fitting the intervention model (kept if the data has not changed)")
         with Store(s.db_path, read_only=True) as store:
             try:
@@ -44,4 +49,18 @@ def build(ctx: typer.Context) -> None:
         f"hybrid recommender trained on {trained['train_positives']:,} positives + {trained['ranker_events']:,} "
         f"recent events in {trained['seconds']} s -> {trained['folder']}"
     )
+    console.print(calibration_note)
     console.print(f"intervention model {intervention_note} in {s.models_dir}")
+
+
+def _calibrate(calibrate: Any, s: Any) -> str:
+    """Fit the relevance calibration; a world with too few applications gets none (cards then say so)."""
+    try:
+        c = calibrate(s, seed=s.seed)
+    except ValueError as exc:
+        return f"relevance not calibrated ({exc}); cards show no probability"
+    return (
+        f"relevance calibrated to P(applies within {c['window_weeks']} weeks): ECE "
+        f"{100 * c['ece_held_out']:.3f} pp on {c['pairs_held_out']:,} held-out suggestions "
+        f"(base rate {100 * c['base_rate_held_out']:.2f} %) in {c['seconds']} s -> {c['report']}"
+    )

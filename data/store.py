@@ -10,7 +10,7 @@ import os
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,7 @@ import polars as pl
 
 from core.errors import StoreError
 from data import columns as C
+from data.clock import REFERENCE_DATE_KEY, reference_date
 from data.schema import LATEST_VERSION, MIGRATIONS
 from data.taxonomy import Taxonomy
 
@@ -126,6 +127,10 @@ class Store:
     def meta(self, key: str, default: str | None = None) -> str | None:
         rows = self.execute("SELECT value FROM meta WHERE key = ?", [key])
         return rows[0][0] if rows else default
+
+    def reference_date(self) -> date:
+        """The store's "today" (see ``data.clock``): what decides whether a vacancy is still open."""
+        return reference_date(self.meta(REFERENCE_DATE_KEY))
 
     @property
     def data_version(self) -> str:

@@ -1,13 +1,15 @@
 """Queries both ways with hard filters and explanations: vacancies for a citizen, candidates for a vacancy.
 
-Hard filters (open status, distance within the citizen's commute limit, hours, consent for the employer
-view) are applied as an allowed-set before ranking, so they never cost recall: small allowed sets are
-scored exactly, large ones go through FAISS filtered search.
+Hard filters (open: status open and the deadline not passed, see ``data.clock``; distance within the
+citizen's commute limit, hours, consent for the employer view) are applied as an allowed-set before
+ranking, so they never cost recall: small allowed sets are scored exactly, large ones go through FAISS
+filtered search.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -16,6 +18,7 @@ import polars as pl
 from core.errors import NotFoundError
 from core.settings import Settings
 from data import columns as C
+from data.clock import REFERENCE_DATE_KEY, reference_date
 from data.geography import haversine_km
 from data.store import Store
 from data.taxonomy import Taxonomy
@@ -70,11 +73,13 @@ class Matcher:
     ) -> None:  # fmt: skip
         self.taxonomy, self.encoder = taxonomy, encoder
         self.data_version = store.data_version
+        self._recorded_today = store.meta(REFERENCE_DATE_KEY)  # None: the calendar's date, asked per query
         self.vacancies = _Side(store.table("vacancies"), C.VACANCY_ID, vacancy_index)
         self.seekers = _Side(store.table("seekers"), C.SEEKER_ID, seeker_index)
         v, s = self.vacancies, self.seekers
         self._v = {"lat": v.column("lat", np.nan), "lon": v.column("lon", np.nan), "hours": v.column("hours", 0),
-                   "open": v.column("status", "") == "open"}  # fmt: skip
+                   "open": v.column("status", "") == "open",
+                   "deadline": v.column("deadline", None).astype("datetime64[D]")}  # fmt: skip
         self._s = {"lat": s.column("lat", np.nan), "lon": s.column("lon", np.nan),
                    "hours": s.column("hours_wanted", 0), "commute": s.column("max_commute_km", 0.0),
                    "consent": s.column("consent_employer_view", False).astype(bool)}  # fmt: skip
@@ -88,6 +93,15 @@ class Matcher:
         vacancy_index, _ = VectorIndex.load(settings.indexes_dir / "vacancies", **kwargs)  # type: ignore[arg-type]
         seeker_index, _ = VectorIndex.load(settings.indexes_dir / "seekers", **kwargs)  # type: ignore[arg-type]
         return cls(store, taxonomy, encoder, vacancy_index, seeker_index)
+
+    def today(self) -> date:
+        """The date that decides which vacancies are open (``data.clock.reference_date``)."""
+        return reference_date(self._recorded_today)
+
+    def open_now(self) -> np.ndarray:
+        """Per index position: status open and the deadline not before today."""
+        value: np.ndarray = self._v["open"] & (self._v["deadline"] >= np.datetime64(self.today()))
+        return value
 
     # --- query vectors --------------------------------------------------------------------------------
 
@@ -121,7 +135,7 @@ class Matcher:
         allowed = self.vacancies.present & (dist <= limit)
         allowed &= np.abs(self._v["hours"] - int(s["hours_wanted"])) <= f.hours_tolerance
         if f.open_only:
-            allowed &= self._v["open"]
+            allowed &= self.open_now()
         scores, positions = self._rank(self.vacancies.index, self.seeker_vector(s), allowed, k)
         rows = []
         for rank, (score, pos) in enumerate(zip(scores, positions, strict=True), start=1):
@@ -134,7 +148,7 @@ class Matcher:
             rows.append({"rank": rank, C.VACANCY_ID: v[C.VACANCY_ID], "title": v["title"],
                          C.EMPLOYER_ID: v[C.EMPLOYER_ID], C.OCCUPATION_ID: v[C.OCCUPATION_ID],
                          "occupation": self.taxonomy.label(v[C.OCCUPATION_ID]), "hours": v["hours"],
-                         "lat": v["lat"], "lon": v["lon"], **why.as_dict()})  # fmt: skip
+                         "deadline": v["deadline"], "lat": v["lat"], "lon": v["lon"], **why.as_dict()})  # fmt: skip
         return _frame(rows, _VACANCY_COLUMNS)
 
     def seekers_for_vacancy(
@@ -183,15 +197,17 @@ class Matcher:
 
 _EXPLANATION_COLUMNS = ["similarity", "distance_km", "essential_coverage", "matched_essential", "missing_essential",
                         "matched_optional", "bridge_occupation", "bridge_skills", "summary_da"]  # fmt: skip
-_VACANCY_COLUMNS = ["rank", C.VACANCY_ID, "title", C.EMPLOYER_ID, C.OCCUPATION_ID, "occupation", "hours", "lat",
-                    "lon", *_EXPLANATION_COLUMNS]  # fmt: skip
+_VACANCY_COLUMNS = ["rank", C.VACANCY_ID, "title", C.EMPLOYER_ID, C.OCCUPATION_ID, "occupation", "hours",
+                    "deadline", "lat", "lon", *_EXPLANATION_COLUMNS]  # fmt: skip
 _SEEKER_COLUMNS = ["rank", C.SEEKER_ID, C.JOBCENTER_ID, "isced_level", "experience_years", "hours_wanted",
                    *_EXPLANATION_COLUMNS]  # fmt: skip
 
 
 def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pl.DataFrame:
     list_cols = {"matched_essential", "missing_essential", "matched_optional", "bridge_skills"}
-    schema = {c: (pl.List(pl.String) if c in list_cols else None) for c in columns}
+    schema = {
+        c: (pl.List(pl.String) if c in list_cols else pl.Date if c == "deadline" else None) for c in columns
+    }
     if not rows:
         return pl.DataFrame(schema={c: (t or pl.String) for c, t in schema.items()})
     return pl.DataFrame(rows, schema_overrides={c: t for c, t in schema.items() if t is not None}).select(

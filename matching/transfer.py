@@ -14,6 +14,8 @@ import numpy as np
 import polars as pl
 
 from data import columns as C
+from data.clock import open_vacancy
+from data.geography import haversine_km
 from matching.retrieval import Matcher
 
 SKILL_WEIGHT = 0.6  # ranking blend shown to the user; skill evidence counts more than text similarity
@@ -58,6 +60,30 @@ class OccupationVectorCache:
 OCCUPATION_VECTORS = OccupationVectorCache()
 
 
+_NONE_NEARBY: dict[str, Any] = {"open_nearby": 0, "nearest_km": None}
+
+
+def _open_vacancies(matcher: Matcher, s: dict[str, Any]) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
+    """Open vacancies per occupation: all of them, and those within the citizen's commute limit with the
+    nearest one's distance (as the crow flies: no road or transit data ships with the product)."""
+    frame = matcher.vacancies.frame.filter(open_vacancy(matcher.today()))
+    km = haversine_km(
+        np.float64(s["lat"]), np.float64(s["lon"]), frame["lat"].to_numpy(), frame["lon"].to_numpy()
+    )
+    frame = frame.select(C.OCCUPATION_ID).with_columns(pl.Series("km", np.asarray(km, dtype=float)))
+    counts = frame.group_by(C.OCCUPATION_ID).len()
+    near = (
+        frame.filter(pl.col("km") <= float(s["max_commute_km"]))
+        .group_by(C.OCCUPATION_ID)
+        .agg(pl.len().alias("open_nearby"), pl.col("km").min().round(1).alias("nearest_km"))
+    )
+    return (
+        dict(zip(counts[C.OCCUPATION_ID].to_list(), counts["len"].to_list(), strict=True)),
+        {r[C.OCCUPATION_ID]: {"open_nearby": r["open_nearby"], "nearest_km": r["nearest_km"]}
+         for r in near.iter_rows(named=True)},
+    )  # fmt: skip
+
+
 def other_industries(matcher: Matcher, seeker: str | dict[str, Any], n: int = 5) -> pl.DataFrame:
     """Top-n occupations outside the citizen's target sectors, with shared skills and the skill gap."""
     s = matcher.seekers.row(seeker) if isinstance(seeker, str) else seeker
@@ -67,8 +93,7 @@ def other_industries(matcher: Matcher, seeker: str | dict[str, Any], n: int = 5)
     have = set(s["skills"])
     occ_ids = tax.occupations[C.OCCUPATION_ID].to_list()
     sims = OCCUPATION_VECTORS.get(matcher) @ matcher.seeker_vector(s)
-    open_by_occ = matcher.vacancies.frame.filter(pl.col("status") == "open").group_by(C.OCCUPATION_ID).len()
-    open_count = dict(zip(open_by_occ[C.OCCUPATION_ID].to_list(), open_by_occ["len"].to_list(), strict=True))
+    open_count, nearby = _open_vacancies(matcher, s)
     rows = []
     for i, occ in enumerate(occ_ids):
         if sectors[occ] in own or occ in s["desired_occupations"]:
@@ -83,11 +108,13 @@ def other_industries(matcher: Matcher, seeker: str | dict[str, Any], n: int = 5)
                      "score": round(score, 4), "essential_coverage": round(coverage, 3),
                      "similarity": round(float(sims[i]), 4), "shared_skills": [tax.label(x) for x in shared],
                      "gap_skills": [tax.label(x) for x in essential if x not in have],
-                     "open_vacancies": open_count.get(occ, 0)})  # fmt: skip
+                     "open_vacancies": open_count.get(occ, 0), **nearby.get(occ, _NONE_NEARBY)})  # fmt: skip
     rows.sort(key=lambda r: (-r["score"], r[C.OCCUPATION_ID]))
-    schema = {"shared_skills": pl.List(pl.String), "gap_skills": pl.List(pl.String)}
+    schema: dict[str, Any] = {"shared_skills": pl.List(pl.String), "gap_skills": pl.List(pl.String)}
     if not rows:
         return pl.DataFrame(schema={C.OCCUPATION_ID: pl.String, "occupation": pl.String, "sector": pl.String,
                                     "score": pl.Float64, "essential_coverage": pl.Float64,
-                                    "similarity": pl.Float64, **schema, "open_vacancies": pl.Int64})  # fmt: skip
+                                    "similarity": pl.Float64, **schema, "open_vacancies": pl.Int64,
+                                    "open_nearby": pl.Int64, "nearest_km": pl.Float64})  # fmt: skip
+    schema |= {"open_nearby": pl.Int64, "nearest_km": pl.Float64}
     return pl.DataFrame(rows[:n], schema_overrides=schema).with_row_index("rank", offset=1)

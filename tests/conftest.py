@@ -59,9 +59,10 @@ def writable_world(world_path: Path, tmp_path: Path) -> Store:
 
 @pytest.fixture(scope="session")
 def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """A small world with everything built (indexes, hybrid, intervention model), for the dashboard and
-    load tests; treat it as read-only (copy it to write)."""
+    """A small world with everything built (indexes, hybrid, relevance calibration, intervention model), for
+    the dashboard and load tests; treat it as read-only (copy it to write)."""
     from matching.build import build_indexes
+    from recommender.calibration_build import calibrate_and_save
     from recommender.interventions import DRParams, fit_model
     from recommender.service import train_and_save
 
@@ -70,6 +71,7 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     generate_store(settings.db_path, DASHBOARD_WORLD, show_progress=False)
     build_indexes(settings)
     train_and_save(settings, seed=0)
+    calibrate_and_save(settings, seed=0)
     with Store(settings.db_path, read_only=True) as store:
         fit_model(store, DRParams(bootstrap=20)).save(settings.models_dir)
     return home

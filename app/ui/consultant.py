@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Any
 
 import altair as alt
@@ -10,6 +11,7 @@ import streamlit as st
 
 from app import labels
 from app.access import User
+from app.ui.cards import other_card, programme_card, vacancy_card
 from app.ui.common import cached_queue, chips, forget_shown, guarded, lang, picked_id, shown_once, tr
 from app.ui_text import md
 from app.workspace import Workspace
@@ -70,44 +72,15 @@ def jobs_tab(ws: Workspace, user: User, c: dict[str, Any]) -> None:
     if frame.height == 0:
         st.info(tr("no_results"))
         return
-    st.caption(tr("map"))
-    st.altair_chart(distance_map(c, frame), width="stretch")
-    top_apply = max(float(frame["p_apply"].max() or 0.0), 1e-9)
+    today, basis = ws.reference_date(), ws.relevance_basis()
+    notes = [tr("cards_travel_note")] + ([] if basis else [tr("cards_not_calibrated")])
+    if today != date.today():
+        notes.append(tr("cards_world_date").format(d=labels.day(today, lang())))
+    st.caption(" ".join(notes))
     for r in frame.iter_rows(named=True):
         with st.container(border=True):
-            head, score = st.columns([3, 1])
-            head.markdown(f"**{r['rank']}. {md(r['title'])}** · {md(r['employer'] or '')} · "
-                          f"{r['distance_km']:.0f} km · {r['hours']} t/uge")  # fmt: skip
-            head.markdown(f"{tr('matched')}: {chips(r['matched_essential'], 'green')}  \n"
-                          f"{tr('missing')}: {chips(r['missing_essential'], 'red')}")  # fmt: skip
-            head.caption(f"{md(r['summary_da'])} {tr('why')}: {md(r['why_score'])}")
-            score.caption(tr("score_parts"))
-            # P(apply) is relative (learned against sampled non-applications): the bar shows it against
-            # the best suggestion in this list; P(employer moves on) is a probability and shown as one.
-            score.progress(
-                float(r["p_apply"]) / top_apply, text=f"{tr('p_apply')}: {r['p_apply'] / top_apply:.0%}"
-            )
-            score.progress(min(max(float(r["p_employer"]), 0.0), 1.0),
-                           text=f"{tr('p_employer')}: {r['p_employer']:.0%}")  # fmt: skip
+            vacancy_card(r, today, basis)
             decision_row(ws, user, seeker_id, f"v_{r[C.VACANCY_ID]}", vacancy_id=r[C.VACANCY_ID])
-
-
-def distance_map(c: dict[str, Any], frame: pl.DataFrame) -> alt.LayerChart:
-    """The citizen and the suggested vacancies on longitude/latitude axes (no map tiles: works offline)."""
-    places = pl.concat([
-        pl.DataFrame({"lat": [c["lat"]], "lon": [c["lon"]], "what": ["borger"], "label": ["borger"]}),
-        frame.select("lat", "lon", pl.lit("stilling").alias("what"),
-                     pl.format("{}. {} ({} km)", "rank", "title", pl.col("distance_km").round(0)).alias("label")),
-    ])  # fmt: skip
-    base = alt.Chart(places.to_pandas()).encode(
-        x=alt.X("lon:Q", scale=alt.Scale(zero=False), title="længdegrad"),
-        y=alt.Y("lat:Q", scale=alt.Scale(zero=False), title="breddegrad"),
-        color=alt.Color("what:N", scale=alt.Scale(range=["#1f77b4", "#ff7f0e"]), title=None),
-        tooltip=["label:N"],
-    )  # fmt: skip
-    value: alt.LayerChart = (base.mark_point(filled=True, size=120) + base.mark_text(dx=8, align="left", fontSize=10).encode(
-        text="label:N")).properties(height=260)  # fmt: skip
-    return value
 
 
 def record_decision(
@@ -142,50 +115,55 @@ def other_tab(ws: Workspace, user: User, seeker_id: str) -> None:
     if frame.height == 0:
         st.info(tr("no_results"))
         return
+    st.caption(tr("cards_travel_note"))
     for r in frame.iter_rows(named=True):
         with st.container(border=True):
-            st.markdown(f"**{md(r['occupation'])}** ({md(r['sector'])}) · {r['open_vacancies']} åbne · "
-                        f"{r['essential_coverage']:.0%}")  # fmt: skip
-            st.markdown(f"{tr('matched')}: {chips(r['shared_skills'], 'green')}  \n"
-                        f"{tr('gap')}: {chips(r['gap_skills'], 'orange')}")  # fmt: skip
+            other_card(r)
 
 
 def programmes_tab(ws: Workspace, user: User, seeker_id: str) -> None:
     rec, _ = shown_once(("programmes", seeker_id, ws.data_version), lambda: ws.programmes(user, seeker_id))
     ranking = rec.ranking
-    supported = ranking.filter(pl.col("supported")).with_columns(
-        (pl.col("effect") * 100).alias("effect_pp"), (pl.col("lower") * 100).alias("lower_pp"),
-        (pl.col("upper") * 100).alias("upper_pp"))  # fmt: skip
-    st.caption(tr("effect"))
-    base = alt.Chart(supported.to_pandas()).encode(y=alt.Y("label_da:N", sort=None, title=None))
-    chart = base.mark_rule().encode(x=alt.X("lower_pp:Q", title="pp"), x2="upper_pp:Q") + base.mark_point(
-        filled=True, size=80).encode(x="effect_pp:Q", color=alt.Color(
-            "indistinguishable_from_best:N", title=tr("tied_legend")))  # fmt: skip
-    st.altair_chart(chart, width="stretch")
-    st.markdown(md(rec.text_da))
+    supported = ranking.filter(pl.col("supported"))
+    drivers = shown_once(("drivers", seeker_id, ws.data_version),
+                         lambda: ws.programme_drivers(user, seeker_id, supported["programme"].to_list()))  # fmt: skip
+    st.altair_chart(effect_chart(supported), width="stretch")
     for r in ranking.iter_rows(named=True):
         with st.container(border=True):
             if r["supported"]:
-                tie = f" ({tr('tied_with_best')})" if r["indistinguishable_from_best"] else ""
-                level = f" ({100 * r['interval_level']:.0f} %-interval)" if r["interval_level"] else ""
-                st.markdown(f"**{r['rank']}. {md(r['label_da'])}**: {tr('estimated')} {100 * r['effect']:+.1f} pp, "
-                            f"{tr('uncertainty')} [{100 * r['lower']:+.1f}; {100 * r['upper']:+.1f}]{level}; "
-                            f"P({tr('best')}) {r['prob_best']:.0%}{md(tie)}")  # fmt: skip
+                programme_card(r, drivers.get(r["programme"], []), rec.employers.get(r["programme"]))
             else:
-                st.markdown(f"**{md(r['label_da'])}**: {tr('not_estimated')}: {md(r['reason_da'])}")
-            employers = rec.employers.get(r["programme"])
-            if employers is not None and employers.height:
-                st.caption(tr("employers_for"))
-                st.dataframe(employers.select("name", "industry", "reason_da"), hide_index=True)
+                name = labels.value("programme", r["programme"], lang())
+                st.markdown(f"**{md(name)}**: {tr('not_estimated')}: {md(r['reason_da'])}")
             if r["supported"] and r["programme"] != "none":
                 decision_row(ws, user, seeker_id, f"p_{r['programme']}", programme=r["programme"])
+    with st.expander(tr("cards_full_text")):
+        st.markdown(md(rec.text_da))
     st.divider()
     st.markdown(f"**{tr('override')}**")
     choice = st.selectbox(tr("override_choice"), list(C.PROGRAMMES), key=f"ovr_prog_{seeker_id}",
-                          format_func=lambda p: C.PROGRAMME_LABELS_DA[p])  # fmt: skip
+                          format_func=lambda p: labels.value("programme", p, lang()))  # fmt: skip
     reason = st.text_input(tr("reason"), key=f"ovr_reason_{seeker_id}")
     if st.button(tr("override"), key=f"ovr_btn_{seeker_id}"):
         record_decision(ws, user, seeker_id, "override", reason, programme=choice)
+
+
+def effect_chart(supported: pl.DataFrame) -> alt.LayerChart:
+    """Effects with their bands in percentage points; the legend says in words which tie with the best."""
+    lg = lang()
+    frame = supported.select(
+        pl.col("programme").map_elements(lambda p: labels.value("programme", p, lg), return_dtype=pl.String)
+        .alias("name"),
+        (pl.col("effect") * 100).alias("effect_pp"), (pl.col("lower") * 100).alias("lower_pp"),
+        (pl.col("upper") * 100).alias("upper_pp"),
+        pl.col("indistinguishable_from_best").map_elements(lambda b: labels.yes_no(b, lg), return_dtype=pl.String)
+        .alias("tied"),
+    )  # fmt: skip
+    base = alt.Chart(frame.to_pandas()).encode(y=alt.Y("name:N", sort=None, title=None))
+    axis = alt.X("lower_pp:Q", title=tr("cards_effect_axis"))
+    value: alt.LayerChart = base.mark_rule().encode(x=axis, x2="upper_pp:Q") + base.mark_point(
+        filled=True, size=80).encode(x="effect_pp:Q", color=alt.Color("tied:N", title=tr("cards_tied_legend")))  # fmt: skip
+    return value
 
 
 def manual_tab(ws: Workspace, user: User, seeker_id: str) -> None:

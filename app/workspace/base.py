@@ -54,6 +54,7 @@ class WorkspaceBase:
         self.settings, self.world, self.ops = settings, world, ops
         self.audit, self.directory = AuditLog(ops), Directory(ops)
         self.service, self.interventions = service, interventions
+        self.calibration: tuple[Any, dict[str, Any]] | None = None  # (ScoreCalibrator, its meta) when built
         self.problems = problems  # why a model is unavailable, shown to users with the rebuild command
         self.data_version = world.data_version
         self.taxonomy: Taxonomy = world.load_taxonomy(world.meta("taxonomy") or "builtin")
@@ -85,6 +86,7 @@ class WorkspaceBase:
         except JobmatchError as exc:
             problems.append(_problem("intervention model", exc))
         ws = cls(settings, world, ops, service, interventions, problems)
+        ws.calibration = _calibration(settings, world)
         if settings.demo_login:
             ws.directory.ensure_demo_users(world)
         return ws
@@ -140,6 +142,16 @@ class WorkspaceBase:
     def shortlist_rerank(self) -> str:
         """The fairness re-ranking administrators chose for employer shortlists ("off" by default)."""
         return self.ops.meta(RERANK_KEY) or "off"
+
+
+def _calibration(settings: Settings, world: Store) -> tuple[Any, dict[str, Any]] | None:
+    """The relevance map built for this data, if any: without one, cards show no probability (not a fault)."""
+    from recommender.calibration import calibration_root, load_calibration
+
+    try:
+        return load_calibration(calibration_root(settings.models_dir), data_version=world.data_version)
+    except JobmatchError:
+        return None
 
 
 def _problem(what: str, exc: JobmatchError) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from datetime import date
 from typing import Any
 
 import numpy as np
@@ -22,8 +23,10 @@ from app.workspace.base import (
 )
 from core.errors import InvalidDecision
 from data import columns as C
+from data.clock import OPEN_VACANCY_SQL
 from data.geography import haversine_km
 from matching.retrieval import MatchFilters
+from recommender.calibration import CALIBRATED_COLUMN, SCORE_COLUMN
 
 
 class ConsultantViews(WorkspaceBase):
@@ -88,16 +91,32 @@ class ConsultantViews(WorkspaceBase):
         frame = frame.filter(~pl.col(C.VACANCY_ID).is_in(list(rejected))).head(k)
         employers = self._q("SELECT employer_id, name AS employer FROM employers")
         frame = frame.join(employers, on=C.EMPLOYER_ID, how="left").sort("rank")
-        frame = frame.with_columns(pl.int_range(1, frame.height + 1).alias("rank"))
+        frame = self._with_relevance(frame.with_columns(pl.int_range(1, frame.height + 1).alias("rank")))
         seq = self._log(user, "vacancy_suggestions", seeker_id, {
             "filters": {"max_km": max_km, "commute_limit_km": s["max_commute_km"]},
             "hidden_rejected": sorted(rejected),
             "ranked": [{"vacancy_id": r[C.VACANCY_ID], "score": _r(r["reciprocal"]), "p_apply": _r(r["p_apply"]),
                         "p_employer": _r(r["p_employer"]), "similarity": _r(r["similarity"]),
+                        "p_apply_calibrated": _r(r[CALIBRATED_COLUMN]),
                         "explanation": r["summary_da"], "why_score": r["why_score"]}
                        for r in frame.iter_rows(named=True)],
         })  # fmt: skip
         return Shown(frame, seq)
+
+    def _with_relevance(self, frame: pl.DataFrame) -> pl.DataFrame:
+        """The calibrated P(applies within the window) beside the ranking score; null without a built map."""
+        if self.calibration is None or frame.height == 0:
+            return frame.with_columns(pl.lit(None, pl.Float64).alias(CALIBRATED_COLUMN))
+        calibrated = self.calibration[0].predict(frame[SCORE_COLUMN].to_numpy())
+        return frame.with_columns(pl.Series(CALIBRATED_COLUMN, calibrated, dtype=pl.Float64))
+
+    def reference_date(self) -> date:
+        """The world's "today" (``data.clock``): what deadlines on the cards count from."""
+        return self._db().reference_date()
+
+    def relevance_basis(self) -> dict[str, Any] | None:
+        """What the calibrated figure rests on (window, base rate, held-out error), for the card's help text."""
+        return None if self.calibration is None else self.calibration[1]
 
     def other_industries(self, user: User, seeker_id: str, n: int = 5) -> Shown:
         self._own_seeker(user, seeker_id)
@@ -129,13 +148,30 @@ class ConsultantViews(WorkspaceBase):
             "explanation": rec.text_da})  # fmt: skip
         return rec, seq
 
+    def programme_drivers(
+        self, user: User, seeker_id: str, programmes: list[str]
+    ) -> dict[str, list[tuple[str, float]]]:
+        """Per programme, what moves this citizen's estimate most against a typical citizen (the "why")."""
+        self._own_seeker(user, seeker_id)
+        self._need_suggestions("interventions")
+        from recommender.interventions.features import seeker_features
+
+        assert self.interventions is not None  # _need_suggestions checked it
+        seekers = self._q("SELECT * FROM seekers WHERE seeker_id = ?", [seeker_id])
+        features = seeker_features(seekers, self.taxonomy)
+        return {p: [(text, share) for _, share, text in self.interventions.drivers(features, p)]
+                for p in programmes if p != "none"}  # fmt: skip
+
     def manual_search(self, user: User, seeker_id: str | None = None, text: str = "",
                       occupation_id: str | None = None, max_km: float | None = None,
                       limit: int = 50) -> pl.DataFrame:  # fmt: skip
         """Plain search over open vacancies (no model): works when suggestions are switched off."""
         user.require(Role.CONSULTANT)
-        sql, params = ["SELECT v.vacancy_id, v.title, e.name AS employer, v.occupation_id, v.hours, v.lat, v.lon,",
-                       " v.deadline FROM vacancies v JOIN employers e USING (employer_id) WHERE v.status = 'open'"], []  # fmt: skip
+        sql = [
+            "SELECT v.vacancy_id, v.title, e.name AS employer, v.occupation_id, v.hours, v.lat, v.lon,",
+            f" v.deadline FROM vacancies v JOIN employers e USING (employer_id) WHERE {OPEN_VACANCY_SQL}",
+        ]
+        params: list[Any] = [self._db().reference_date()]
         if text.strip():
             sql.append(" AND (v.title ILIKE ? OR v.description ILIKE ?)")
             params += [f"%{text.strip()}%"] * 2

@@ -8,8 +8,10 @@ from pathlib import Path
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from core.errors import StoreError
+from data.clock import REFERENCE_DATE_KEY
 from data.schema import WORLD_TABLES
 from data.store import Store, replace_atomically
+from data.synthetic.clock import TODAY
 from data.synthetic.generate import WorldSize, generate_world
 from data.taxonomy import Taxonomy, load_builtin
 
@@ -51,6 +53,7 @@ def generate_store(
                 store.insert(name, tables[name])
             store.set_meta("taxonomy", taxonomy)
             store.set_meta("seed", str(size.seed))
+            store.set_meta(REFERENCE_DATE_KEY, TODAY.isoformat())  # the world is a snapshot taken on this day
             if size.hidden_confounding:
                 store.set_meta("hidden_confounding", str(size.hidden_confounding))
             store.bump_data_version()

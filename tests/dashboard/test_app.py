@@ -32,7 +32,7 @@ def test_consultant_sees_citizen_suggestions_and_decides_with_a_reason(app_home:
     assert (
         "Har:" in body
         and "Mangler:" in body
-        and "Relevans" in "".join(p.proto.text for p in at.get("progress"))
+        and any(m.label == "Sandsynlighed for ansøgning" for m in at.metric)
     )
     accept = next(b for b in at.button if b.label == "Accepter")
     accept.click().run()

@@ -19,11 +19,11 @@ KBH = {"postcode": 2100, "lat": 55.711, "lon": 12.577}
 
 
 def _vacancy(vid: str, occupation: str, essential: list[str], where: dict, status: str = "open",
-             title: str = "", hours: int = 37) -> dict:  # fmt: skip
+             title: str = "", hours: int = 37, deadline: date = date(2026, 12, 1)) -> dict:  # fmt: skip
     return {"vacancy_id": vid, "employer_id": "E0000001", "title": title or occupation, "occupation_id": occupation,
             "description": f"Vi søger en {title or occupation}.", "essential_skills": essential,
             "optional_skills": [], "min_isced": 2, **where, "hours": hours, "posted": date(2026, 10, 20),
-            "deadline": date(2026, 12, 1), "positions": 1, "status": status}  # fmt: skip
+            "deadline": deadline, "positions": 1, "status": status}  # fmt: skip
 
 
 def _seeker(
@@ -41,6 +41,12 @@ KNOWN_VACANCIES = [
              title="Lagerarbejder til travlt lager"),
     _vacancy("K-LAGER-CLOSED", "dk.o.lagerarbejder", ["dk.s.truckkoersel", "dk.s.lagerstyring"], ODENSE,
              status="closed", title="Lagerarbejder til travlt lager"),
+    # Status still "open" but the deadline passed before the world's reference date (2026-11-01): not open.
+    _vacancy("K-LAGER-EXPIRED", "dk.o.lagerarbejder", ["dk.s.truckkoersel", "dk.s.lagerstyring"], ODENSE,
+             title="Lagerarbejder til travlt lager", deadline=date(2026, 10, 31)),
+    # The deadline is the reference date itself: applications are still accepted that day.
+    _vacancy("K-LAGER-LASTDAY", "dk.o.lagerarbejder", ["dk.s.truckkoersel"], ODENSE,
+             title="Lagerhjælp, sidste ansøgningsdag", deadline=date(2026, 11, 1)),
     _vacancy("K-LAGER-KBH", "dk.o.lagerarbejder", ["dk.s.truckkoersel", "dk.s.lagerstyring"], KBH,
              title="Lagerarbejder til travlt lager i København"),
     _vacancy("K-SYGEPLEJE", "dk.o.sygeplejerske", ["dk.s.medicinhaandtering"], KBH, title="Sygeplejerske"),
