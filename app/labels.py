@@ -213,6 +213,13 @@ HEADERS: dict[str, tuple[str, str]] = {
     "payload": ("Indhold", "Content"),
     "prev_hash": ("Forrige kædeled", "Previous link"),
     "hash": ("Kædeled", "Link"),
+    "episodes": ("Forløb", "Episodes"),
+    "mean_effect_pp": ("Gns. effekt (procentpoint)", "Mean effect (percentage points)"),
+    "e_value": ("E-værdi", "E-value"),
+    "e_value_limit": ("E-værdi (intervallets nære ende)", "E-value (interval's near end)"),
+    "coverage_low": ("Målt dækning (laveste)", "Measured coverage (lowest)"),
+    "coverage_high": ("Målt dækning (højeste)", "Measured coverage (highest)"),
+    "called_90_interval": ("Kaldes 90 %-interval", "Called a 90 % interval"),
 }
 
 # Which value kind a column holds, so ``display_frame`` translates it.
@@ -288,9 +295,16 @@ def day(when: date | None, lang: str = "da") -> str:
     return f"{when.day} {when:%b %Y}" if lang == "en" else f"{when.day}.{when.month}.{when.year}"
 
 
-def display_frame(frame: pl.DataFrame, lang: str = "da", kinds: dict[str, str] | None = None) -> pl.DataFrame:
+def display_frame(
+    frame: pl.DataFrame,
+    lang: str = "da",
+    kinds: dict[str, str] | None = None,
+    decimals: int = 1,
+    percents: tuple[str, ...] = (),
+) -> pl.DataFrame:
     """A frame ready for ``st.dataframe``: code columns in words, booleans as ja/nej, nulls as a dash,
-    lists joined, headers translated. Only for showing: never feed the result back into logic."""
+    lists joined, decimals with the language's mark (shares in ``percents`` and ``*_rate`` columns as
+    per cent), headers translated. Only for showing: never feed the result back into logic."""
     kinds = {**COLUMN_KINDS, **(kinds or {})}
     out = []
     for name in frame.columns:
@@ -302,6 +316,10 @@ def display_frame(frame: pl.DataFrame, lang: str = "da", kinds: dict[str, str] |
             column = pl.Series(name, [yes_no(v, lang) for v in column.to_list()], dtype=pl.String)
         elif isinstance(column.dtype, pl.List):
             column = column.list.eval(pl.element().cast(pl.String)).list.join(", ").replace("", MISSING)
+        elif column.dtype.is_float():
+            as_share = name in percents or name.endswith("_rate")
+            cells = [percent(v, lang, 1) if as_share else number(v, decimals, lang) for v in column.to_list()]
+            column = pl.Series(name, cells, dtype=pl.String)
         if column.dtype == pl.String:
             column = column.fill_null(MISSING)
         out.append(column.alias(header(name, lang)))

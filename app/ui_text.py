@@ -198,6 +198,7 @@ CARDS_TEXT: dict[str, dict[str, str]] = {
     },
     "cards_tied_legend": {"da": "Kan ikke skelnes fra den bedste", "en": "Indistinguishable from the best"},
     "cards_tied": {"da": "kan ikke skelnes fra den bedste", "en": "indistinguishable from the best"},
+    "cards_against": {"da": "Taler imod", "en": "Counts against"},
     "cards_flat": {
         "da": "skønnet afhænger kun lidt af borgerens forhold",
         "en": "the estimate depends little on the citizen's circumstances",

@@ -50,7 +50,10 @@ def analyst_view(ws: Workspace, user: User) -> None:
         if evidence.height:
             st.subheader(tr("programme_evidence"))
             st.caption(tr("programme_evidence_caption"))
-            st.dataframe(labels.display_frame(evidence, lang()), hide_index=True)
+            shown = labels.display_frame(
+                evidence, lang(), decimals=2, percents=("coverage_low", "coverage_high")
+            )
+            st.dataframe(shown, hide_index=True)
     with fairness:
         fairness_tab(report)
     with decisions:

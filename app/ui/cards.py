@@ -86,13 +86,17 @@ def programme_card(r: dict[str, Any], drivers: list[tuple[str, float]], employer
     band = tr("cards_interval").format(level=labels.percent(level, lg)) if level else tr("cards_no_level")
     best = tr("cards_prob_best").format(p=labels.percent(r["prob_best"], lg))
     tie = f"; {tr('cards_tied')}" if r["indistinguishable_from_best"] and r["rank"] > 1 else ""
-    why = "; ".join(f"{md(text)} ({labels.pp(share, lg)})" for text, share in drivers) or tr("cards_flat")
+    # Only what raises the estimate is a reason; what lowers it is said as such, never as a "why".
+    why = "; ".join(f"{md(text)} ({labels.pp(share, lg)})" for text, share in drivers if share > 0)
+    against = "; ".join(f"{md(text)} ({labels.pp(share, lg)})" for text, share in drivers if share < 0)
     lines = [
         f"- {tr('cards_effect')}: **{labels.pp(r['effect'], lg)}** {tr('cards_effect_on')}",
         f"- {tr('cards_uncertainty')}: "
         f"{tr('cards_range').format(lo=labels.pp(r['lower'], lg), hi=labels.pp(r['upper'], lg))} ({band})",
-        f"- {tr('cards_why')}: {why}; {best}{tie}",
+        f"- {tr('cards_why')}: {why or tr('cards_flat')}; {best}{tie}",
     ]
+    if against:
+        lines.append(f"- {tr('cards_against')}: {against}")
     if employers is not None and not employers.height:
         lines.append(f"- {tr('cards_where')}: {tr('cards_no_employers')}")
     st.markdown("\n".join(lines))

@@ -45,14 +45,14 @@ class AnalystViews(WorkspaceBase):
             measured = model.coverage_.get(arm, {})
             shares = list((measured.get("coverage") or {}).values())
             rows.append({
-                "indsats": C.PROGRAMME_LABELS_DA.get(arm, arm),
-                "forløb": m.get("episodes"),
-                "gns. effekt pp": None if m.get("dr_ate_supported") is None else 100 * m["dr_ate_supported"],
-                "E-værdi": m.get("e_value"),
-                "E-værdi (intervallets nære ende)": m.get("e_value_limit"),
-                "målt dækning (laveste)": min(shares) if shares else None,
-                "målt dækning (højeste)": max(shares) if shares else None,
-                "kaldes 90 %-interval": "ja" if measured.get("level") else "nej",
+                "programme": arm,
+                "episodes": m.get("episodes"),
+                "mean_effect_pp": None if m.get("dr_ate_supported") is None else 100 * m["dr_ate_supported"],
+                "e_value": m.get("e_value"),
+                "e_value_limit": m.get("e_value_limit"),
+                "coverage_low": min(shares) if shares else None,
+                "coverage_high": max(shares) if shares else None,
+                "called_90_interval": bool(measured.get("level")),
             })  # fmt: skip
         return pl.DataFrame(rows)
 

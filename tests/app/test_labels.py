@@ -54,5 +54,7 @@ def test_display_frame_translates_headers_codes_booleans_lists_and_nulls() -> No
     assert shown.columns == ["Ydelse", "Supported", "Ønskejob", "Uger ledig"]
     assert shown.row(0) == ("Kontanthjælp", "ja", "Kok, Tjener", 12)
     assert shown.row(1) == ("–", "–", "–", 40)
+    distances = labels.display_frame(pl.DataFrame({"distance_km": [3.46, None]}))
+    assert distances.columns == ["Afstand (km)"] and distances.to_series().to_list() == ["3,5", "–"]
     english = labels.display_frame(frame, "en")
     assert english.row(0)[:2] == ("Social assistance", "yes")

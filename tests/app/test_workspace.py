@@ -242,10 +242,10 @@ def test_analyst_sees_the_evidence_behind_each_programme_estimate(ws: Workspace)
     arms = ws.interventions.metrics_["arms"]
     assert evidence.height == len(arms) > 0
     for row, (arm, m) in zip(evidence.iter_rows(named=True), arms.items(), strict=True):
-        assert row["forløb"] == m["episodes"] and row["E-værdi"] == m["e_value"]
+        assert row["programme"] == arm and row["episodes"] == m["episodes"] and row["e_value"] == m["e_value"]
         level = ws.interventions.coverage_.get(arm, {}).get("level")
-        assert row["kaldes 90 %-interval"] == ("ja" if level else "nej")
-        if row["målt dækning (laveste)"] is not None:
-            assert 0 <= row["målt dækning (laveste)"] <= row["målt dækning (højeste)"] <= 1
+        assert row["called_90_interval"] == bool(level)
+        if row["coverage_low"] is not None:
+            assert 0 <= row["coverage_low"] <= row["coverage_high"] <= 1
     with pytest.raises(AccessDenied):
         ws.programme_evidence(u["konsulent-odense"])

@@ -75,6 +75,14 @@ def test_programmes_in_parts_with_danish_figures(app_home: Path) -> None:
     assert re.search(r"[+-]\d+,\d procentpoint", body)
     assert not re.search(r"[+-]\d+\.\d pp", body)
     assert "90 %-interval" in body or "uden målt dækningsgrad" in body
+    # A reason is stated only where it raises the estimate; what lowers it is said as "Taler imod".
+    reasons = [line for line in body.splitlines() if line.startswith("- Hvorfor:")]
+    against = [line for line in body.splitlines() if line.startswith("- Taler imod:")]
+    assert reasons
+    for line in reasons:
+        assert not re.search(r"\(-\d+,\d procentpoint\)", line), line
+    for line in against:
+        assert re.search(r"\(-\d+,\d procentpoint\)", line) and not re.search(r"\(\+\d", line), line
     lowered = body.lower()
     assert "true" not in lowered and "false" not in lowered and "bedste false" not in lowered
     for frame in at.dataframe:
