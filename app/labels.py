@@ -13,6 +13,7 @@ from typing import Any
 
 import polars as pl
 
+from app.ui_text import BIDI_PATTERN
 from data import columns as C
 
 MISSING = "–"
@@ -192,7 +193,7 @@ def km(distance: float | None, lang: str = "da") -> str:
 
 def display_frame(frame: pl.DataFrame, lang: str = "da", kinds: dict[str, str] | None = None) -> pl.DataFrame:
     """A frame ready for ``st.dataframe``: code columns in words, booleans as ja/nej, nulls as a dash,
-    lists joined, headers translated. Only for showing: never feed the result back into logic."""
+    lists joined, bidi controls removed from text, headers translated. Only for showing: never feed the result back into logic."""
     kinds = {**COLUMN_KINDS, **(kinds or {})}
     out = []
     for name in frame.columns:
@@ -205,6 +206,6 @@ def display_frame(frame: pl.DataFrame, lang: str = "da", kinds: dict[str, str] |
         elif isinstance(column.dtype, pl.List):
             column = column.list.eval(pl.element().cast(pl.String)).list.join(", ").replace("", MISSING)
         if column.dtype == pl.String:
-            column = column.fill_null(MISSING)
+            column = column.str.replace_all(BIDI_PATTERN, "").fill_null(MISSING)
         out.append(column.alias(header(name, lang)))
     return pl.DataFrame(out)
