@@ -82,7 +82,8 @@ class PasswordLogin:
     def _failed(self, key: str, client: str) -> None:
         now = self.clock()
         with self.ops.write() as cur:
-            cur.execute("DELETE FROM login_attempts WHERE ts <= ?", [now - self.window])  # nothing kept longer
+            # Attempts (user names, addresses) are kept no longer than the window needs them.
+            cur.execute("DELETE FROM login_attempts WHERE ts <= ?", [now - self.window])
             cur.execute("INSERT INTO login_attempts VALUES (?, ?, ?)", [now, key, client])
         self._log(Actor(key, ANONYMOUS), "login_failed", client, {})
 

@@ -155,7 +155,22 @@ ANALYST_ADMIN_TEXT: dict[str, dict[str, str]] = {}
 
 
 # login throttling, idle timeout, friendly errors
-SECURITY_TEXT: dict[str, dict[str, str]] = {}
+SECURITY_TEXT: dict[str, dict[str, str]] = {
+    "security_locked": {
+        "da": "For mange mislykkede forsøg på at logge ind. Prøv igen om {minutes} min.",
+        "en": "Too many failed sign-in attempts. Try again in {minutes} min.",
+    },
+    "security_incident": {
+        "da": "Der opstod en uventet fejl, så siden kunne ikke vises helt. Prøv igen; sker det igen, så "
+        "kontakt support og oplys hændelses-id {incident}.",
+        "en": "Something unexpected went wrong, so the page could not be shown in full. Try again; if it "
+        "happens again, contact support and quote incident id {incident}.",
+    },
+    "security_idle": {
+        "da": "Du er logget ud, fordi du ikke har brugt Jobmatch i {minutes} minutter. Log ind igen.",
+        "en": "You were signed out because Jobmatch was not used for {minutes} minutes. Please sign in again.",
+    },
+}
 
 
 def _merged(*parts: dict[str, dict[str, str]]) -> None:
@@ -182,7 +197,9 @@ _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^])")
 BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
 BIDI_PATTERN = r"[\x{202A}-\x{202E}\x{2066}-\x{2069}\x{200E}\x{200F}\x{061C}]"
 _BIDI = re.compile(f"[{BIDI_CONTROLS}]")
-_RIGHT_TO_LEFT = re.compile("[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]")
+_RIGHT_TO_LEFT = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
 FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2068", "\u2069"
 
 

@@ -7,7 +7,16 @@ import polars as pl
 from app.labels import display_frame
 from app.ui_text import md, strip_bidi
 
-RLO, LRE, PDF, RLI, PDI, LRM, RLM, ALM = "\u202e", "\u202a", "\u202c", "\u2067", "\u2069", "\u200e", "\u200f", "\u061c"
+RLO, LRE, PDF, RLI, PDI, LRM, RLM, ALM = (
+    "\u202e",
+    "\u202a",
+    "\u202c",
+    "\u2067",
+    "\u2069",
+    "\u200e",
+    "\u200f",
+    "\u061c",
+)
 CONTROLS = [RLO, LRE, PDF, RLI, PDI, LRM, RLM, ALM, "\u202b", "\u202d", "\u2066", "\u2068"]
 TITLE = f"Lagerarbejder {RLO}fdp.exe"
 
