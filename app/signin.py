@@ -9,6 +9,7 @@ check runs for both (``Directory.authenticate``), so neither answer nor timing t
 
 from __future__ import annotations
 
+import ipaddress
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -23,6 +24,20 @@ _SCHEMA = """CREATE TABLE IF NOT EXISTS login_attempts (
     ts TIMESTAMP NOT NULL, user_key VARCHAR NOT NULL, client_key VARCHAR NOT NULL)"""
 _MAX_KEY = 64  # a user name or client longer than this is cut, so the table and the log stay small
 ANONYMOUS = "anonymous"  # the role audited for attempts that did not (yet) prove who they are
+
+
+def client_address(forwarded: object, address: object) -> str | None:
+    """The client's address for the per-client throttle: the trusted proxy's header if it has one, else the
+    connection's. A loopback address says nothing about who is there (every user of a proxy on the same host
+    arrives from it, and locking it would lock everyone out), so it counts as unknown, as does garbage."""
+    raw = forwarded.split(",")[0] if isinstance(forwarded, str) and forwarded.strip() else address
+    try:
+        ip = ipaddress.ip_address(str(raw).strip())
+    except ValueError:
+        return None
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return None if ip.is_loopback else str(ip)
 
 
 @dataclass(frozen=True)

@@ -11,7 +11,7 @@ import streamlit as st
 from app.access import User
 from app.audit import Actor
 from app.ops import now_utc
-from app.signin import ANONYMOUS, PasswordLogin
+from app.signin import ANONYMOUS, PasswordLogin, client_address
 from app.ui.common import tr
 from app.ui_text import md
 from app.workspace import Workspace
@@ -78,13 +78,10 @@ def password_login(ws: Workspace, user_id: str, password: str) -> None:
 
 def client_key(ws: Workspace) -> str:
     """Who is attempting, for the per-client throttle: the trusted proxy's client header if configured, else
-    the connection's address, else (on localhost, where Streamlit gives none) this browser session."""
+    the connection's address, else (loopback, or none known) this browser session."""
     header = ws.settings.client_ip_header
-    forwarded = st.context.headers.get(header) if header else None
-    if isinstance(forwarded, str) and forwarded.strip():  # (outside a server, as in AppTest, none is a str)
-        return "ip:" + forwarded.split(",")[0].strip()
-    address = st.context.ip_address
-    if isinstance(address, str) and address:
+    address = client_address(st.context.headers.get(header) if header else None, st.context.ip_address)
+    if address is not None:
         return "ip:" + address
     return str(st.session_state.setdefault(CLIENT, "session:" + secrets.token_hex(8)))
 

@@ -7,7 +7,7 @@ from datetime import datetime, timedelta
 import pytest
 
 import app.access as access
-from app.signin import PasswordLogin
+from app.signin import PasswordLogin, client_address
 from app.workspace import Workspace
 
 
@@ -137,3 +137,13 @@ def test_a_user_without_a_password_is_checked_against_the_dummy_too(
     monkeypatch.setattr(access, "verify_password", lambda p, s: checked.append(s) or False)
     assert ws.directory.authenticate("oidc-bruger", "") is None
     assert checked and checked[0] and checked[0].startswith("pbkdf2_sha256$")
+
+
+def test_the_client_is_the_proxys_header_or_the_connection_and_never_loopback() -> None:
+    assert client_address("203.0.113.7, 10.0.0.1", "127.0.0.1") == "203.0.113.7"
+    assert client_address(None, "::ffff:192.0.2.4") == "192.0.2.4"
+    assert client_address("", "2001:db8::1") == "2001:db8::1"
+    # A proxy on the same host: every user arrives from loopback, so that address must not be locked.
+    assert client_address(None, "::ffff:127.0.0.1") is None
+    assert client_address(None, "::1") is None and client_address(None, None) is None
+    assert client_address("not-an-address", "also not") is None
