@@ -4,6 +4,9 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 JOBMATCH := $(VENV)/bin/jobmatch
 PORT ?= 8501
+# The dashboard listens on this machine only unless told otherwise: `make run HOST=0.0.0.0` serves the network
+# (put the reverse proxy of docs/deploy.md in front of it).
+HOST ?= 127.0.0.1
 
 .PHONY: run test install install-dev lint typecheck pytest data bench clean
 
@@ -37,7 +40,7 @@ data: install
 
 run: data
 	$(JOBMATCH) build
-	$(VENV)/bin/streamlit run dashboard.py --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
+	$(VENV)/bin/streamlit run dashboard.py --server.address $(HOST) --server.port $(PORT) --server.headless true --browser.gatherUsageStats false
 
 # lint-imports: the layers and the synthetic world's fence in pyproject.toml's [tool.importlinter].
 lint: install-dev

@@ -7,6 +7,7 @@ are mapped to users by e-mail address.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import hmac
 import secrets
@@ -68,6 +69,12 @@ def verify_password(password: str, stored: str | None) -> bool:
     return hmac.compare_digest(got, digest)
 
 
+@functools.cache
+def _dummy_hash() -> str:
+    """A hash of a random password, made once: what unknown users are checked against."""
+    return hash_password(secrets.token_hex(16))
+
+
 # --- the user directory ---------------------------------------------------------------------------------
 
 DEMO_PASSWORD = "demo"
@@ -93,11 +100,14 @@ class Directory:
         return self._user("user_id = ?", [user_id])
 
     def authenticate(self, user_id: str, password: str, *, allow_demo: bool = True) -> User | None:
-        """The user if the password matches; demo accounts only while the demo login is on."""
+        """The user if the password matches; demo accounts only while the demo login is on. An unknown user,
+        or one without a password, is checked against a dummy hash: the same work, so timing does not tell."""
         found = self.ops.rows(
             "SELECT password_hash, demo FROM users WHERE active AND user_id = ?", [user_id.strip()]
         )
-        if not found or not verify_password(password, found[0][0]) or (found[0][1] and not allow_demo):
+        stored, demo = found[0] if found else (None, False)
+        matches = verify_password(password, stored or _dummy_hash())
+        if not found or not stored or not matches or (demo and not allow_demo):
             return None
         return self.get(user_id.strip())
 

@@ -14,6 +14,7 @@ from typing import Any
 
 import polars as pl
 
+from app.ui_text import BIDI_PATTERN
 from data import columns as C
 
 MISSING = "–"
@@ -303,8 +304,9 @@ def display_frame(
     percents: tuple[str, ...] = (),
 ) -> pl.DataFrame:
     """A frame ready for ``st.dataframe``: code columns in words, booleans as ja/nej, nulls as a dash,
-    lists joined, decimals with the language's mark (shares in ``percents`` and ``*_rate`` columns as
-    per cent), headers translated. Only for showing: never feed the result back into logic."""
+    lists joined, bidi controls removed from text, decimals with the language's mark (shares in ``percents``
+    and ``*_rate`` columns as per cent), headers translated. Only for showing: never feed the result back
+    into logic."""
     kinds = {**COLUMN_KINDS, **(kinds or {})}
     out = []
     for name in frame.columns:
@@ -321,6 +323,6 @@ def display_frame(
             cells = [percent(v, lang, 1) if as_share else number(v, decimals, lang) for v in column.to_list()]
             column = pl.Series(name, cells, dtype=pl.String)
         if column.dtype == pl.String:
-            column = column.fill_null(MISSING)
+            column = column.str.replace_all(BIDI_PATTERN, "").fill_null(MISSING)
         out.append(column.alias(header(name, lang)))
     return pl.DataFrame(out)

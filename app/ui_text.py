@@ -7,6 +7,7 @@ a vacancy title like ``[klik](http://…)`` or ``![x](…)`` shows as text, not 
 from __future__ import annotations
 
 import re
+from typing import Any
 
 LANGUAGES = {"da": "Dansk", "en": "English"}
 
@@ -276,7 +277,22 @@ ANALYST_ADMIN_TEXT: dict[str, dict[str, str]] = {
 
 
 # login throttling, idle timeout, friendly errors
-SECURITY_TEXT: dict[str, dict[str, str]] = {}
+SECURITY_TEXT: dict[str, dict[str, str]] = {
+    "security_locked": {
+        "da": "For mange mislykkede forsøg på at logge ind. Prøv igen om {minutes} min.",
+        "en": "Too many failed sign-in attempts. Try again in {minutes} min.",
+    },
+    "security_incident": {
+        "da": "Der opstod en uventet fejl, så siden kunne ikke vises helt. Prøv igen; sker det igen, så "
+        "kontakt support og oplys hændelses-id {incident}.",
+        "en": "Something unexpected went wrong, so the page could not be shown in full. Try again; if it "
+        "happens again, contact support and quote incident id {incident}.",
+    },
+    "security_idle": {
+        "da": "Du er logget ud, fordi du ikke har brugt Jobmatch i {minutes} minutter. Log ind igen.",
+        "en": "You were signed out because Jobmatch was not used for {minutes} minutes. Please sign in again.",
+    },
+}
 
 
 def _merged(*parts: dict[str, dict[str, str]]) -> None:
@@ -297,7 +313,34 @@ def t(key: str, lang: str = "da") -> str:
 
 _MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$=^])")
 
+# Bidirectional controls (embeddings, overrides, isolates, marks): in data they can reorder what is shown
+# ("Trojan source": a title ending in U+202E "fdp.exe" reads as "exe.pdf"). The same set in a pattern polars
+# understands (``labels.display_frame``) and one Python's ``re`` does.
+BIDI_CONTROLS = "\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c"
+BIDI_PATTERN = r"[\x{202A}-\x{202E}\x{2066}-\x{2069}\x{200E}\x{200F}\x{061C}]"
+_BIDI = re.compile(f"[{BIDI_CONTROLS}]")
+_RIGHT_TO_LEFT = re.compile(
+    "[\u0590-\u08ff\ufb1d-\ufdff\ufe70-\ufefc\U00010800-\U00010fff\U0001e800-\U0001efff]"
+)
+FIRST_STRONG_ISOLATE, POP_ISOLATE = "\u2068", "\u2069"
+
+
+def strip_bidi(value: Any) -> Any:
+    """The one sanitiser for data-derived text leaving the product (pages, exports): bidi controls removed
+    from a string, or from every string inside a dict, list or tuple (keys too); anything else as it is."""
+    if isinstance(value, str):
+        return _BIDI.sub("", value)
+    if isinstance(value, dict):
+        return {strip_bidi(k): strip_bidi(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return type(value)(strip_bidi(v) for v in value)
+    return value
+
 
 def md(text: object) -> str:
-    """Data-derived text made inert for Streamlit Markdown (every syntax character backslash-escaped)."""
-    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
+    """Data-derived text made inert for Streamlit Markdown (every syntax character backslash-escaped, bidi
+    controls removed, and right-to-left text isolated so it cannot reorder the words around it)."""
+    plain = _BIDI.sub("", str(text))
+    if _RIGHT_TO_LEFT.search(plain):
+        plain = FIRST_STRONG_ISOLATE + plain + POP_ISOLATE
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", plain).replace("\n", " ")

@@ -53,6 +53,20 @@ class Settings(BaseSettings):
     demo_login: bool = Field(
         True, description="Demo accounts (password 'demo') may sign in and are listed; off in production."
     )
+    login_max_failures: int = Field(
+        5, ge=1, description="Failed sign-ins per user name, and per client, that lock further attempts."
+    )
+    login_window_minutes: int = Field(
+        15, ge=1, description="Window the failures are counted in; a lock lasts until it has passed."
+    )
+    session_idle_minutes: int = Field(
+        30, ge=1, description="A dashboard session idle this long is signed out on its next click."
+    )
+    client_ip_header: str = Field(
+        "",
+        description="Header a trusted reverse proxy sets to the client's address (e.g. X-Real-IP), used to "
+        "throttle sign-ins per client; empty: the connection's own address.",
+    )
 
     @property
     def db_path(self) -> Path:

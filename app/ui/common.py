@@ -8,6 +8,7 @@ import polars as pl
 import streamlit as st
 
 from app.access import User
+from app.ui.incidents import incident, refused
 from app.ui_text import md, t
 from app.workspace import Workspace
 from core.errors import AccessDenied, ModelUnavailable, RecommendationsOff
@@ -73,12 +74,15 @@ def forget_shown(prefix: str) -> None:
 
 
 def guarded(render: Any, *args: Any) -> None:
-    """Render a view part; the workspace's refusals become messages, not tracebacks."""
+    """Render a view part; the workspace's refusals become (audited) messages, and a bug an incident id on
+    screen with its traceback in the log, so one broken part never shows a traceback or stops the page."""
     try:
         render(*args)
     except AccessDenied as exc:
-        st.error(f"{tr('denied')}: {md(exc)}")
+        refused(exc)
     except RecommendationsOff:
         st.warning(tr("stopped"))
     except ModelUnavailable as exc:
         st.warning(f"{tr('model_problem')}: {md(exc)}")
+    except Exception as exc:  # a bug (Streamlit's rerun/stop signals are BaseExceptions and pass through)
+        incident(exc)

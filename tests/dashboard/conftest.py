@@ -22,6 +22,18 @@ from tests.dashboard.browser import CHROMIUM_FLAGS, ROOT, free_port
 __all__ = ["home", "ws"]
 
 
+@pytest.fixture(autouse=True)
+def no_incidents(caplog: pytest.LogCaptureFixture) -> Iterator[None]:
+    """The dashboard turns a bug into an incident message instead of an AppTest exception, so every test here
+    fails on an incident the page logged; a test that provokes one on purpose clears ``caplog`` after it."""
+    yield
+    logged = [
+        r.getMessage() for r in caplog.records if r.name == "jobmatch.dashboard" and r.levelname == "ERROR"
+    ]
+    if logged:
+        pytest.fail(f"the dashboard logged incidents: {logged}")
+
+
 @pytest.fixture()
 def app_home(home: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
     monkeypatch.setenv("JOBMATCH_HOME", str(home))
