@@ -72,6 +72,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "note": ("Note", "Note"),
         "contact": ("Kontaktet", "Contacted"),
         "undo": ("Fortrudt", "Undone"),
+        "contact_request": ("Kontaktanmodning fra arbejdsgiver", "Contact request from an employer"),
     },
     "role": {
         "consultant": ("Konsulent", "Consultant"),
