@@ -107,7 +107,10 @@ def training_events(store: Store) -> pl.DataFrame:
     if final.height == 0:
         return events
     decided = final.select(
-        C.SEEKER_ID, C.VACANCY_ID, pl.col("action").replace_strict(TRAINING_EVENT).alias(C.EVENT), "ts",
+        C.SEEKER_ID,
+        C.VACANCY_ID,
+        pl.col("action").replace_strict(TRAINING_EVENT).alias(C.EVENT),
+        "ts",
         pl.lit("consultant").alias("source"),
     )
     return pl.concat([events, decided.select(events.columns).cast(events.schema)]).sort("ts")

@@ -22,7 +22,9 @@ from app.workspace import DecisionState, Workspace
 from core.errors import AccessDenied, InvalidDecision, RecommendationsOff
 
 STATES_TTL_S = 2.0
-_ICONS = {"accept": "✅", "reject": "❌", "contact": "📞", "override": "✍️"}
+# Streamlit's bundled Material icons: drawn without an emoji font (which a kiosk browser may lack).
+_ICONS = {"accept": ":material/check_circle:", "reject": ":material/cancel:", "contact": ":material/call:",
+          "override": ":material/edit:"}  # fmt: skip
 
 
 def record_decision(
@@ -77,7 +79,7 @@ def decision_row(ws: Workspace, user: User, seeker_id: str, key: str, *, vacancy
 
 
 def state_line(state: DecisionState) -> str:
-    """ "✅ **Accepteret** af konsulent-odense · 30.11.2026 kl. 10.32 · reason" (data-derived parts escaped)."""
+    """ ":material/check_circle: **Accepteret** af konsulent-odense · 30.11.2026 kl. 10.32 · reason" (data-derived parts escaped)."""
     reason = f" · {md(state.reason)}" if state.reason else ""
     return (f"{_ICONS.get(state.action, '')} **{labels.value('action', state.action, lang())}** {tr('dec_by')} "
             f"{md(state.user_id)} · {labels.clock(state.ts, lang())}{reason}")  # fmt: skip
