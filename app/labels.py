@@ -9,8 +9,9 @@ language's decimal mark.
 from __future__ import annotations
 
 import math
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import polars as pl
 
@@ -72,6 +73,7 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "note": ("Note", "Note"),
         "contact": ("Kontaktet", "Contacted"),
         "undo": ("Fortrudt", "Undone"),
+        "contact_request": ("Kontaktanmodning fra arbejdsgiver", "Contact request from an employer"),
     },
     "role": {
         "consultant": ("Konsulent", "Consultant"),
@@ -287,6 +289,39 @@ def km(distance: float | None, lang: str = "da") -> str:
     if distance is None:
         return MISSING
     return f"{number(distance, 0 if distance >= 10 else 1, lang)} km"
+
+
+LOCAL_TIME = ZoneInfo("Europe/Copenhagen")
+MONTHS = (("januar", "January"), ("februar", "February"), ("marts", "March"), ("april", "April"),
+          ("maj", "May"), ("juni", "June"), ("juli", "July"), ("august", "August"),
+          ("september", "September"), ("oktober", "October"), ("november", "November"),
+          ("december", "December"))  # fmt: skip
+
+
+def local(ts: datetime) -> datetime:
+    """A stored timestamp (naive UTC, as DuckDB keeps it) in Danish local time."""
+    return (ts if ts.tzinfo else ts.replace(tzinfo=UTC)).astimezone(LOCAL_TIME)
+
+
+def clock(ts: datetime | None, lang: str = "da") -> str:
+    """A moment as a reader writes it: ``30.11.2026 kl. 10.32`` (English ``30 Nov 2026, 10:32``)."""
+    if ts is None:
+        return MISSING
+    t = local(ts)
+    if lang == "en":
+        return f"{t.day} {MONTHS[t.month - 1][1][:3]} {t.year}, {t:%H:%M}"
+    return f"{t:%d.%m.%Y} kl. {t:%H.%M}"
+
+
+def day_in_words(d: date | datetime | None, lang: str = "da") -> str:
+    """A date in words, for letters to citizens: ``30. november 2026`` (English ``30 November 2026``)."""
+    if d is None:
+        return MISSING
+    if isinstance(d, datetime):
+        d = local(d)
+    if lang == "en":
+        return f"{d.day} {MONTHS[d.month - 1][1]} {d.year}"
+    return f"{d.day}. {MONTHS[d.month - 1][0]} {d.year}"
 
 
 def day(when: date | None, lang: str = "da") -> str:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import secrets
 import threading
+import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -36,6 +37,7 @@ CREATE TABLE IF NOT EXISTS switches (
 """
 
 RECOMMENDATIONS = "recommendations"  # the administrators' stop switch
+SWITCH_TTL_S = 1.0  # how long a read of a switch is reused (each page rerun reads it)
 
 
 def now_utc() -> datetime:
@@ -58,6 +60,7 @@ class OpsStore:
             ) from exc
         self.write_lock = threading.RLock()
         self._local = threading.local()
+        self._switches: dict[str, tuple[float, bool]] = {}  # name -> (monotonic time read, enabled)
         with self.write_lock:
             self._con.execute(_SCHEMA)
             if not self._con.execute("SELECT 1 FROM ops_meta WHERE key = 'pseudonym_key'").fetchall():
@@ -112,8 +115,15 @@ class OpsStore:
     # --- the stop switch ---------------------------------------------------------------------------
 
     def switch_enabled(self, name: str = RECOMMENDATIONS) -> bool:
+        """Read on every rerun of every page, so kept for at most ``SWITCH_TTL_S``; a change made through
+        this store is seen at once, one made by another process within that time."""
+        cached = self._switches.get(name)
+        if cached is not None and time.monotonic() - cached[0] < SWITCH_TTL_S:
+            return cached[1]
         found = self.rows("SELECT enabled FROM switches WHERE name = ?", [name])
-        return bool(found[0][0]) if found else True
+        enabled = bool(found[0][0]) if found else True
+        self._switches[name] = (time.monotonic(), enabled)
+        return enabled
 
     def set_switch(self, name: str, enabled: bool, user_id: str, reason: str) -> None:
         with self.write() as cur:
@@ -123,3 +133,4 @@ class OpsStore:
                 "changed_by = excluded.changed_by, reason = excluded.reason",
                 [name, enabled, now_utc(), user_id, reason],
             )
+        self._switches.pop(name, None)

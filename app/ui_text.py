@@ -135,7 +135,20 @@ TEXT: dict[str, dict[str, str]] = {
 # page does not collide with work on another in this file.
 
 # decisions, the stop switch as consultants meet it, the explanation export
-DECISIONS_TEXT: dict[str, dict[str, str]] = {}
+DECISIONS_TEXT: dict[str, dict[str, str]] = {
+    "dec_by": {"da": "af", "en": "by"},
+    "dec_contact": {"da": "Kontaktet", "en": "Contacted"},
+    "dec_contact_help": {
+        "da": "Marker, at borgeren eller arbejdsgiveren er kontaktet om forslaget",
+        "en": "Mark that the citizen or the employer has been contacted about the suggestion",
+    },
+    "dec_undo": {"da": "Fortryd", "en": "Undo"},
+    "dec_undo_until": {"da": "Kan fortrydes indtil", "en": "Can be undone until"},
+    "dec_download_html": {
+        "da": "Hent forklaring til borgeren (til udskrift)",
+        "en": "Download the citizen's explanation (printable)",
+    },
+}
 
 
 # suggestion cards (deadline, distance, relevance) and the programmes tab

@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="Audit records older than this are deleted by `jobmatch audit purge`; "
         "the EU AI Act asks deployers to keep logs at least six months.",
     )
+    decision_undo_minutes: int = Field(
+        10,
+        ge=0,
+        le=24 * 60,
+        description="How long a consultant may undo their own decision on a suggestion (the undo is itself recorded).",
+    )
     demo_login: bool = Field(
         True, description="Demo accounts (password 'demo') may sign in and are listed; off in production."
     )

@@ -11,6 +11,7 @@ import polars as pl
 import scipy.sparse as sp
 
 from data import columns as C
+from data.decisions import PAIR_ACTIONS, TRAINING_EVENT, final_states
 from data.idmap import IdMap
 from data.store import Store
 
@@ -93,16 +94,25 @@ def pair_outcomes(events: pl.DataFrame) -> pl.DataFrame:
 
 def training_events(store: Store) -> pl.DataFrame:
     """Interaction history plus consultants' decisions, so the oversight log flows back as training signal:
-    an accepted suggestion, or a vacancy a consultant chose instead (override), becomes an 'accepted'
-    event; a rejected suggestion becomes a 'rejected' event from the consultant (an explicit negative)."""
+    only the final state of each (citizen, vacancy) pair counts (``data.decisions``): accepted, contacted
+    or chosen instead (override) becomes an 'accepted' event, rejected a 'rejected' event from the
+    consultant (an explicit negative), and an undone decision nothing."""
     events = store.table("interactions")
-    decided = store.query(
-        "SELECT seeker_id, vacancy_id, CASE WHEN action = 'reject' THEN 'rejected' ELSE 'accepted' END AS event,"
-        " ts, 'consultant' AS source FROM decisions "
-        "WHERE action IN ('accept', 'override', 'reject') AND seeker_id IS NOT NULL AND vacancy_id IS NOT NULL"
+    history = store.query(
+        "SELECT seeker_id, vacancy_id, programme, action, ts FROM decisions "
+        f"WHERE action IN ({', '.join(repr(a) for a in PAIR_ACTIONS)}) "
+        "AND seeker_id IS NOT NULL AND vacancy_id IS NOT NULL ORDER BY ts, rowid"
     )
-    if decided.height == 0:
+    final = final_states(history)
+    if final.height == 0:
         return events
+    decided = final.select(
+        C.SEEKER_ID,
+        C.VACANCY_ID,
+        pl.col("action").replace_strict(TRAINING_EVENT).alias(C.EVENT),
+        "ts",
+        pl.lit("consultant").alias("source"),
+    )
     return pl.concat([events, decided.select(events.columns).cast(events.schema)]).sort("ts")
 
 

@@ -59,12 +59,27 @@ def picked_id(picked: Any, ids: pl.Series, param: str) -> str | None:
     return str(value) if value else None
 
 
-def shown_once(key: tuple[Any, ...], compute: Any) -> Any:
-    """What a view shows is computed (and audited) once per session and key, not on every widget rerun."""
+def shown_once(key: tuple[Any, ...], compute: Any, *, ws: Workspace, user: User) -> Any:
+    """What a view shows is computed (and audited) once per session and key, not on every widget rerun.
+
+    ``key`` starts with the view's name and its subject (citizen or vacancy). Every later display is audited
+    too, as a small record pointing at the original one; none happens while suggestions are switched off
+    (the session's lists are dropped, so switching back on computes and audits fresh ones)."""
     cache = st.session_state.setdefault("_shown", {})
     if key not in cache:
         cache[key] = compute()
+        return cache[key]
+    try:
+        ws.log_redisplay(user, str(key[0]), str(key[1]), _audit_seq(cache[key]))
+    except RecommendationsOff:
+        cache.clear()
+        raise
     return cache[key]
+
+
+def _audit_seq(shown: Any) -> int:
+    """The audit record of a cached view: a ``Shown`` or a (result, seq) pair."""
+    return int(shown.audit_seq if hasattr(shown, "audit_seq") else shown[1])
 
 
 def forget_shown(prefix: str) -> None:

@@ -12,10 +12,10 @@ import streamlit as st
 from app import labels
 from app.access import User
 from app.ui.cards import other_card, programme_card, vacancy_card
-from app.ui.common import cached_queue, chips, forget_shown, guarded, lang, picked_id, shown_once, tr
+from app.ui.common import cached_queue, chips, guarded, lang, picked_id, shown_once, tr
+from app.ui.decisions import decision_row, notes_tab, record_decision
 from app.ui_text import md
 from app.workspace import Workspace
-from core.errors import InvalidDecision
 from data import columns as C
 
 
@@ -67,7 +67,7 @@ def jobs_tab(ws: Workspace, user: User, c: dict[str, Any]) -> None:
     seeker_id = c[C.SEEKER_ID]
     km = st.number_input(tr("max_km"), min_value=0, max_value=200, value=0, step=5, key=f"km_{seeker_id}")
     shown = shown_once(("jobs", seeker_id, km, ws.data_version),
-                       lambda: ws.suggest_vacancies(user, seeker_id, 10, float(km) or None))  # fmt: skip
+                       lambda: ws.suggest_vacancies(user, seeker_id, 10, float(km) or None), ws=ws, user=user)  # fmt: skip
     frame = shown.frame
     if frame.height == 0:
         st.info(tr("no_results"))
@@ -83,34 +83,9 @@ def jobs_tab(ws: Workspace, user: User, c: dict[str, Any]) -> None:
             decision_row(ws, user, seeker_id, f"v_{r[C.VACANCY_ID]}", vacancy_id=r[C.VACANCY_ID])
 
 
-def record_decision(
-    ws: Workspace, user: User, seeker_id: str, action: str, reason: str, **target: Any
-) -> bool:
-    """One decision through the workspace (stored, audited, training signal); the outcome as a message."""
-    try:
-        ws.decide(user, seeker_id, action, reason, **target)
-    except InvalidDecision as exc:
-        st.error(md(exc))
-        return False
-    st.success(f"{tr('saved')}: {tr(action) if action != 'note' else tr('note')}")
-    return True
-
-
-def decision_row(ws: Workspace, user: User, seeker_id: str, key: str, *, vacancy_id: str | None = None,
-                 programme: str | None = None) -> None:  # fmt: skip
-    """Accept / reject with a mandatory reason; every click goes to decisions and the audit log."""
-    reason_col, accept_col, reject_col = st.columns([4, 1, 1])
-    reason = reason_col.text_input(tr("reason"), key=f"reason_{key}", label_visibility="collapsed",
-                                   placeholder=tr("reason"))  # fmt: skip
-    for col, action in ((accept_col, "accept"), (reject_col, "reject")):
-        clicked = col.button(tr(action), key=f"{action}_{key}")
-        if clicked and record_decision(ws, user, seeker_id, action, reason, vacancy_id=vacancy_id,
-                                       programme=programme) and action == "reject":  # fmt: skip
-            forget_shown("jobs")  # a rejected vacancy is not suggested again
-
-
 def other_tab(ws: Workspace, user: User, seeker_id: str) -> None:
-    shown = shown_once(("other", seeker_id, ws.data_version), lambda: ws.other_industries(user, seeker_id))
+    shown = shown_once(("other", seeker_id, ws.data_version), lambda: ws.other_industries(user, seeker_id), ws=ws,
+                       user=user)  # fmt: skip
     frame = shown.frame
     if frame.height == 0:
         st.info(tr("no_results"))
@@ -122,11 +97,15 @@ def other_tab(ws: Workspace, user: User, seeker_id: str) -> None:
 
 
 def programmes_tab(ws: Workspace, user: User, seeker_id: str) -> None:
-    rec, _ = shown_once(("programmes", seeker_id, ws.data_version), lambda: ws.programmes(user, seeker_id))
+    def view() -> tuple[Any, int, dict[str, list[tuple[str, float]]]]:
+        rec, seq = ws.programmes(user, seeker_id)
+        supported = rec.ranking.filter(pl.col("supported"))["programme"].to_list()
+        return rec, seq, ws.programme_drivers(user, seeker_id, supported)
+
+    # The drivers belong to the audited programme list: computed with it, shown again with it.
+    rec, _, drivers = shown_once(("programmes", seeker_id, ws.data_version), view, ws=ws, user=user)
     ranking = rec.ranking
     supported = ranking.filter(pl.col("supported"))
-    drivers = shown_once(("drivers", seeker_id, ws.data_version),
-                         lambda: ws.programme_drivers(user, seeker_id, supported["programme"].to_list()))  # fmt: skip
     st.altair_chart(effect_chart(supported), width="stretch")
     for r in ranking.iter_rows(named=True):
         with st.container(border=True):
@@ -182,16 +161,3 @@ def manual_tab(ws: Workspace, user: User, seeker_id: str) -> None:
         reason = st.text_input(tr("reason"), key=f"manual_reason_{seeker_id}")
         if st.button(tr("override"), key=f"manual_btn_{seeker_id}"):
             record_decision(ws, user, seeker_id, "override", reason, vacancy_id=pick)
-
-
-def notes_tab(ws: Workspace, user: User, seeker_id: str) -> None:
-    note = st.text_area(tr("note"), key=f"note_{seeker_id}")
-    if st.button(tr("add_note"), key=f"note_btn_{seeker_id}"):
-        record_decision(ws, user, seeker_id, "note", note)
-    st.subheader(tr("history"))
-    st.dataframe(ws.decisions_for(user, seeker_id), hide_index=True)
-    if st.button(tr("export"), key=f"export_{seeker_id}"):
-        st.session_state[f"export_{seeker_id}"] = ws.export_citizen(user, seeker_id)
-    prepared = st.session_state.get(f"export_{seeker_id}")
-    if prepared:
-        st.download_button(tr("download"), data=prepared[1], file_name=prepared[0], mime="application/json")

@@ -27,7 +27,7 @@ def employer_view(ws: Workspace, user: User) -> None:
 def shortlist_page(ws: Workspace, user: User, vacancy_id: str) -> None:
     method = ws.shortlist_rerank()
     shown = shown_once(("shortlist", vacancy_id, method, ws.data_version),
-                       lambda: ws.shortlist(user, vacancy_id, 10, rerank=method))  # fmt: skip
+                       lambda: ws.shortlist(user, vacancy_id, 10, rerank=method), ws=ws, user=user)  # fmt: skip
     st.subheader(f"{tr('shortlist')}: {md(vacancy_id)}")
     frame = shown.frame
     if frame.height == 0:

@@ -7,7 +7,7 @@ shown is written to the hash-chained audit log; every consultant decision goes t
 training picks it up) and to the audit log. The administrators' stop switch turns suggestions off and
 leaves manual search working.
 
-One class per role's views (``consultant``, ``employer``, ``analyst``, ``admin``), all on the shared state
+One class per role's views (``consultant`` with its ``decisions``, ``employer``, ``analyst``, ``admin``), all on the shared state
 and plumbing of ``base``; :class:`Workspace` is their union, the one object a process opens.
 """
 
@@ -23,7 +23,7 @@ from app.workspace.base import (
     Shown,
     WorkspaceBase,
 )
-from app.workspace.consultant import ConsultantViews
+from app.workspace.decisions import DecisionState, DecisionViews
 from app.workspace.employer import EmployerViews
 
 __all__ = [
@@ -31,11 +31,12 @@ __all__ = [
     "EMPLOYER_FIELDS",
     "REPORTS",
     "DecisionAction",
+    "DecisionState",
     "Shown",
     "Workspace",
     "WorkspaceBase",
 ]
 
 
-class Workspace(ConsultantViews, EmployerViews, AnalystViews, AdminViews):
+class Workspace(DecisionViews, EmployerViews, AnalystViews, AdminViews):
     """One per process: the world store, the operations store, the loaded models; every role's views."""

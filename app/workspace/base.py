@@ -17,9 +17,10 @@ from core.settings import Settings
 from data.store import Store
 from data.taxonomy import Taxonomy
 
-DecisionAction = Literal["accept", "reject", "override", "note"]
-DECISION_ACTIONS: tuple[str, ...] = ("accept", "reject", "override", "note")
+DecisionAction = Literal["accept", "reject", "override", "note", "contact", "undo"]
+DECISION_ACTIONS: tuple[str, ...] = ("accept", "reject", "override", "note", "contact", "undo")
 MIN_REASON_CHARS = 3
+REDISPLAY_KIND = "list_redisplayed"
 
 # What an employer may see of a candidate: nothing that names, locates precisely, or reveals a protected
 # attribute; no free text written by or about the citizen.
@@ -122,6 +123,13 @@ class WorkspaceBase:
             what == "interventions" and self.interventions is None
         ):
             raise ModelUnavailable("; ".join(self.problems) or f"{what} not loaded (run `jobmatch build`)")
+
+    def log_redisplay(self, user: User, view: str, subject: str | None, original_seq: int) -> int:
+        """A list shown again from a session's cache: refused while suggestions are off, else audited as a
+        small record that points at the audit record of the list as it was computed."""
+        if not self.recommendations_enabled():
+            raise RecommendationsOff("forslag er slået fra af en administrator; manuel søgning virker stadig")
+        return self._log(user, REDISPLAY_KIND, subject, {"shows_again": original_seq, "view": view})
 
     def _log(self, user: User, kind: str, subject: str | None, payload: dict[str, Any]) -> int:
         return self.audit.append(user.actor, kind, subject=subject, payload=payload,

@@ -1,9 +1,8 @@
-"""A consultant's views: the queue, one citizen's suggestions and programmes, manual search, decisions."""
+"""A consultant's views: the queue, one citizen's suggestions and programmes, manual search (decisions and
+the export: ``app.workspace.decisions``)."""
 
 from __future__ import annotations
 
-import json
-import uuid
 from datetime import date
 from typing import Any
 
@@ -11,19 +10,10 @@ import numpy as np
 import polars as pl
 
 from app.access import Role, User
-from app.ops import now_utc
-from app.workspace.base import (
-    DECISION_ACTIONS,
-    ISCED_LABELS_DA,
-    MIN_REASON_CHARS,
-    Shown,
-    WorkspaceBase,
-    _json_default,
-    _r,
-)
-from core.errors import InvalidDecision
+from app.workspace.base import ISCED_LABELS_DA, Shown, WorkspaceBase, _r
 from data import columns as C
 from data.clock import OPEN_VACANCY_SQL
+from data.decisions import final_states
 from data.geography import haversine_km
 from matching.retrieval import MatchFilters
 from recommender.calibration import CALIBRATED_COLUMN, SCORE_COLUMN
@@ -77,9 +67,10 @@ class ConsultantViews(WorkspaceBase):
                 "education": ISCED_LABELS_DA.get(int(s["isced_level"]), str(s["isced_level"]))}  # fmt: skip
 
     def _rejected(self, seeker_id: str) -> set[str]:
-        found = self._q("SELECT vacancy_id FROM decisions WHERE seeker_id = ? AND action = 'reject' "
-                        "AND vacancy_id IS NOT NULL", [seeker_id])  # fmt: skip
-        return set(found[C.VACANCY_ID].to_list())
+        """Vacancies whose decision, as it stands now, is a rejection (an undone one is suggested again)."""
+        history = self._q("SELECT seeker_id, vacancy_id, programme, action FROM decisions WHERE seeker_id = ? "
+                          "AND vacancy_id IS NOT NULL ORDER BY ts, rowid", [seeker_id])  # fmt: skip
+        return set(final_states(history).filter(pl.col("action") == "reject")[C.VACANCY_ID].to_list())
 
     def suggest_vacancies(self, user: User, seeker_id: str, k: int = 10,
                           max_km: float | None = None) -> Shown:  # fmt: skip
@@ -195,67 +186,3 @@ class ConsultantViews(WorkspaceBase):
         self._log(user, "manual_search", seeker_id, {"text": text, "occupation_id": occupation_id,
                                                      "max_km": max_km, "results": frame.height})  # fmt: skip
         return frame
-
-    # --- consultant: decisions -------------------------------------------------------------------------
-
-    def decide(self, user: User, seeker_id: str, action: str, reason: str, *, vacancy_id: str | None = None,
-               programme: str | None = None) -> str:  # fmt: skip
-        """Record accept / reject / override / note with its reason; accepted and overriding vacancies come
-        back as training positives, rejected ones as negatives (see ``data.interactions.training_events``)."""
-        self._own_seeker(user, seeker_id)
-        if action not in DECISION_ACTIONS:
-            raise InvalidDecision(f"unknown action {action!r}; one of {', '.join(DECISION_ACTIONS)}")
-        if len(reason.strip()) < MIN_REASON_CHARS:
-            raise InvalidDecision("en begrundelse er påkrævet (mindst 3 tegn)")
-        if action in ("accept", "reject", "override") and not (vacancy_id or programme):
-            raise InvalidDecision(f"{action} needs the vacancy or programme it is about")
-        if programme is not None and programme not in C.PROGRAMMES:
-            raise InvalidDecision(f"unknown programme {programme!r}")
-        if (
-            vacancy_id is not None
-            and self._q("SELECT 1 FROM vacancies WHERE vacancy_id = ?", [vacancy_id]).height == 0
-        ):
-            raise InvalidDecision(f"unknown vacancy {vacancy_id!r}")
-        decision_id = f"D-{uuid.uuid4().hex[:12]}"
-        with self._write, self.world.transaction():
-            self.world.execute(
-                "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                [decision_id, now_utc(), user.user_id, str(user.role), user.jobcenter_id, seeker_id, vacancy_id,
-                 programme, action, reason.strip(), self.model_version, self.data_version],
-            )  # fmt: skip
-        self._log(user, "decision", seeker_id, {"decision_id": decision_id, "action": action, "reason": reason.strip(),
-                                                "vacancy_id": vacancy_id, "programme": programme})  # fmt: skip
-        return decision_id
-
-    def decisions_for(self, user: User, seeker_id: str) -> pl.DataFrame:
-        self._own_seeker(user, seeker_id)
-        return self._q("SELECT ts, user_id, role, action, vacancy_id, programme, reason FROM decisions "
-                       "WHERE seeker_id = ? ORDER BY ts DESC", [seeker_id])  # fmt: skip
-
-    def export_citizen(self, user: User, seeker_id: str) -> tuple[str, bytes]:
-        """The citizen's current suggestions with their explanations, as one JSON document (right to an
-        explanation, GDPR art. 15 / AI Act art. 86). Logged like any other view."""
-        profile = self.citizen(user, seeker_id)
-        doc: dict[str, Any] = {
-            "citizen": seeker_id, "jobcenter_id": profile[C.JOBCENTER_ID], "created": now_utc().isoformat(),
-            "model_version": self.model_version, "data_version": self.data_version,
-            "profile": {"desired_occupations": profile["desired_labels"], "skills": profile["skills_labels"],
-                        "education": profile["education"], "weeks_unemployed": profile["weeks_unemployed"]},
-            "how_it_works": "Job suggestions combine the match between skills and the vacancy's requirements, "
-                            "distance, hours and what similar citizens applied to; programme suggestions are "
-                            "estimated effects on being in work within 26 weeks with their uncertainty; a band is "
-                            "called a 90% interval only where its coverage was measured (interval_level). A "
-                            "consultant makes every decision.",
-            "decisions": self.decisions_for(user, seeker_id).to_dicts(),
-        }  # fmt: skip
-        if self.recommendations_enabled() and self.service is not None:
-            shown = self.suggest_vacancies(user, seeker_id)
-            doc["vacancies"] = shown.frame.select("rank", C.VACANCY_ID, "title", "employer", "summary_da",
-                                                  "why_score", "p_apply", "p_employer").to_dicts()  # fmt: skip
-        if self.recommendations_enabled() and self.interventions is not None:
-            rec, _ = self.programmes(user, seeker_id)
-            doc["programmes"] = rec.ranking.to_dicts()
-            doc["programmes_explanation"] = rec.text_da
-        self._log(user, "export", seeker_id, {"sections": sorted(doc)})
-        body = json.dumps(doc, ensure_ascii=False, indent=2, default=_json_default).encode("utf-8")
-        return f"forklaring-{seeker_id}.json", body
