@@ -9,7 +9,7 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli import admin, bench, build, evaluate, exchange, linking, match, recommend, taxonomy, world
+from cli import admin, bench, build, caseload, evaluate, exchange, linking, match, recommend, taxonomy, world
 from cli.render import err
 from core.errors import JobmatchError
 from core.settings import load_settings
@@ -46,6 +46,7 @@ app.add_typer(recommend.recommend_app, name="recommend")
 app.add_typer(evaluate.evaluate_app, name="evaluate")
 app.add_typer(admin.audit_app, name="audit")
 app.add_typer(admin.users_app, name="users")
+app.add_typer(caseload.caseload_app, name="caseload")
 
 
 def main() -> None:

@@ -25,12 +25,16 @@ from app.workspace.base import (
 )
 from app.workspace.consultant import ConsultantViews
 from app.workspace.employer import EmployerViews
+from app.workspace.queue import UNASSIGNED, QueueFilters, QueuePage
 
 __all__ = [
     "DECISION_ACTIONS",
     "EMPLOYER_FIELDS",
     "REPORTS",
+    "UNASSIGNED",
     "DecisionAction",
+    "QueueFilters",
+    "QueuePage",
     "Shown",
     "Workspace",
     "WorkspaceBase",

@@ -11,6 +11,7 @@ import polars as pl
 
 from app.access import Directory, User
 from app.audit import AuditLog
+from app.caseload import ensure_demo_caseload
 from app.ops import RECOMMENDATIONS, OpsStore
 from core.errors import AccessDenied, JobmatchError, ModelUnavailable, RecommendationsOff, StoreError
 from core.settings import Settings
@@ -86,7 +87,7 @@ class WorkspaceBase:
             problems.append(_problem("intervention model", exc))
         ws = cls(settings, world, ops, service, interventions, problems)
         if settings.demo_login:
-            ws.directory.ensure_demo_users(world)
+            ensure_demo_caseload(ops, world, ws.directory.ensure_demo_users(world))
         return ws
 
     def close(self) -> None:
