@@ -82,7 +82,11 @@ def _pager(result: QueuePage) -> None:
 def queue_table(frame: pl.DataFrame, members: dict[str, str], team_lead: bool, lang: str) -> pl.DataFrame:
     """The columns a consultant reads, "why on top" first; a team lead also sees each citizen's caseworker."""
     why = [why_on_top(r, lang) for r in frame.iter_rows(named=True)]
-    table = frame.with_columns(pl.Series("why_on_top", why, dtype=pl.String))
+    table = frame.with_columns(
+        pl.Series("why_on_top", why, dtype=pl.String),
+        *(pl.Series(name, [_day(d, lang) if d else None for d in frame[name].to_list()], dtype=pl.String)
+          for name in ("follow_up", "last_action")),
+    )  # fmt: skip
     columns = ["why_on_top", C.SEEKER_ID, "weeks_unemployed", "benefit_type", "target_group", "desired",
                "follow_up", "last_action"]  # fmt: skip
     if team_lead:
@@ -113,6 +117,7 @@ def why_on_top(row: dict[str, Any], lang: str, today: date | None = None) -> str
 
 
 def _day(day: date, lang: str) -> str:
+    """A date (or the day of a timestamp) as the language writes it."""
     return day.strftime("%d.%m.%Y" if lang == "da" else "%Y-%m-%d")
 
 

@@ -40,6 +40,10 @@ def test_consultant_pages_through_own_citizens_only(app_home: Path) -> None:
     assert list(at.dataframe[0].value["Borger"]) == list(first["Borger"])
     # Every citizen idle since registration: the column says why, in Danish.
     assert all(w.startswith("ingen beslutning i ") and w.endswith(" uger") for w in first["Derfor øverst"])
+    at.radio(key="lang").set_value("en").run()
+    english = at.dataframe[0].value
+    assert list(english.columns)[:2] == ["Why on top", "Citizen"]
+    assert english["Why on top"][0].startswith("no decision for ") and "Page 1 of" in captions(at)
 
 
 def test_new_request_and_a_follow_up_due_go_on_top_with_the_reason(app_home: Path) -> None:
@@ -56,6 +60,8 @@ def test_new_request_and_a_follow_up_due_go_on_top_with_the_reason(app_home: Pat
     queue = at.dataframe[0].value
     assert list(queue["Borger"][:2]) == [asked, due]
     assert list(queue["Derfor øverst"][:2]) == ["1 ny kontaktanmodning", "opfølgning i dag"]
+    assert list(queue["Opfølgning"][:2]) == ["–", date.today().strftime("%d.%m.%Y")]
+    assert not (queue.astype(str) == "None").any().any(), "no None on screen"
     with OpsStore(Settings(home=app_home).ops_path) as ops:
         assert ops.rows("SELECT kind, subject, user_id FROM audit_log WHERE kind = 'follow_up'") == [
             ("follow_up", due, "konsulent-odense")]  # fmt: skip
