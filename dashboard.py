@@ -9,10 +9,11 @@ from __future__ import annotations
 
 import streamlit as st
 
+from app import labels
 from app.access import Role
 from app.ui.admin import admin_view
 from app.ui.analyst import analyst_view
-from app.ui.common import guarded, tr, workspace
+from app.ui.common import guarded, lang, tr, workspace
 from app.ui.consultant import consultant_view
 from app.ui.employer import employer_view
 from app.ui.incidents import acting_as, incident
@@ -57,7 +58,7 @@ def page() -> None:
         return
     acting_as(ws, user)
     with st.sidebar:
-        st.markdown(f"**{md(user.display_name)}** · {md(user.role)}")
+        st.markdown(f"**{md(user.display_name)}** · {labels.value('role', str(user.role), lang())}")
         st.button(tr("logout"), on_click=sign_out, args=(ws, user))
     guarded(VIEWS[user.role], ws, user)
 

@@ -34,11 +34,14 @@ class User:
     role: Role
     jobcenter_id: str | None = None  # consultants: the only job centre whose citizens they see
     employer_id: str | None = None  # employers: the only employer whose vacancies they see
+    team: str | None = None  # consultants: the team whose caseload a team lead sees
+    team_lead: bool = False  # a consultant who sees the team's citizens and the job centre's unassigned ones
 
     @property
     def scope(self) -> str:
         """Cache key part: everything that decides what this user may see."""
-        return f"{self.role}:{self.jobcenter_id or '-'}:{self.employer_id or '-'}"
+        lead = ":lead" if self.team_lead else ""
+        return f"{self.role}:{self.jobcenter_id or '-'}:{self.employer_id or '-'}:{self.team or '-'}{lead}"
 
     @property
     def actor(self) -> Actor:
@@ -88,13 +91,14 @@ class Directory:
 
     def _user(self, where: str, params: list[object]) -> User | None:
         rows = self.ops.rows(
-            f"SELECT user_id, display_name, role, jobcenter_id, employer_id FROM users WHERE active AND {where}",
+            "SELECT user_id, display_name, role, jobcenter_id, employer_id, team, team_lead FROM users "
+            f"WHERE active AND {where}",
             list(params),
         )
         if not rows:
             return None
-        uid, name, role, jc, emp = rows[0]
-        return User(uid, name, Role(role), jc, emp)
+        uid, name, role, jc, emp, team, lead = rows[0]
+        return User(uid, name, Role(role), jc, emp, team, bool(lead))
 
     def get(self, user_id: str) -> User | None:
         return self._user("user_id = ?", [user_id])
@@ -118,12 +122,15 @@ class Directory:
             demo: bool = False) -> None:  # fmt: skip
         with self.ops.write() as cur:
             cur.execute(
-                "INSERT INTO users VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?) ON CONFLICT (user_id) DO UPDATE SET "
+                "INSERT INTO users (user_id, display_name, role, jobcenter_id, employer_id, password_hash, "
+                "oidc_email, active, demo, team, team_lead) VALUES (?, ?, ?, ?, ?, ?, ?, TRUE, ?, ?, ?) "
+                "ON CONFLICT (user_id) DO UPDATE SET "
                 "display_name = excluded.display_name, role = excluded.role, jobcenter_id = excluded.jobcenter_id,"
                 " employer_id = excluded.employer_id, password_hash = excluded.password_hash, "
-                "oidc_email = excluded.oidc_email, active = TRUE, demo = excluded.demo",
+                "oidc_email = excluded.oidc_email, active = TRUE, demo = excluded.demo, team = excluded.team, "
+                "team_lead = excluded.team_lead",
                 [user.user_id, user.display_name, str(user.role), user.jobcenter_id, user.employer_id,
-                 hash_password(password) if password else None, oidc_email, demo],
+                 hash_password(password) if password else None, oidc_email, demo, user.team, user.team_lead],
             )  # fmt: skip
 
     def users(self, *, demo_only: bool = False) -> list[User]:
@@ -132,15 +139,16 @@ class Directory:
         return [u for (uid,) in rows if (u := self.get(uid)) is not None]
 
     def ensure_demo_users(self, world: Store) -> list[User]:
-        """One consultant and one employer per job centre, an analyst and an administrator, for the
-        embedded default. Employers are the ones with most open vacancies in each municipality, picked
-        again whenever the world changes so a demo employer always has vacancies to fill."""
+        """Per job centre one team (two consultants and their team lead) and one employer, plus an analyst
+        and an administrator, for the embedded default. Employers are the ones with most open vacancies in
+        each municipality, picked again whenever the world changes so a demo employer always has vacancies
+        to fill. The consultants' citizens come from ``app.caseload.ensure_demo_caseload``."""
         users = [User("analytiker", "Analytiker (demo)", Role.ANALYST),
                  User("admin", "Administrator (demo)", Role.ADMIN)]  # fmt: skip
         centres = world.query("SELECT jobcenter_id, municipality FROM jobcenters ORDER BY jobcenter_id")
         for jc, municipality in centres.iter_rows():
             short = jc.removeprefix("jc-")
-            users.append(User(f"konsulent-{short}", f"Konsulent, {municipality} (demo)", Role.CONSULTANT, jc))
+            users += demo_team(jc, short, municipality)
             top = world.query(
                 "SELECT e.employer_id, e.name FROM employers e JOIN vacancies v USING (employer_id) "
                 "WHERE v.status = 'open' AND e.municipality = ? GROUP BY ALL ORDER BY count(*) DESC, "
@@ -155,3 +163,13 @@ class Directory:
             if known.get(user.user_id) != user:
                 self.add(user, password=DEMO_PASSWORD, demo=True)
         return users
+
+
+def demo_team(jc: str, short: str, municipality: str) -> list[User]:
+    """A job centre's demo team: ``konsulent-<centre>`` first (it holds the centre's first citizen), a
+    second consultant, and ``teamleder-<centre>``, who sees the team's caseload and the unassigned."""
+    team = f"team-{short}"
+    return [User(f"konsulent-{short}", f"Konsulent, {municipality} (demo)", Role.CONSULTANT, jc, None, team),
+            User(f"konsulent-{short}-2", f"Konsulent 2, {municipality} (demo)", Role.CONSULTANT, jc, None, team),
+            User(f"teamleder-{short}", f"Teamleder, {municipality} (demo)", Role.CONSULTANT, jc, None, team,
+                 team_lead=True)]  # fmt: skip

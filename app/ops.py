@@ -1,7 +1,8 @@
-"""The operations store: users, the audit log and the stop switch, in their own DuckDB file.
+"""The operations store: users, the audit log, the stop switch and caseloads, in their own DuckDB file.
 
 Kept apart from the world store on purpose: regenerating or re-importing the world replaces that file, but
-the audit trail and the accounts must survive it, and an operator can permission and back up this file on
+the audit trail, the accounts and which consultant holds which citizen (``caseload``, with the follow-up dates
+consultants set) must survive it, and an operator can permission and back up this file on
 its own. One process writes it (the dashboard or a CLI command); writes are serialised by a lock.
 """
 
@@ -34,6 +35,13 @@ CREATE TABLE IF NOT EXISTS audit_log (
 CREATE TABLE IF NOT EXISTS switches (
     name VARCHAR PRIMARY KEY, enabled BOOLEAN NOT NULL, changed_at TIMESTAMP NOT NULL,
     changed_by VARCHAR NOT NULL, reason VARCHAR NOT NULL);
+ALTER TABLE users ADD COLUMN IF NOT EXISTS team VARCHAR;
+ALTER TABLE users ADD COLUMN IF NOT EXISTS team_lead BOOLEAN DEFAULT FALSE;
+CREATE TABLE IF NOT EXISTS caseload (
+    seeker_id VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, team VARCHAR,
+    assigned_at TIMESTAMP NOT NULL, assigned_by VARCHAR NOT NULL);
+CREATE TABLE IF NOT EXISTS follow_ups (
+    seeker_id VARCHAR PRIMARY KEY, due DATE NOT NULL, set_by VARCHAR NOT NULL, set_at TIMESTAMP NOT NULL);
 """
 
 RECOMMENDATIONS = "recommendations"  # the administrators' stop switch

@@ -231,7 +231,36 @@ CARDS_TEXT: dict[str, dict[str, str]] = {
 
 
 # the caseload queue and team leads
-CASELOAD_TEXT: dict[str, dict[str, str]] = {}
+CASELOAD_TEXT: dict[str, dict[str, str]] = {
+    "cl_team_queue": {"da": "Teamets borgere", "en": "The team's citizens"},
+    "cl_holder": {"da": "Sagsbehandler", "en": "Caseworker"},
+    "cl_unassigned": {"da": "uden sagsbehandler", "en": "no caseworker"},
+    "cl_empty": {
+        "da": "Ingen borgere her. Borgere tildeles med `jobmatch caseload assign`.",
+        "en": "No citizens here. Citizens are assigned with `jobmatch caseload assign`.",
+    },
+    "cl_prev": {"da": "← Forrige", "en": "← Previous"},
+    "cl_next": {"da": "Næste →", "en": "Next →"},
+    "cl_page": {
+        "da": "Side {page} af {pages} · {total} borgere",
+        "en": "Page {page} of {pages} · {total} citizens",
+    },
+    "cl_order": {
+        "da": "Øverst: nye kontaktanmodninger, så opfølgninger der er forfaldne, så borgere uden beslutning i {weeks} uger.",
+        "en": "On top: new contact requests, then follow-ups due, then citizens with no decision for {weeks} weeks.",
+    },
+    "cl_why_request_1": {"da": "1 ny kontaktanmodning", "en": "1 new contact request"},
+    "cl_why_requests": {"da": "{n} nye kontaktanmodninger", "en": "{n} new contact requests"},
+    "cl_why_due_today": {"da": "opfølgning i dag", "en": "follow-up today"},
+    "cl_why_overdue": {"da": "opfølgning forfalden {date}", "en": "follow-up overdue since {date}"},
+    "cl_why_idle": {"da": "ingen beslutning i {weeks} uger", "en": "no decision for {weeks} weeks"},
+    "cl_why_next": {"da": "opfølgning {date}", "en": "follow-up {date}"},
+    "cl_follow_up": {"da": "Opfølgning (dato)", "en": "Follow-up (date)"},
+    "cl_follow_up_save": {"da": "Gem opfølgning", "en": "Save follow-up"},
+    "cl_follow_up_clear": {"da": "Fjern opfølgning", "en": "Clear follow-up"},
+    "cl_follow_up_saved": {"da": "Opfølgning gemt", "en": "Follow-up saved"},
+    "cl_follow_up_cleared": {"da": "Opfølgning fjernet", "en": "Follow-up cleared"},
+}
 
 
 # the employer's vacancies, candidate cards and contact requests

@@ -4,7 +4,7 @@ What runs: a private copy of the home folder (the world store, indexes and model
 ``ops.duckdb`` is left out, so its audit log and accounts are untouched) is opened by ONE
 ``app.workspace.Workspace``, the way the dashboard process holds it. ``threads`` consultant accounts
 are added (split evenly over the job centres, via ``Directory.add``) and each runs in its own thread for
-``duration_s`` seconds, working through its share of its own job centre's queue (longest unemployed first).
+``duration_s`` seconds, working through its own caseload (an even share of its job centre's citizens) in queue order.
 For each citizen a consultant:
 
 - asks for vacancy suggestions (``suggest_vacancies``: FAISS retrieval with hard filters, the hybrid
@@ -127,6 +127,13 @@ def _consultants(ws: Any, n: int) -> list[Any]:
                     Role.CONSULTANT, jc)  # fmt: skip
         ws.directory.add(user)
         users.append(user)
+    for jc, _ in centres:  # each load consultant holds an even share of its centre's citizens (the caseload)
+        same = [u for u in users if u.jobcenter_id == jc]
+        ids = ws.world.query("SELECT seeker_id FROM seekers WHERE jobcenter_id = ? ORDER BY seeker_id", [jc])
+        if same:
+            ws.caseload.assign(
+                ws.world, [(s, same[i % len(same)].user_id) for i, s in enumerate(ids["seeker_id"])]
+            )
     return users
 
 
@@ -185,9 +192,7 @@ def run_load(
             users = _consultants(ws, cfg.threads)
             workers = []
             for user in users:
-                queue = ws.queue(user)["seeker_id"].to_list()
-                same = [u for u in users if u.jobcenter_id == user.jobcenter_id]
-                share = queue[same.index(user) :: len(same)]  # consultants of one centre split its queue
+                share = ws.queue(user)["seeker_id"].to_list()  # its own caseload (see _consultants)
                 workers.append(_Worker(user, share, {}, Counter(), []))
             # One untimed warm-up per kind of call (first-call costs: model representations, lazy imports).
             warm, warm_sid = workers[0].user, workers[0].citizens[0]

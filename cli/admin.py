@@ -70,6 +70,10 @@ def users_add(
     jobcenter: Annotated[str | None, typer.Option(help="Consultants: their job centre id.")] = None,
     employer: Annotated[str | None, typer.Option(help="Employers: their employer id.")] = None,
     email: Annotated[str | None, typer.Option(help="E-mail of the OIDC identity (st.login) to map.")] = None,
+    team: Annotated[
+        str | None, typer.Option(help="Consultants: their team (a team lead sees its caseload).")
+    ] = None,
+    team_lead: Annotated[bool, typer.Option("--team-lead", help="Consultants: lead of --team.")] = False,
     password: Annotated[
         bool, typer.Option("--password", help="Also set a password (prompted; without OIDC only).")
     ] = False,
@@ -86,8 +90,11 @@ def users_add(
     if r is Role.EMPLOYER and not employer:
         raise typer.BadParameter("an employer needs --employer")
     secret = typer.prompt("password", hide_input=True, confirmation_prompt=True) if password else None
-    user = User(user_id, name or user_id, r, jobcenter if r is Role.CONSULTANT else None,
-                employer if r is Role.EMPLOYER else None)  # fmt: skip
+    if team_lead and not (r is Role.CONSULTANT and team):
+        raise typer.BadParameter("a team lead is a consultant with --team")
+    consultant = r is Role.CONSULTANT
+    user = User(user_id, name or user_id, r, jobcenter if consultant else None,
+                employer if r is Role.EMPLOYER else None, team if consultant else None, team_lead)  # fmt: skip
     with OpsStore(settings(ctx).ops_path) as ops:
         Directory(ops).add(user, password=secret, oidc_email=email)
     console.print(f"user {user_id}: {r} {user.jobcenter_id or user.employer_id or ''}")

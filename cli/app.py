@@ -9,7 +9,20 @@ from typing import Annotated
 import typer
 from rich.markup import escape
 
-from cli import admin, bench, build, evaluate, exchange, linking, match, recommend, report, taxonomy, world
+from cli import (
+    admin,
+    bench,
+    build,
+    caseload,
+    evaluate,
+    exchange,
+    linking,
+    match,
+    recommend,
+    report,
+    taxonomy,
+    world,
+)
 from cli.render import err
 from core.errors import JobmatchError
 from core.settings import load_settings
@@ -47,6 +60,7 @@ app.add_typer(recommend.recommend_app, name="recommend")
 app.add_typer(evaluate.evaluate_app, name="evaluate")
 app.add_typer(admin.audit_app, name="audit")
 app.add_typer(admin.users_app, name="users")
+app.add_typer(caseload.caseload_app, name="caseload")
 
 
 def main() -> None:

@@ -113,3 +113,8 @@ class ModelUnavailable(JobmatchError, RuntimeError):
 
 class InvalidDecision(InputError):
     """A decision without a reason, with an unknown action, or pointing at nothing."""
+
+
+class CaseloadError(InputError):
+    """A caseload change names a citizen or consultant that does not exist, or pairs a citizen with a
+    consultant of another job centre; the message names which citizen and which user."""

@@ -56,6 +56,19 @@ class Settings(BaseSettings):
         le=24 * 60,
         description="How long a consultant may undo their own decision on a suggestion (the undo is itself recorded).",
     )
+    caseload_rule: Literal["own", "jobcenter"] = Field(
+        "own",
+        description="Which citizens a consultant may open: 'own' = the own caseload only (a team lead: the "
+        "team's and the job centre's unassigned citizens); 'jobcenter' = any citizen of the own job centre "
+        "(the queue still lists the own caseload).",
+    )
+    queue_idle_weeks: int = Field(
+        4,
+        ge=1,
+        le=52,
+        description="The queue raises a citizen with no consultant decision for this many weeks.",
+    )
+    queue_page_size: int = Field(25, ge=5, le=200, description="Citizens per page of a consultant's queue.")
     demo_login: bool = Field(
         True, description="Demo accounts (password 'demo') may sign in and are listed; off in production."
     )

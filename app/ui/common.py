@@ -10,7 +10,7 @@ import streamlit as st
 from app.access import User
 from app.ui.incidents import incident, refused
 from app.ui_text import md, t
-from app.workspace import Workspace
+from app.workspace import QueueFilters, QueuePage, Workspace
 from core.errors import AccessDenied, ModelUnavailable, RecommendationsOff
 from core.settings import load_settings
 
@@ -22,11 +22,12 @@ def workspace(home: str, db_file: str) -> Workspace:
 
 
 @st.cache_data(ttl=30, show_spinner=False)
-def cached_queue(
-    _ws: Workspace, scope: str, user_id: str, search: str, group: str, benefit: str
-) -> pl.DataFrame:
-    """The queue, cached per scope (the scope string is part of the key, so no user sees another's)."""
-    return _ws.queue(_same_user(_ws, scope, user_id), search, group or None, benefit or None)
+def cached_queue(_ws: Workspace, scope: str, user_id: str, search: str, group: str, benefit: str,
+                 holder: str | None, page: int, page_size: int, version: str) -> QueuePage:  # fmt: skip
+    """One page of the queue, cached per user and scope (so no user sees another's), filters, page and
+    version (data version and caseload stamp, so an assignment or follow-up shows at once)."""
+    filters = QueueFilters(search, group or None, benefit or None, holder)
+    return _ws.queue_page(_same_user(_ws, scope, user_id), filters, page, page_size)
 
 
 def _same_user(ws: Workspace, scope: str, user_id: str) -> User:

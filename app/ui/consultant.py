@@ -12,29 +12,16 @@ import streamlit as st
 from app import labels
 from app.access import User
 from app.ui.cards import other_card, programme_card, vacancy_card
-from app.ui.common import cached_queue, chips, guarded, lang, picked_id, shown_once, tr
+from app.ui.common import chips, guarded, lang, shown_once, tr
 from app.ui.decisions import decision_row, notes_tab, record_decision
+from app.ui.queue import follow_up_row, queue_panel
 from app.ui_text import md
 from app.workspace import Workspace
 from data import columns as C
 
 
 def consultant_view(ws: Workspace, user: User) -> None:
-    with st.sidebar:
-        st.subheader(tr("queue"))
-        search = st.text_input(tr("search"), key="q_search")
-        group = st.selectbox(tr("target_group"), ["", *C.TARGET_GROUPS], key="q_group",
-                             format_func=lambda v: v or tr("all"))  # fmt: skip
-        benefit = st.selectbox(tr("benefit"), ["", *C.BENEFIT_TYPES], key="q_benefit",
-                               format_func=lambda v: v or tr("all"))  # fmt: skip
-    queue = cached_queue(ws, user.scope, user.user_id, search, group, benefit)
-    st.subheader(f"{tr('queue')} ({queue.height})")
-    picked = st.dataframe(
-        queue.select(C.SEEKER_ID, "weeks_unemployed", "benefit_type", "target_group", "desired",
-                     "contact_requests", "last_action"),
-        hide_index=True, on_select="rerun", selection_mode="single-row", key="queue_table", height=260,
-    )  # fmt: skip
-    seeker_id = picked_id(picked, queue[C.SEEKER_ID], "borger")
+    seeker_id = queue_panel(ws, user)
     if not seeker_id:
         st.info(tr("pick_citizen"))
         return
@@ -44,11 +31,12 @@ def consultant_view(ws: Workspace, user: User) -> None:
 def citizen_page(ws: Workspace, user: User, seeker_id: str) -> None:
     c = ws.citizen(user, seeker_id)
     st.header(f"{tr('citizen')} {md(seeker_id)}")
-    cols = st.columns(4)
-    cols[0].metric(tr("weeks"), c["weeks_unemployed"])
-    cols[1].metric(tr("benefit"), c["benefit_type"])
-    cols[2].metric(tr("target_group"), c["target_group"])
-    cols[3].metric(tr("education"), c["education"])
+    follow_up_row(ws, user, seeker_id)
+    lg = lang()
+    facts = ((tr("weeks"), str(c["weeks_unemployed"])), (tr("benefit"), labels.value("benefit_type", c["benefit_type"], lg)),
+             (tr("target_group"), labels.value("target_group", c["target_group"], lg)),
+             (tr("education"), labels.value("isced", c["isced_level"], lg)))  # fmt: skip
+    st.markdown(" · ".join(f"**{label}:** {md(text)}" for label, text in facts))
     st.markdown(f"**{tr('desired')}:** {chips(c['desired_labels'], 'blue')}")
     st.markdown(f"**{tr('skills')}:** {chips(c['skills_labels'], 'gray')}")
     if not ws.recommendations_enabled():

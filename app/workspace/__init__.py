@@ -25,13 +25,17 @@ from app.workspace.base import (
 )
 from app.workspace.decisions import DecisionState, DecisionViews
 from app.workspace.employer import EmployerViews
+from app.workspace.queue import UNASSIGNED, QueueFilters, QueuePage
 
 __all__ = [
     "DECISION_ACTIONS",
     "EMPLOYER_FIELDS",
     "REPORTS",
+    "UNASSIGNED",
     "DecisionAction",
     "DecisionState",
+    "QueueFilters",
+    "QueuePage",
     "Shown",
     "Workspace",
     "WorkspaceBase",

@@ -11,6 +11,7 @@ import polars as pl
 
 from app.access import Directory, User
 from app.audit import AuditLog
+from app.caseload import ensure_demo_caseload
 from app.ops import RECOMMENDATIONS, OpsStore
 from core.errors import AccessDenied, JobmatchError, ModelUnavailable, RecommendationsOff, StoreError
 from core.settings import Settings
@@ -89,7 +90,7 @@ class WorkspaceBase:
         ws = cls(settings, world, ops, service, interventions, problems)
         ws.calibration = _calibration(settings, world)
         if settings.demo_login:
-            ws.directory.ensure_demo_users(world)
+            ensure_demo_caseload(ops, world, ws.directory.ensure_demo_users(world))
         return ws
 
     def close(self) -> None:

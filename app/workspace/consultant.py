@@ -10,7 +10,8 @@ import numpy as np
 import polars as pl
 
 from app.access import Role, User
-from app.workspace.base import ISCED_LABELS_DA, Shown, WorkspaceBase, _r
+from app.workspace.base import ISCED_LABELS_DA, Shown, _r
+from app.workspace.queue import QueueViews
 from data import columns as C
 from data.clock import OPEN_VACANCY_SQL
 from data.decisions import final_states
@@ -19,45 +20,9 @@ from matching.retrieval import MatchFilters
 from recommender.calibration import CALIBRATED_COLUMN, SCORE_COLUMN
 
 
-class ConsultantViews(WorkspaceBase):
-    """A consultant's views: the queue, one citizen's suggestions and programmes, manual search, decisions."""
-
-    def _own_seeker(self, user: User, seeker_id: str) -> dict[str, Any]:
-        user.require(Role.CONSULTANT)
-        return self._scoped_row("seekers", "seeker_id", seeker_id, "jobcenter_id", user.jobcenter_id,
-                                f"ingen borger med id {seeker_id!r} i dit jobcenter")  # fmt: skip
-
-    def queue(self, user: User, search: str = "", target_group: str | None = None,
-              benefit: str | None = None, limit: int | None = None) -> pl.DataFrame:  # fmt: skip
-        """The consultant's citizens (all, or the first ``limit``), longest unemployed first, with open
-        contact requests and last action."""
-        user.require(Role.CONSULTANT)
-        sql = ["SELECT s.seeker_id, s.weeks_unemployed, s.benefit_type, s.target_group, s.desired_occupations,",
-               " s.consent_employer_view, s.registered_at,",
-               " (SELECT max(d.ts) FROM decisions d WHERE d.seeker_id = s.seeker_id AND d.role = 'consultant')",
-               "   AS last_action,",
-               " (SELECT count(*) FROM decisions d WHERE d.seeker_id = s.seeker_id",
-               "   AND d.action = 'contact_request') AS contact_requests",
-               " FROM seekers s WHERE s.jobcenter_id = ?"]  # fmt: skip
-        params: list[Any] = [user.jobcenter_id]
-        if target_group:
-            sql.append(" AND s.target_group = ?")
-            params.append(target_group)
-        if benefit:
-            sql.append(" AND s.benefit_type = ?")
-            params.append(benefit)
-        frame = self._q("".join(sql) + " ORDER BY s.weeks_unemployed DESC, s.seeker_id", params)
-        frame = frame.with_columns(
-            pl.col("desired_occupations").map_elements(lambda ids: ", ".join(self._labels(list(ids))),
-                                                       return_dtype=pl.String).alias("desired")
-        ).drop("desired_occupations")  # fmt: skip
-        if search.strip():
-            needle = search.strip().lower()
-            frame = frame.filter(
-                pl.col(C.SEEKER_ID).str.to_lowercase().str.contains(needle, literal=True)
-                | pl.col("desired").str.to_lowercase().str.contains(needle, literal=True)
-            )
-        return frame if limit is None else frame.head(limit)
+class ConsultantViews(QueueViews):
+    """A consultant's views: one citizen's suggestions and programmes, manual search, decisions (the queue
+    and the caseload scope check every lookup goes through are in ``queue``)."""
 
     def citizen(self, user: User, seeker_id: str) -> dict[str, Any]:
         """The profile as the consultant sees it (labels, not ids); never the protected attributes."""

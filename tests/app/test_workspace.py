@@ -25,6 +25,11 @@ def seekers_of(ws: Workspace, jobcenter: str) -> list[str]:
                           [jobcenter])["seeker_id"].to_list()  # fmt: skip
 
 
+def caseload_of(ws: Workspace, user: User) -> list[str]:
+    """The citizens a consultant holds (the demo split deals a job centre's citizens to its consultants)."""
+    return sorted(ws.caseload.listing(user_id=user.user_id)["seeker_id"])
+
+
 def test_demo_users_one_consultant_and_employer_per_job_centre(ws: Workspace) -> None:
     u = users(ws)
     assert {x.role for x in u.values()} == set(Role)
@@ -40,7 +45,7 @@ def test_consultant_sees_only_own_job_centre_through_every_call(ws: Workspace) -
     odense = users(ws)["konsulent-odense"]
     own, foreign = seekers_of(ws, "jc-odense"), seekers_of(ws, "jc-kbh")
     queue = ws.queue(odense, limit=10_000)
-    assert set(queue["seeker_id"]) == set(own)
+    assert set(queue["seeker_id"]) == set(ws.caseload.listing(user_id=odense.user_id)["seeker_id"]) < set(own)
     assert ws.queue(odense, search=foreign[0]).height == 0
     other = foreign[0]
     calls = [
@@ -102,7 +107,7 @@ def test_suggestions_are_logged_with_versions_ids_and_explanations(ws: Workspace
 
 
 def test_decisions_need_a_reason_and_flow_back_as_training_signal(ws: Workspace) -> None:
-    odense = users(ws)["konsulent-odense"]
+    odense = users(ws)["konsulent-odense-2"]  # the demo split gives the centre's second citizen to them
     sid = seekers_of(ws, "jc-odense")[1]
     shown = ws.suggest_vacancies(odense, sid, k=5).frame
     first, second = shown["vacancy_id"][0], shown["vacancy_id"][1]
@@ -186,7 +191,10 @@ def test_employer_sees_own_vacancies_and_only_consenting_pseudonymised_candidate
         ids[0], vid, "contact_request", "employer")  # fmt: skip
     # The citizen's consultant sees the request in the queue.
     jc = ws.world.query("SELECT jobcenter_id FROM seekers WHERE seeker_id = ?", [ids[0]]).item()
-    consultant = u["konsulent-odense" if jc == "jc-odense" else "konsulent-kbh"]
+    holding = ws.caseload.holding(ids[0])
+    consultant = u[
+        holding.user_id if holding else "teamleder-odense" if jc == "jc-odense" else "teamleder-kbh"
+    ]
     queue = ws.queue(consultant, search=ids[0])
     assert queue["contact_requests"].to_list() == [1]
 
@@ -194,7 +202,7 @@ def test_employer_sees_own_vacancies_and_only_consenting_pseudonymised_candidate
 def test_analyst_sees_aggregates_with_small_cells_suppressed(ws: Workspace) -> None:
     u = users(ws)
     odense = u["konsulent-odense"]
-    for sid in seekers_of(ws, "jc-odense")[:12]:
+    for sid in caseload_of(ws, odense)[:12]:
         vid = ws.suggest_vacancies(odense, sid, k=1).frame["vacancy_id"][0]
         ws.decide(
             odense, sid, "accept" if sid[-1] < "8" else "reject", "vurderet med borgeren", vacancy_id=vid

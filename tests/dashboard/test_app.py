@@ -59,10 +59,10 @@ def test_consultant_of_odense_sees_no_copenhagen_citizen_by_url_or_queue(app_hom
     queue = at.dataframe[0].value
     kbh_ids = set(one_of(app_home, "SELECT string_agg(seeker_id, ',') FROM seekers WHERE jobcenter_id = 'jc-kbh'")
                   .split(","))  # fmt: skip
-    assert len(queue) > 0 and not kbh_ids & set(queue["seeker_id"])
+    assert len(queue) > 0 and not kbh_ids & set(queue["Borger"])
     # Same process, same cache: the Copenhagen consultant gets Copenhagen's queue, never Odense's.
     other = signed_in("konsulent-kbh")
-    assert set(other.dataframe[0].value["seeker_id"]) <= kbh_ids
+    assert set(other.dataframe[0].value["Borger"]) <= kbh_ids
 
 
 def test_employer_sees_own_vacancy_shortlist_and_no_one_elses(app_home: Path) -> None:
@@ -129,7 +129,7 @@ def test_queue_search_for_a_copenhagen_id_finds_nothing_for_odense(app_home: Pat
     assert not at.exception and len(at.dataframe[0].value) == 0
     own = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'")
     at.text_input(key="q_search").set_value(own).run()
-    assert list(at.dataframe[0].value["seeker_id"]) == [own]
+    assert list(at.dataframe[0].value["Borger"]) == [own]
 
 
 def test_employer_view_lists_only_the_employers_own_vacancies(app_home: Path) -> None:
