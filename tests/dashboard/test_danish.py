@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from app import labels
 from tests.dashboard.apptest import one_of, signed_in
 
 
@@ -19,3 +20,15 @@ def test_manual_search_shows_danish_headers_and_vacancies_by_title_not_id(app_ho
     options = at.selectbox(key=f"manual_pick_{sid}").options
     assert options and all(" · " in o and o.endswith(" km") for o in options)
     assert not any(o.startswith("V-") for o in options), "vacancies are picked by title, not by id"
+
+
+def test_citizen_header_and_signed_in_role_read_as_words_not_codes(app_home: Path) -> None:
+    sid = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'")
+    benefit = one_of(app_home, "SELECT benefit_type FROM seekers WHERE seeker_id = ?", [sid])
+    at = signed_in("konsulent-odense", borger=sid)
+    assert not at.exception, at.exception
+    header = next(m.value for m in at.markdown if "Ydelse:" in m.value)
+    assert labels.value("benefit_type", benefit) in header.replace("\\", "")
+    assert "Målgruppe:" in header and "Uddannelse:" in header
+    assert benefit not in header.replace("\\", ""), "the code itself is not shown"
+    assert any("Konsulent" in m.value and "consultant" not in m.value for m in at.sidebar.markdown)
