@@ -50,6 +50,12 @@ class Settings(BaseSettings):
         description="Audit records older than this are deleted by `jobmatch audit purge`; "
         "the EU AI Act asks deployers to keep logs at least six months.",
     )
+    shortlist_k_anonymity: int = Field(
+        5,
+        ge=2,
+        description="An employer sees a candidate's banded education, experience, hours and distance only "
+        "where at least this many distinct candidates across the employer's shortlists share the shown values.",
+    )
     demo_login: bool = Field(
         True, description="Demo accounts (password 'demo') may sign in and are listed; off in production."
     )
