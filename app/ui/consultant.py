@@ -8,8 +8,9 @@ import altair as alt
 import polars as pl
 import streamlit as st
 
+from app import labels
 from app.access import User
-from app.ui.common import cached_queue, chips, forget_shown, guarded, picked_id, shown_once, tr
+from app.ui.common import cached_queue, chips, forget_shown, guarded, lang, picked_id, shown_once, tr
 from app.ui_text import md
 from app.workspace import Workspace
 from core.errors import InvalidDecision
@@ -48,6 +49,7 @@ def citizen_page(ws: Workspace, user: User, seeker_id: str) -> None:
     cols[3].metric(tr("education"), c["education"])
     st.markdown(f"**{tr('desired')}:** {chips(c['desired_labels'], 'blue')}")
     st.markdown(f"**{tr('skills')}:** {chips(c['skills_labels'], 'gray')}")
+    guarded(contact_requests_box, ws, user, seeker_id)
     if not ws.recommendations_enabled():
         st.warning(tr("stopped"))
     # One section at a time (not st.tabs, which computes every tab on every rerun): each click stays fast.
@@ -215,3 +217,34 @@ def notes_tab(ws: Workspace, user: User, seeker_id: str) -> None:
     prepared = st.session_state.get(f"export_{seeker_id}")
     if prepared:
         st.download_button(tr("download"), data=prepared[1], file_name=prepared[0], mime="application/json")
+
+
+def contact_requests_box(ws: Workspace, user: User, seeker_id: str) -> None:
+    """Employers' contact requests about this citizen, compact; opening the citizen marks them seen, and the
+    consultant marks each answered with a short note (the employer then sees 'besvaret')."""
+    found = shown_once(("contact_requests", seeker_id, ws.data_version),
+                       lambda: ws.citizen_contact_requests(user, seeker_id))  # fmt: skip
+    if found.height == 0:
+        return
+    with st.container(border=True):
+        st.markdown(f"**{tr('contact_requests')}** ({found.height})")
+        for r in found.iter_rows(named=True):
+            state = labels.value("request_status", r["request_status"], lang())
+            st.markdown(f"**{md(r['title'])}** {tr('emp_cr_from')} {md(r['employer'])} · "
+                        f"{r['requested_at']:%d.%m.%Y} · :orange-badge[{md(state)}]  \n{md(r['message'])}")  # fmt: skip
+            if r["request_status"] != "answered":
+                _answer_row(ws, user, r["request_id"])
+
+
+def _answer_row(ws: Workspace, user: User, request_id: str) -> None:
+    note_col, button_col = st.columns([4, 1])
+    note = note_col.text_input(tr("emp_cr_note"), key=f"cr_note_{request_id}", label_visibility="collapsed",
+                               placeholder=tr("emp_cr_note"))  # fmt: skip
+    if button_col.button(tr("emp_cr_answer"), key=f"cr_answer_{request_id}"):
+        try:
+            ws.answer_contact_request(user, request_id, note)
+        except InvalidDecision as exc:
+            st.error(md(exc))
+            return
+        forget_shown("contact_requests")
+        st.rerun()  # the badge now reads "besvaret"
