@@ -27,8 +27,11 @@ def employer_view(ws: Workspace, user: User) -> None:
     vacancies = ws.employer_vacancies(user)
     st.subheader(f"{tr('my_vacancies')} ({vacancies.height})")
     shown = labels.display_frame(vacancies.select(VACANCY_COLUMNS), lang())
+    dates = {
+        labels.header(c, lang()): st.column_config.DateColumn(format="DD.MM.YYYY") for c in ("deadline",)
+    }
     picked = st.dataframe(shown, hide_index=True, on_select="rerun", selection_mode="single-row",
-                          key="vacancy_table", height=240)  # fmt: skip
+                          key="vacancy_table", height=240, column_config=dates)  # fmt: skip
     vacancy_id = picked_id(picked, vacancies[C.VACANCY_ID], "stilling")
     if not vacancy_id:
         st.info(tr("pick_vacancy"))
