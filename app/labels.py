@@ -86,6 +86,46 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "7": ("Kandidat", "Master's"),
         "8": ("Ph.d.", "PhD"),
     },
+    "request_status": {
+        "sent": ("Sendt", "Sent"),
+        "seen": ("Set", "Seen"),
+        "answered": ("Besvaret", "Answered"),
+    },
+    # An employer sees a candidate's quasi-identifiers only as these bands (app.anonymity).
+    "education_band": {
+        "isced_0_2": ("Grundskole", "Primary or lower secondary"),
+        "isced_3_4": ("Gymnasial eller erhvervsfaglig", "Upper secondary or vocational"),
+        "isced_5_6": ("Kort eller mellemlang videregående", "Short or medium-cycle higher education"),
+        "isced_7_8": ("Lang videregående", "Long-cycle higher education"),
+        "isced_0_4": ("Ikke videregående", "No higher education"),
+        "isced_5_8": ("Videregående", "Higher education"),
+        "hidden": ("Uddannelse skjult", "Education hidden"),
+    },
+    "experience_band": {
+        "exp_0_1": ("0–1 års erfaring", "0–1 years' experience"),
+        "exp_2_4": ("2–4 års erfaring", "2–4 years' experience"),
+        "exp_5_9": ("5–9 års erfaring", "5–9 years' experience"),
+        "exp_10_plus": ("10+ års erfaring", "10+ years' experience"),
+        "exp_0_4": ("0–4 års erfaring", "0–4 years' experience"),
+        "exp_5_plus": ("5+ års erfaring", "5+ years' experience"),
+        "hidden": ("Erfaring skjult", "Experience hidden"),
+    },
+    "hours_band": {
+        "hours_0_19": ("Under 20 t/uge", "Under 20 h/week"),
+        "hours_20_29": ("20–29 t/uge", "20–29 h/week"),
+        "hours_30_plus": ("30+ t/uge", "30+ h/week"),
+        "hours_0_29": ("Under 30 t/uge", "Under 30 h/week"),
+        "hidden": ("Timer skjult", "Hours hidden"),
+    },
+    "distance_band": {
+        "km_0_5": ("Under 5 km", "Under 5 km"),
+        "km_5_15": ("5–15 km", "5–15 km"),
+        "km_15_30": ("15–30 km", "15–30 km"),
+        "km_30_plus": ("Over 30 km", "Over 30 km"),
+        "km_0_15": ("Under 15 km", "Under 15 km"),
+        "km_15_plus": ("Over 15 km", "Over 15 km"),
+        "hidden": ("Afstand skjult", "Distance hidden"),
+    },
     "role": {
         "consultant": ("Konsulent", "Consultant"),
         "employer": ("Arbejdsgiver", "Employer"),
@@ -238,11 +278,17 @@ HEADERS: dict[str, tuple[str, str]] = {
     "coverage_low": ("Målt dækning (laveste)", "Measured coverage (lowest)"),
     "coverage_high": ("Målt dækning (højeste)", "Measured coverage (highest)"),
     "called_90_interval": ("Kaldes 90 %-interval", "Called a 90 % interval"),
+    "candidate": ("Kandidat", "Candidate"),
+    "positions": ("Antal stillinger", "Positions"),
+    "request_status": ("Status", "Status"),
+    "requested_at": ("Sendt", "Sent"),
+    "message": ("Besked", "Message"),
 }
 
 # Which value kind a column holds, so ``display_frame`` translates it.
 COLUMN_KINDS = {"benefit_type": "benefit_type", "target_group": "target_group", "programme": "programme",
-                "sector": "sector", "status": "status", "action": "action", "role": "role"}  # fmt: skip
+                "sector": "sector", "status": "status", "action": "action", "role": "role",
+                "request_status": "request_status"}  # fmt: skip
 
 
 def _index(lang: str) -> int:

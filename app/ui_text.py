@@ -264,7 +264,54 @@ CASELOAD_TEXT: dict[str, dict[str, str]] = {
 
 
 # the employer's vacancies, candidate cards and contact requests
-EMPLOYER_TEXT: dict[str, dict[str, str]] = {}
+EMPLOYER_TEXT: dict[str, dict[str, str]] = {
+    "emp_candidates_for": {"da": "Kandidater til", "en": "Candidates for"},
+    "emp_deadline": {"da": "Ansøgningsfrist", "en": "Deadline"},
+    "emp_positions": {"da": "Antal stillinger", "en": "Positions"},
+    "emp_not_open": {
+        "da": "Stillingen er ikke åben, så der vises ingen kandidater.",
+        "en": "The vacancy is not open, so no candidates are shown.",
+    },
+    "emp_privacy": {
+        "da": "Kandidaterne har et nyt pseudonym for hver stilling. Uddannelse, erfaring, timer og afstand vises "
+        "i intervaller, og en kombination vises kun, når mindst {k} kandidater på tværs af dine kandidatlister "
+        "deler den.",
+        "en": "Candidates have a new pseudonym for each vacancy. Education, experience, hours and distance are "
+        "shown in bands, and a combination is shown only where at least {k} candidates across your shortlists "
+        "share it.",
+    },
+    "emp_coarsened": {
+        "da": "Vist groft (eller delvist skjult) for at beskytte kandidatens anonymitet.",
+        "en": "Shown coarsely (or partly hidden) to protect the candidate's anonymity.",
+    },
+    "emp_suppressed": {
+        "da": "Uddannelse, erfaring, timer og afstand er skjult: for få kandidater deler dem.",
+        "en": "Education, experience, hours and distance are hidden: too few candidates share them.",
+    },
+    "emp_coverage": {"da": "Har {m} af {n} nødvendige kompetencer", "en": "Has {m} of {n} essential skills"},
+    "emp_weights": {"da": "Vægtning", "en": "Weighting"},
+    "emp_request": {"da": "Anmodning", "en": "Request"},
+    "emp_save": {"da": "Gem", "en": "Save"},
+    "emp_unsave": {"da": "Fjern fra gemte", "en": "Unsave"},
+    "emp_hide": {"da": "Skjul", "en": "Hide"},
+    "emp_saved_done": {
+        "da": "Kandidaten er gemt øverst på listen.",
+        "en": "The candidate is saved at the top.",
+    },
+    "emp_unsaved_done": {
+        "da": "Kandidaten er fjernet fra de gemte.",
+        "en": "The candidate is no longer saved.",
+    },
+    "emp_hidden_done": {
+        "da": "Kandidaten er skjult og vises ikke igen for denne stilling.",
+        "en": "The candidate is hidden and not shown again for this vacancy.",
+    },
+    "emp_show_hidden": {"da": "Vis skjulte kandidater igen", "en": "Show hidden candidates again"},
+    "emp_no_requests": {"da": "Ingen kontaktanmodninger endnu.", "en": "No contact requests yet."},
+    "emp_cr_from": {"da": "fra", "en": "from"},
+    "emp_cr_note": {"da": "Hvad blev svaret (kort)", "en": "What was answered (briefly)"},
+    "emp_cr_answer": {"da": "Marker som besvaret", "en": "Mark as answered"},
+}
 
 
 # the analyst's and the administrator's pages

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
         description="The queue raises a citizen with no consultant decision for this many weeks.",
     )
     queue_page_size: int = Field(25, ge=5, le=200, description="Citizens per page of a consultant's queue.")
+    shortlist_k_anonymity: int = Field(
+        5,
+        ge=2,
+        description="An employer sees a candidate's banded education, experience, hours and distance only "
+        "where at least this many distinct candidates across the employer's shortlists share the shown values.",
+    )
     demo_login: bool = Field(
         True, description="Demo accounts (password 'demo') may sign in and are listed; off in production."
     )

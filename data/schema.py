@@ -105,6 +105,22 @@ MIGRATIONS += (
     ),
 )
 
+MIGRATIONS += (
+    Migration(
+        3,
+        "contact request status (sent, seen, answered) and employers' saved and hidden candidates",
+        """
+        CREATE TABLE contact_request_status (
+            request_id VARCHAR NOT NULL, status VARCHAR NOT NULL CHECK (status IN ('seen', 'answered')),
+            ts TIMESTAMP NOT NULL, user_id VARCHAR NOT NULL, note VARCHAR, PRIMARY KEY (request_id, status));
+        CREATE TABLE employer_marks (
+            vacancy_id VARCHAR NOT NULL, seeker_id VARCHAR NOT NULL,
+            mark VARCHAR NOT NULL CHECK (mark IN ('saved', 'hidden')), ts TIMESTAMP NOT NULL,
+            user_id VARCHAR NOT NULL, PRIMARY KEY (vacancy_id, seeker_id));
+        """,
+    ),
+)
+
 LATEST_VERSION = MIGRATIONS[-1].version
 
 # Tables a user may import into or export from, and their key columns.

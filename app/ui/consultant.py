@@ -17,6 +17,7 @@ from app.ui.decisions import decision_row, notes_tab, record_decision
 from app.ui.queue import follow_up_row, queue_panel
 from app.ui_text import md
 from app.workspace import Workspace
+from core.errors import InvalidDecision
 from data import columns as C
 
 
@@ -32,6 +33,7 @@ def citizen_page(ws: Workspace, user: User, seeker_id: str) -> None:
     c = ws.citizen(user, seeker_id)
     st.header(f"{tr('citizen')} {md(seeker_id)}")
     follow_up_row(ws, user, seeker_id)
+    contact_requests_box(ws, user, seeker_id)
     lg = lang()
     facts = ((tr("weeks"), str(c["weeks_unemployed"])), (tr("benefit"), labels.value("benefit_type", c["benefit_type"], lg)),
              (tr("target_group"), labels.value("target_group", c["target_group"], lg)),
@@ -39,6 +41,7 @@ def citizen_page(ws: Workspace, user: User, seeker_id: str) -> None:
     st.markdown(" · ".join(f"**{label}:** {md(text)}" for label, text in facts))
     st.markdown(f"**{tr('desired')}:** {chips(c['desired_labels'], 'blue')}")
     st.markdown(f"**{tr('skills')}:** {chips(c['skills_labels'], 'gray')}")
+    guarded(contact_requests_box, ws, user, seeker_id)
     if not ws.recommendations_enabled():
         st.warning(tr("stopped"))
     # One section at a time (not st.tabs, which computes every tab on every rerun): each click stays fast.
@@ -149,3 +152,37 @@ def manual_tab(ws: Workspace, user: User, seeker_id: str) -> None:
         reason = st.text_input(tr("reason"), key=f"manual_reason_{seeker_id}")
         if st.button(tr("override"), key=f"manual_btn_{seeker_id}"):
             record_decision(ws, user, seeker_id, "override", reason, vacancy_id=pick)
+
+
+def contact_requests_box(ws: Workspace, user: User, seeker_id: str) -> None:
+    """Employers' contact requests about this citizen, compact; opening the citizen marks them seen, and the
+    consultant marks each answered with a short note (the employer then sees 'besvaret')."""
+    # Read once per session and citizen (reading marks the requests seen and is audited), again after an answer.
+    cache = st.session_state.setdefault("_contact_requests", {})
+    if seeker_id not in cache:
+        cache[seeker_id] = ws.citizen_contact_requests(user, seeker_id)
+    found = cache[seeker_id]
+    if found.height == 0:
+        return
+    with st.container(border=True):
+        st.markdown(f"**{tr('contact_requests')}** ({found.height})")
+        for r in found.iter_rows(named=True):
+            state = labels.value("request_status", r["request_status"], lang())
+            st.markdown(f"**{md(r['title'])}** {tr('emp_cr_from')} {md(r['employer'])} · "
+                        f"{r['requested_at']:%d.%m.%Y} · :orange-badge[{md(state)}]  \n{md(r['message'])}")  # fmt: skip
+            if r["request_status"] != "answered":
+                _answer_row(ws, user, seeker_id, r["request_id"])
+
+
+def _answer_row(ws: Workspace, user: User, seeker_id: str, request_id: str) -> None:
+    note_col, button_col = st.columns([4, 1])
+    note = note_col.text_input(tr("emp_cr_note"), key=f"cr_note_{request_id}", label_visibility="collapsed",
+                               placeholder=tr("emp_cr_note"))  # fmt: skip
+    if button_col.button(tr("emp_cr_answer"), key=f"cr_answer_{request_id}"):
+        try:
+            ws.answer_contact_request(user, request_id, note)
+        except InvalidDecision as exc:
+            st.error(md(exc))
+            return
+        st.session_state.get("_contact_requests", {}).pop(seeker_id, None)
+        st.rerun()  # the badge now reads "besvaret"

@@ -24,10 +24,12 @@ MIN_REASON_CHARS = 3
 REDISPLAY_KIND = "list_redisplayed"
 
 # What an employer may see of a candidate: nothing that names, locates precisely, or reveals a protected
-# attribute; no free text written by or about the citizen.
+# attribute; no free text written by or about the citizen; education, experience, hours wanted and distance
+# only as k-anonymous bands (app.anonymity), with ``privacy`` saying whether they were coarsened or hidden.
 EMPLOYER_FIELDS: tuple[str, ...] = (
-    "rank", "candidate", "education", "experience_years", "hours_wanted", "distance_km", "essential_coverage",
-    "matched_essential", "missing_essential", "matched_optional", "p_apply", "p_employer", "score", "why",
+    "rank", "candidate", "education_band", "experience_band", "hours_band", "distance_band", "privacy",
+    "essential_coverage", "matched_essential", "missing_essential", "matched_optional", "p_apply", "p_employer",
+    "score", "why", "saved", "request_status",
 )  # fmt: skip
 ISCED_LABELS_DA = {0: "Ingen formel", 1: "Grundskole (1)", 2: "Grundskole (2)", 3: "Gymnasial/erhvervsfaglig",
                    4: "Post-gymnasial", 5: "Kort videregående", 6: "Bachelor/professionsbachelor",

@@ -52,12 +52,11 @@ class QueuePage:
 
 
 def new_requests_sql() -> str:
-    """Employers' contact requests not yet answered, per citizen. The one place that says what "new" means:
-    until requests carry a status of their own, a request is answered by any consultant decision on that
-    citizen made at or after it."""
+    """Employers' contact requests a consultant has not answered yet, per citizen: the one place that says
+    what "new" means (a request's state is kept in ``contact_request_status``; see ``workspace.contact``)."""
     return ("SELECT r.seeker_id, count(*) AS new_requests FROM decisions r WHERE r.action = 'contact_request' "
-            "AND NOT EXISTS (SELECT 1 FROM decisions d WHERE d.seeker_id = r.seeker_id AND d.role = 'consultant'"
-            " AND d.ts >= r.ts) GROUP BY r.seeker_id")  # fmt: skip
+            "AND NOT EXISTS (SELECT 1 FROM contact_request_status s WHERE s.request_id = r.decision_id"
+            " AND s.status = 'answered') GROUP BY r.seeker_id")  # fmt: skip
 
 
 class _Params:

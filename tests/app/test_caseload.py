@@ -138,7 +138,9 @@ def test_queue_puts_new_requests_then_due_follow_ups_then_idle_citizens_first(ws
     asked, answered, due, later, busy = mine[:5]
     decide_at(ws, asked, "contact_request", "employer", now_utc())
     decide_at(ws, answered, "contact_request", "employer", now_utc() - timedelta(days=2))
-    decide_at(ws, answered, "note", "consultant", now_utc() - timedelta(days=1))  # answers the request
+    request = ws._q("SELECT decision_id FROM decisions WHERE seeker_id = ? AND action = 'contact_request'",
+                    [answered]).item()  # fmt: skip
+    ws.answer_contact_request(me, request, "ringet til borgeren")  # an answered request is not new
     ws.set_follow_up(me, due, TODAY)
     ws.set_follow_up(me, later, TODAY + timedelta(days=7))
     decide_at(ws, busy, "note", "consultant", TODAY - timedelta(days=3))

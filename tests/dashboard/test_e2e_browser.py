@@ -25,9 +25,11 @@ def test_each_role_signs_in_and_does_its_main_action(server: str, browser, targe
     page.close()
     # Employer: the pseudonymised shortlist of an own vacancy, then a contact request.
     page = sign_in(browser, f"{server}/?stilling={targets['vacancy']}", "arbejdsgiver-odense")
-    page.get_by_text("Kandidater (pseudonymiserede").wait_for()
-    page.get_by_label("Besked til jobcentret").fill("Vi vil gerne invitere til en samtale")
-    page.get_by_role("button", name="Bed jobcentret om kontakt").click()
+    page.get_by_text("Kandidater til").wait_for()  # the heading names the vacancy by title
+    page.get_by_label("Besked til jobcentret").first.fill(
+        "Vi vil gerne invitere til en samtale"
+    )  # one per card
+    page.get_by_role("button", name="Bed jobcentret om kontakt").first.click()
     page.get_by_text("Sendt til jobcentret").wait_for()
     page.screenshot(path=str(out / "employer.png"))
     page.close()
