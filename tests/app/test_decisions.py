@@ -77,7 +77,7 @@ def test_undo_inside_the_window_reopens_and_is_itself_an_audited_decision(ws: Wo
 
 def test_undo_only_inside_the_window_and_only_by_whoever_decided(ws: Workspace) -> None:
     odense, sid, (first, *_) = _citizen_and_vacancies(ws)
-    colleague = User("konsulent-2", "Kollega", odense.role, odense.jobcenter_id)
+    colleague = _users(ws)["teamleder-odense"]  # may open the citizen, but did not decide
     ws.decide(odense, sid, "accept", "passer", vacancy_id=first)
     with pytest.raises(InvalidDecision, match="konsulent-odense"):
         ws.decide(colleague, sid, "undo", "", vacancy_id=first)

@@ -33,7 +33,7 @@ def first_candidate(home: Path, targets: dict[str, str]) -> dict[str, str]:
         ).item()
     finally:
         ws.close()
-    consultant = "konsulent-odense" if jc == "jc-odense" else "konsulent-kbh"
+    consultant = "teamleder-odense" if jc == "jc-odense" else "teamleder-kbh"  # sees the whole team
     return {
         "seeker": seeker["seeker_id"],
         "candidate": seeker["candidate"],

@@ -67,7 +67,9 @@ def test_the_consultant_sees_the_request_which_the_employer_then_sees_as_seen_an
     button(employer, first.key).click().run()
     seeker = one_of(app_home, "SELECT seeker_id FROM decisions WHERE action = 'contact_request'")
     jc = one_of(app_home, "SELECT jobcenter_id FROM seekers WHERE seeker_id = ?", [seeker])
-    consultant = signed_in("konsulent-kbh" if jc == "jc-kbh" else "konsulent-odense", borger=seeker)
+    consultant = signed_in(
+        "teamleder-kbh" if jc == "jc-kbh" else "teamleder-odense", borger=seeker
+    )  # the team
     assert not consultant.exception, consultant.exception
     assert "Kontaktanmodninger" in texts(consultant) and "Set" in texts(consultant)
     assert one_of(app_home, "SELECT status FROM contact_request_status") == "seen"
