@@ -26,11 +26,17 @@ def taxonomy_import_esco(
         Path | None, typer.Option("--labels-da", help="Danish labels CSV (conceptUri,label,labelIndex).")
     ] = None,
 ) -> None:
-    """Load the official ESCO CSV download into the store as taxonomy 'esco'."""
+    """Load the official ESCO CSV download into the store as taxonomy 'esco'.
+
+    ESCO ships no Danish skill labels: skills that match a skill of the built-in Danish catalogue take its
+    Danish label (:mod:`matching.linking.skill_labels`), so the Danish interface shows those in Danish.
+    """
     from data.esco import load_esco
     from data.store import Store
+    from data.taxonomy import load_builtin
+    from matching.linking.skill_labels import with_danish_skill_labels
 
-    taxonomy = load_esco(path, labels_da, progress=True)
+    taxonomy = with_danish_skill_labels(load_esco(path, labels_da, progress=True), load_builtin())
     with Store(settings(ctx).db_path, read_only=False) as store:
         store.save_taxonomy(taxonomy)
     _show_summary("esco", taxonomy.summary())

@@ -26,8 +26,10 @@ from data import columns as C
 from data.taxonomy import Taxonomy
 from embeddings.base import Encoder
 from embeddings.lexical import CharNgramEncoder
+from matching.linking import compounds
+from matching.linking.compounds import field_guesses, head_guesses
 from matching.linking.danish import title_variants
-from matching.linking.labels import FIELDS, PREFERRED, LabelIndex, build_label_index, taxonomy_texts
+from matching.linking.labels import FIELDS, OTHER, PREFERRED, LabelIndex, build_label_index, taxonomy_texts
 from matching.linking.text import as_title_list, candidate_windows, normalise_text
 
 # Output columns (link frames); occupation_id / skill_id come from data.columns.
@@ -61,6 +63,7 @@ Aggregate = Literal["max", "lse"]
 DEFAULT_TEMPERATURE = 0.05
 EXACT_PREFERRED = 1.0  # a title equal to a preferred label
 EXACT_OTHER = 0.999  # ... to a synonym only
+TIE_SPAN = 1e-4  # occupations sharing the title as a label of one type are ordered by their pooled scores
 CEILING = 0.998  # every other score stays below both
 KNEE = 0.9  # pooled scores above this are bent smoothly towards the ceiling (order kept)
 _CELLS_PER_BATCH = 2**24  # label-text scores per scoring batch (64 MiB of float32)
@@ -85,6 +88,7 @@ class _Block:
     row_scores: np.ndarray  # (rows, occupations): per title variant, weighted
     text_scores: np.ndarray  # (rows, label texts)
     first_row: np.ndarray  # (titles + 1,) row offsets of each title's variants
+    lexicon: dict[tuple[int, int], str]  # (title in block, occupation) -> label text a compound guess hit
 
 
 class TitleLinker:
@@ -270,6 +274,47 @@ class TitleLinker:
             first.append(len(rows))
         return rows, np.asarray(weights, dtype=np.float32), np.asarray(first, dtype=np.int64)
 
+    def _guesses(
+        self, title: str, rows: list[str], weights: np.ndarray, best: float
+    ) -> list[tuple[str, float]]:
+        """Compound guesses (:mod:`matching.linking.compounds`) that are labels, with their weights; head
+        guesses only for a title whose best score so far is below ``compounds.HEAD_GATE``."""
+        if not self.rewrite:
+            return []
+        exact = self._index().exact
+        out = field_guesses(title, exact.__contains__)
+        if best >= compounds.HEAD_GATE:
+            return out
+        for text, weight in zip(rows, weights, strict=True):
+            out += [(guess, float(weight) * w) for guess, w in head_guesses(text, exact.__contains__)]
+        return out
+
+    def _exact_tiers(self, index: LabelIndex, text: str, pooled: np.ndarray) -> None:
+        """Occupations carrying ``text`` as a label get its tier; several in one tier keep their pooled order."""
+        entries = index.exact.get(text, ())
+        for kind, tier in ((PREFERRED, EXACT_PREFERRED), (OTHER, EXACT_OTHER)):
+            occs = [occ for occ, k in entries if k == kind]
+            if len(occs) == 1:
+                pooled[occs[0]] = tier
+            elif occs:
+                pooled[occs] = tier - TIE_SPAN * (1.0 - np.minimum(pooled[occs], 1.0))
+
+    def _apply_guesses(
+        self, titles: list[str], rows: list[str], weights: np.ndarray, first: np.ndarray, scores: np.ndarray
+    ) -> dict[tuple[int, int], str]:
+        """Raise the scores of occupations a compound guess names; returns the label text behind each raise."""
+        index = self._index()
+        hits: dict[tuple[int, int], str] = {}
+        for t, title in enumerate(titles):
+            lo, hi = int(first[t]), int(first[t + 1])
+            for guess, weight in self._guesses(title, rows[lo:hi], weights[lo:hi], float(scores[t].max())):
+                for occ, kind in index.exact[guess]:
+                    value = weight * (EXACT_PREFERRED if kind == PREFERRED else EXACT_OTHER)
+                    if value > scores[t, occ]:
+                        scores[t, occ] = value
+                        hits[(t, occ)] = guess
+        return hits
+
     def _batches(self, titles: list[str]) -> Iterator[_Block]:
         """Occupation scores per batch of titles."""
         index = self._index()
@@ -296,12 +341,16 @@ class TitleLinker:
             row_scores = bounded(self._pool(index, text_scores))
             if self.exact_first:  # a title (or a rewrite of it) equal to a label: that occupation's tier
                 for r in range(r0, r1):
-                    for occ, kind in index.exact.get(rows[r], ()):
-                        row_scores[r - r0, occ] = EXACT_PREFERRED if kind == PREFERRED else EXACT_OTHER
+                    self._exact_tiers(index, rows[r], row_scores[r - r0])
             row_scores *= weights[r0:r1, None]
             offsets = first[lo : hi + 1] - r0
             scores = np.maximum.reduceat(row_scores, offsets[:-1], axis=0)
-            yield _Block(lo, scores, row_scores, text_scores, offsets)
+            lexicon = (
+                self._apply_guesses(titles[lo:hi], rows[r0:r1], weights[r0:r1], offsets, scores)
+                if self.exact_first
+                else {}
+            )
+            yield _Block(lo, scores, row_scores, text_scores, offsets, lexicon)
             lo = hi
 
     def score_matrix(self, titles: Sequence[str]) -> np.ndarray:
@@ -418,7 +467,12 @@ def _matched_texts(index: LabelIndex, block: _Block, top: np.ndarray) -> np.ndar
     title = np.repeat(np.arange(n), k)
     row = _segment_argmax(block.row_scores.T, occ, block.first_row[title], block.first_row[title + 1])
     ends = np.r_[index.starts[1:], len(index.texts)]
-    return _segment_argmax(block.text_scores, row, index.starts[occ], ends[occ])
+    matched = _segment_argmax(block.text_scores, row, index.starts[occ], ends[occ]).reshape(n, k)
+    for (t, o), guess in block.lexicon.items():  # raised by a compound guess: that label matched
+        for j in np.flatnonzero(top[t] == o):
+            lo, hi = int(index.starts[o]), int(ends[o])
+            matched[t, j] = lo + index.texts[lo:hi].index(guess)
+    return matched
 
 
 def _unique(titles: list[str]) -> tuple[list[str], np.ndarray]:

@@ -9,12 +9,15 @@ import sys
 from pathlib import Path
 from typing import Any
 
+import polars as pl
 import pytest
 import typer
 from typer.testing import CliRunner
 
 from cli.app import app
+from data import columns as C
 from data.store import Store
+from data.taxonomy import load_builtin
 from tests.conftest import SHARED_DATA
 
 runner = CliRunner()
@@ -154,6 +157,13 @@ def test_esco_import_then_generate_from_esco(tmp_path: Path) -> None:
         assert store.load_taxonomy("esco").occupations.height == 3007  # kept across regeneration
         occ = store.query("SELECT DISTINCT occupation_id FROM vacancies")["occupation_id"]
         assert occ.str.starts_with("http://data.europa.eu/esco/occupation/").all()
+        esco = store.load_taxonomy("esco")
+        seeker_skills = store.query("SELECT DISTINCT unnest(skills) AS s FROM seekers")["s"].to_list()
+    # ESCO has no Danish skill labels: import borrows the built-in catalogue's where the skills match
+    danish = set(load_builtin().skills[C.LABEL_DA].drop_nulls())
+    borrowed = esco.skills.filter(pl.col(C.LABEL_DA).is_not_null())
+    assert borrowed.height >= 20 and set(borrowed[C.LABEL_DA]) <= danish
+    assert any(esco.label(s, "da") in danish for s in seeker_skills)  # the world shows some in Danish
 
 
 def test_generate_with_hidden_confounding_records_its_strength(tmp_path: Path) -> None:

@@ -9,6 +9,13 @@ import pytest
 from data import columns as C
 from data.taxonomy import Taxonomy, load_builtin
 from matching.linking import TitleLinker, normalise_text, title_variants, write_links
+from matching.linking.compounds import (
+    FIELD_HEAD_WEIGHT,
+    FIELD_WEIGHT,
+    HEAD_WEIGHT,
+    field_guesses,
+    head_guesses,
+)
 from matching.linking.heads import HeadWords, head_token
 from matching.linking.labels import PREFERRED
 from matching.linking.linker import CEILING, EXACT_OTHER, EXACT_PREFERRED, bounded
@@ -174,3 +181,50 @@ def test_head_word_bonus_prefers_the_same_kind_of_job(taxonomy: Taxonomy) -> Non
     top = with_heads.link(["Køkkenkonsulent"], k=3)
     assert all(m.lower().endswith("konsulent") for m in top["matched_label"])  # not "køkkenassistent"
     assert with_heads.link(["tømrer"], k=1)["score"][0] == 1.0
+
+
+def test_compound_guesses_count_only_where_they_are_labels() -> None:
+    labels = {"kok", "elektriker", "bilmekaniker", "lægesekretær", "salgschef", "leder", "kundeserviceleder"}
+    is_label = labels.__contains__
+    assert head_guesses("restaurantkok", is_label) == [("kok", HEAD_WEIGHT)]
+    assert head_guesses("bygningselektriker", is_label) == [("elektriker", HEAD_WEIGHT)]
+    assert head_guesses("lastbilmekaniker", is_label) == [("bilmekaniker", HEAD_WEIGHT)]  # longest ending
+    assert head_guesses("kok", is_label) == []  # already a label
+    assert head_guesses("blomsterbinder", is_label) == []
+    assert head_guesses("senior restaurantkok", is_label) == []  # "senior kok" is no label
+    assert field_guesses("Sekretær, læge", is_label) == [("lægesekretær", FIELD_WEIGHT)]
+    assert field_guesses("Chef, salg", is_label) == [("salgschef", FIELD_WEIGHT)]
+    assert field_guesses("Teamleder, kundeservice", is_label) == [("kundeserviceleder", FIELD_HEAD_WEIGHT)]
+    assert field_guesses("Kok", is_label) == [] and field_guesses("Kok, om natten", is_label) == []
+    assert HEAD_WEIGHT < 0.95 < FIELD_HEAD_WEIGHT < FIELD_WEIGHT < 1.0
+
+
+@pytest.mark.parametrize(
+    ("title", "expected", "matched"),
+    [
+        ("Hotelkok", "dk.o.kok", "Kok"),
+        ("Bygningselektriker", "dk.o.elektriker", "Elektriker"),
+        ("Sekretær, læge", "dk.o.laegesekretaer", "Lægesekretær"),
+    ],
+)
+def test_compounds_link_to_their_head_with_the_label_that_matched(
+    linker: TitleLinker, title: str, expected: str, matched: str
+) -> None:
+    top = linker.link([title], k=1).row(0, named=True)
+    assert (top[C.OCCUPATION_ID], top["matched_label"]) == (expected, matched)
+    assert top["score"] <= FIELD_WEIGHT + 1e-6  # a guess never outranks an exact match of the title
+
+
+def test_occupations_sharing_a_synonym_are_ordered_not_tied(taxonomy: Taxonomy) -> None:
+    """Two occupations carry the same synonym: the one whose other labels match better comes first."""
+    occ = taxonomy.occupations.with_columns(
+        pl.when(pl.col(C.OCCUPATION_ID).is_in(["dk.o.kok", "dk.o.elektriker"]))
+        .then(pl.concat_list(pl.col(C.SYNONYMS), pl.lit(["kokkesvend i køkken"])))
+        .otherwise(pl.col(C.SYNONYMS))
+        .alias(C.SYNONYMS)
+    )
+    tax = Taxonomy.build("shared-synonym", occ, taxonomy.skills, taxonomy.occupation_skills)
+    linker = TitleLinker(tax, None, lexical_weight=1.0, aggregate="lse", index_skills=False).fit()
+    scores = linker.score_matrix(["kokkesvend i køkken"])[0]
+    kok, el = (linker.occupation_ids.index(o) for o in ("dk.o.kok", "dk.o.elektriker"))
+    assert CEILING < scores[el] < scores[kok] <= EXACT_OTHER

@@ -1,0 +1,61 @@
+"""Danish compound guesses for a title, accepted only where they are a label of the taxonomy (a lexicon check).
+
+A Danish compound names its kind of job last: ``restaurant|kok`` is a ``kok``, ``bygnings|elektriker`` an
+``elektriker``, ``lastbil|mekaniker`` a ``bilmekaniker``. And a ``Title, field`` qualifier often stands for
+the compound of the two: ``Sekretær, læge`` is a ``lægesekretær``, ``Chef, salg`` a ``salgschef``. Character
+similarity misses both when the modifier looks like another occupation's (a ``restaurantkok`` near a
+``restaurantchef``). These guesses are cheap but loose, so none is scored against the index: a guess counts
+only where it equals a label text, at a weight below the title's own exact matches (:mod:`linker`):
+
+- ``head``: the longest proper ending of the last word that is a label, after a modifier of at least
+  ``MIN_MODIFIER`` letters, weight ``HEAD_WEIGHT`` (below a rewrite's, so a specific occupation that matches
+  the whole title well keeps first place: ``psykiatrisygeplejerske`` -> ``psykiatrisk sygeplejerske``);
+- ``field``: for ``Title, field`` the field joined to the title (with and without the linking ``s``), and to
+  the title's own head, weight ``FIELD_WEIGHT`` (above the bare title's, which is less specific).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from matching.linking.text import normalise_text
+
+MIN_MODIFIER = 3  # "bil|mekaniker"; shorter beginnings are prefixes, not words
+MIN_HEAD = 3  # "kok"
+HEAD_WEIGHT = 0.85
+HEAD_GATE = 0.8  # head guesses only for a title nothing else matches this well
+FIELD_WEIGHT = 0.97
+FIELD_HEAD_WEIGHT = 0.96
+
+Guess = tuple[str, float]
+
+
+def compound_head(word: str, is_label: Callable[[str], bool]) -> str | None:
+    """The longest proper ending of ``word`` that is a label (``bygningselektriker`` -> ``elektriker``)."""
+    for cut in range(MIN_MODIFIER, len(word) - MIN_HEAD + 1):
+        if is_label(word[cut:]):
+            return word[cut:]
+    return None
+
+
+def head_guesses(text: str, is_label: Callable[[str], bool]) -> list[Guess]:
+    """``restaurantkok`` -> ``kok``; ``social og sundhedsunderviser`` -> ``social og underviser`` if a label."""
+    words = text.split()
+    if not words or is_label(text):
+        return []
+    head = compound_head(words[-1], is_label)
+    guess = " ".join([*words[:-1], head]) if head else ""
+    return [(guess, HEAD_WEIGHT)] if guess and is_label(guess) else []
+
+
+def field_guesses(title: str, is_label: Callable[[str], bool]) -> list[Guess]:
+    """``Sekretær, læge`` -> ``lægesekretær``; ``Teamleder, kundeservice`` -> ``kundeserviceleder``."""
+    head, sep, fld = title.partition(",")
+    name, fld = normalise_text(head), normalise_text(fld)
+    if not sep or not name or not fld or " " in name or " " in fld:
+        return []
+    out = [(f"{fld}{link}{name}", FIELD_WEIGHT) for link in ("", "s")]
+    own_head = compound_head(name, is_label)
+    if own_head:
+        out += [(f"{fld}{link}{own_head}", FIELD_HEAD_WEIGHT) for link in ("", "s")]
+    return [(text, weight) for text, weight in out if is_label(text)]
