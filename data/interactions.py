@@ -45,7 +45,7 @@ class TimeSplitFrames:
     train: pl.DataFrame  # positives before train_end: what LightFM learns from
     ranker_events: pl.DataFrame  # raw events from train_end: what the hybrid's ranker learns from
     history: pl.DataFrame  # positives before valid_end: what single-stage baselines learn from
-    truth: pl.DataFrame  # positives from valid_end: the test period's truth (empty without one)
+    truth: pl.DataFrame  # positives from valid_end, carry-over pairs left out (empty without a test period)
 
 
 def time_split(
@@ -61,7 +61,12 @@ def time_split(
     ts = pl.col("ts")
     if test_period:
         ranker = events.filter((ts >= split.train_end) & (ts < split.valid_end))
-        truth = positives(events, start=split.valid_end)
+        # Carry-over pairs (a positive before the window, e.g. applied then, hired inside it) are history:
+        # a test positive is a pair whose first positive event falls inside the window.
+        earlier = positives(events, end=split.valid_end).select(C.SEEKER_ID, C.VACANCY_ID)
+        truth = positives(events, start=split.valid_end).join(
+            earlier, on=[C.SEEKER_ID, C.VACANCY_ID], how="anti"
+        )
     else:
         ranker = events.filter(ts >= split.train_end)
         truth = positives(events.clear())
