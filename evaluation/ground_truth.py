@@ -107,7 +107,9 @@ class GroundTruth:
         p_callback, p_hire = sigmoid(merit), sigmoid(p.hire_bias + p.hire_util * u)
         in_window = self._in_window(items, window)
         steps = in_window[0] + p_callback * (in_window[1] + p_hire * in_window[2])
-        value: np.ndarray = self._candidate_probability(users, items, f["desired"]) * p_viewed * p_apply * steps
+        value: np.ndarray = (
+            self._candidate_probability(users, items, f["desired"]) * p_viewed * p_apply * steps
+        )
         return value
 
     def _in_window(

@@ -30,11 +30,11 @@ class ALSRecommender(Recommender):
         from threadpoolctl import threadpool_limits
 
         matrix = interaction_matrix(positives, ctx.seekers, ctx.vacancies).tocsr()
-        model = AlternatingLeastSquares(
-            factors=self.factors, regularization=self.regularization, alpha=self.alpha,
-            iterations=self.iterations, random_state=self.seed, num_threads=1,
-        )  # fmt: skip
         with threadpool_limits(1, "blas"):  # implicit runs its own threads; a BLAS pool under it thrashes
+            model = AlternatingLeastSquares(
+                factors=self.factors, regularization=self.regularization, alpha=self.alpha,
+                iterations=self.iterations, random_state=self.seed, num_threads=1,
+            )  # fmt: skip
             model.fit(matrix, show_progress=False)
         self.user_factors_ = np.asarray(model.user_factors)
         self.item_factors_ = np.asarray(model.item_factors)

@@ -13,7 +13,9 @@ from data.synthetic.vacancies import VacancyArrays
 from data.synthetic.world_model import MatchParams
 
 
-def params_table(params: MatchParams, seed: int, taxonomy_name: str, world_form: str = "linear") -> pl.DataFrame:
+def params_table(
+    params: MatchParams, seed: int, taxonomy_name: str, world_form: str = "linear"
+) -> pl.DataFrame:
     """The generator's parameters; a ``world_form`` row only for a non-linear world (none means linear, so
     the linear world's table stays what it always was)."""
     keys = ["match_params", "seed", "today", "taxonomy"]
