@@ -64,9 +64,9 @@ class TfidfRecommender(_TextRecommender):
     def fit(self, ctx: RecContext, positives: pl.DataFrame) -> TfidfRecommender:
         self._check_aligned(ctx)
         vectoriser = TfidfVectorizer(analyzer="char_wb", ngram_range=(3, 5), sublinear_tf=True, min_df=2)
-        vectoriser.fit(self.seeker_texts + self.vacancy_texts)
-        self.seeker_matrix_ = sp.csr_matrix(vectoriser.transform(self.seeker_texts))
-        self.vacancy_matrix_ = sp.csr_matrix(vectoriser.transform(self.vacancy_texts))
+        both = sp.csr_matrix(vectoriser.fit_transform(self.seeker_texts + self.vacancy_texts))  # one pass
+        self.seeker_matrix_ = both[: len(self.seeker_texts)]
+        self.vacancy_matrix_ = both[len(self.seeker_texts) :]
         return self
 
 
