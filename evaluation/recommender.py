@@ -159,7 +159,7 @@ def run_recommender_evaluation(
     say("encoding texts (cached)")
     attach_vectors(ctx, store, encoder)
     events = store.table("interactions")
-    cut = time_split(events, split)
+    cut = time_split(events, split, carry_over=False)  # carry-over pairs are history, not test positives
     last_event = events["ts"].max()
     assert isinstance(last_event, datetime)
     cands = live_candidates(ctx, cut.split.valid_end, last_event + timedelta(days=1))

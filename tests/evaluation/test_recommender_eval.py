@@ -113,7 +113,7 @@ def test_oracle_knows_when_a_vacancy_is_open(runs: dict[str, Any]) -> None:
     with Store(runs["paths"]["linear"]) as store:
         ctx, events = RecContext.from_store(store), store.table("interactions")
         gt = GroundTruth(store, ctx)
-        split = time_split(events).split
+        split = time_split(events, carry_over=False).split
     start = np.datetime64(split.valid_end, "us")
     window = (start, np.datetime64(events["ts"].max(), "us"))
     deadline = ctx.vacancy_array("deadline").astype("datetime64[us]")
