@@ -11,6 +11,7 @@ from cli.backup import confirm_replace, kept_as_backup
 from cli.context import settings
 from cli.render import console, say, show_frame, show_table
 from core.settings import TaxonomyName
+from data.synthetic.world_forms import WorldForm as WorldFormName
 
 commands = typer.Typer()
 data_app = typer.Typer(help="Inspect the data in the store.", no_args_is_help=True)
@@ -38,6 +39,13 @@ def generate(
             help="Strength of an unrecorded trait that drives both programme choice and effects (0: none).",
         ),
     ] = 0.0,
+    world_form: Annotated[
+        WorldFormName,
+        typer.Option(
+            "--world-form",
+            help="Functional form of the hidden match utility and employer callback (see the README).",
+        ),
+    ] = "linear",
 ) -> None:
     """Generate the synthetic Odense + Copenhagen world into the DuckDB store (replaced atomically).
 
@@ -58,6 +66,7 @@ def generate(
         episodes=s.episodes if episodes is None else episodes,
         seed=s.seed if seed is None else seed,
         hidden_confounding=hidden_confounding,
+        world_form=world_form,
     )
     with kept_as_backup(s.db_path) as backup:
         counts = generate_store(s.db_path, size, taxonomy or s.taxonomy)

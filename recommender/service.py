@@ -23,6 +23,7 @@ from recommender.context import RecContext
 from recommender.fair_rerank import RERANK_COLUMN, RerankMethod, protected_groups, rerank_frame
 from recommender.hybrid import HybridConfig, HybridRecommender, load_hybrid, save_hybrid
 from recommender.lightfm_model import LightFMConfig
+from recommender.serving import RETRIEVAL_DEPTH, rerank
 from recommender.signals import SIGNAL_LABELS_DA
 
 
@@ -88,8 +89,11 @@ class RecommendationService:
         )
 
     def for_seeker(self, seeker_id: str, k: int = 10, filters: MatchFilters | None = None,
-                   candidates_k: int = 200) -> pl.DataFrame:  # fmt: skip
-        """Vacancies for a citizen: hybrid-ranked among matching's filtered candidates, with both parts."""
+                   candidates_k: int = RETRIEVAL_DEPTH) -> pl.DataFrame:  # fmt: skip
+        """Vacancies for a citizen: hybrid-ranked among matching's filtered candidates, with both parts.
+
+        The funnel (filters, retrieval depth, re-ranking) is ``recommender.serving``'s, which the evaluation
+        runs too."""
         found = self.matcher.vacancies_for_seeker(seeker_id, candidates_k, filters)
         if found.height == 0:
             return found.with_columns(
@@ -143,8 +147,8 @@ class RecommendationService:
     ) -> pl.DataFrame:  # fmt: skip
         parts = self.model.parts(self.ctx, users, items)
         flat = {name: (m[0] if by_item else m[:, 0]) for name, m in parts.items()}
-        order = np.arange(found.height) if keep_order else np.argsort(-flat["reciprocal"], kind="stable")
-        top = order[:k]  # explanations only for what is shown: the costly part, per row
+        # explanations only for what is shown: the costly part, per row
+        top = np.arange(found.height)[:k] if keep_order else rerank(flat["reciprocal"], k)
         if by_item:
             shares = self.model.explain(self.ctx, int(users[0]), items[top])
         else:

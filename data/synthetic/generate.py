@@ -25,6 +25,7 @@ from data.synthetic.interventions import draw_episodes
 from data.synthetic.occupations import OccupationModel
 from data.synthetic.seekers import draw_seekers
 from data.synthetic.vacancies import draw_vacancies
+from data.synthetic.world_forms import check_form
 from data.synthetic.world_model import MatchParams
 from data.taxonomy import Taxonomy
 
@@ -39,6 +40,7 @@ class WorldSize:
     episodes: int = 25_000
     seed: int = 42
     hidden_confounding: float = 0.0  # strength of an unobserved confounder and effect modifier (0: none)
+    world_form: str = "linear"  # functional form of utility and callback (``world_forms.WORLD_FORMS``)
 
 
 Progress = Callable[[str], None]
@@ -49,6 +51,7 @@ def generate_world(
 ) -> dict[str, pl.DataFrame]:
     """Every world table, keyed by table name (see ``data.schema.WORLD_TABLES``)."""
     step = progress or (lambda _msg: None)
+    check_form(size.world_form)
     rng = np.random.default_rng(size.seed)
     occ = OccupationModel(taxonomy)
     step("employers")
@@ -59,7 +62,9 @@ def generate_world(
     seekers, protected, seek = draw_seekers(rng, occ, size.seekers)
     params = MatchParams()
     step("interactions")
-    interactions = draw_interactions(rng, occ, seek, vac, protected, params, size.interactions)
+    interactions = draw_interactions(
+        rng, occ, seek, vac, protected, params, size.interactions, size.world_form
+    )
     step("interventions")
     episodes = draw_episodes(
         rng, occ, seek, protected, employers.frame, size.episodes, (size.hidden_confounding, size.seed)
@@ -76,7 +81,7 @@ def generate_world(
         "interventions": episodes.interventions,
         "outcomes": episodes.outcomes,
         "programme_capacity": episodes.capacity,
-        "gt_params": gt_tables.params_table(params, size.seed, taxonomy.name),
+        "gt_params": gt_tables.params_table(params, size.seed, taxonomy.name, size.world_form),
         "gt_seeker_latent": gt_tables.seeker_latent(seekers, seek),
         "gt_vacancy_latent": gt_tables.vacancy_latent(vacancies, vac),
         "gt_episode_effects": gt_tables.episode_effects(episodes),

@@ -13,13 +13,17 @@ from data.synthetic.vacancies import VacancyArrays
 from data.synthetic.world_model import MatchParams
 
 
-def params_table(params: MatchParams, seed: int, taxonomy_name: str) -> pl.DataFrame:
-    return pl.DataFrame(
-        {
-            "key": ["match_params", "seed", "today", "taxonomy"],
-            "value": [params.to_json(), str(seed), TODAY.isoformat(), taxonomy_name],
-        }
-    )
+def params_table(
+    params: MatchParams, seed: int, taxonomy_name: str, world_form: str = "linear"
+) -> pl.DataFrame:
+    """The generator's parameters; a ``world_form`` row only for a non-linear world (none means linear, so
+    the linear world's table stays what it always was)."""
+    keys = ["match_params", "seed", "today", "taxonomy"]
+    values = [params.to_json(), str(seed), TODAY.isoformat(), taxonomy_name]
+    if world_form != "linear":
+        keys.append("world_form")
+        values.append(world_form)
+    return pl.DataFrame({"key": keys, "value": values})
 
 
 def seeker_latent(seekers: pl.DataFrame, seek: SeekerArrays) -> pl.DataFrame:

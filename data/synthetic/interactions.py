@@ -15,7 +15,8 @@ from data.synthetic.clock import TODAY
 from data.synthetic.occupations import OccupationModel
 from data.synthetic.seekers import SeekerArrays
 from data.synthetic.vacancies import VacancyArrays
-from data.synthetic.world_model import MatchParams, callback_logit, match_utility, sigmoid
+from data.synthetic.world_forms import form_callback_merit, form_utility
+from data.synthetic.world_model import MatchParams, callback_group_bias, callback_logit, sigmoid
 
 INTERACTION_SCHEMA: dict[str, pl.DataType] = {
     C.SEEKER_ID: pl.String(),
@@ -43,13 +44,15 @@ def draw_interactions(
     protected: pl.DataFrame,
     params: MatchParams,
     n_events: int,
+    form: str = "linear",
 ) -> pl.DataFrame:
-    """About ``n_events`` funnel events (never more), whole pairs only, sorted by time."""
+    """About ``n_events`` funnel events (never more), whole pairs only, sorted by time; utility and
+    callback follow the world ``form`` (``data.synthetic.world_forms``)."""
     n_s, n_v = len(seek.ids), len(vac.occupation)
     if n_events == 0 or n_s == 0 or n_v == 0:
         return pl.DataFrame(schema=INTERACTION_SCHEMA)
     s, v = _draw_candidate_pairs(rng, occ, seek, vac, params, n_events)
-    chances = _funnel_chances(seek, vac, protected, params, s, v)
+    chances = _funnel_chances(seek, vac, protected, params, s, v, form)
     funnel = _cap_hires(_draw_funnel(rng, vac, params, chances, s, v), vac)
     events = _trim_to_whole_pairs(_funnel_events(funnel), n_events)
     ids = pl.DataFrame({"s": np.arange(n_s), C.SEEKER_ID: seek.ids})
@@ -129,20 +132,23 @@ def _funnel_chances(
     params: MatchParams,
     s: np.ndarray,
     v: np.ndarray,
+    form: str = "linear",
 ) -> _Chances:
     """Each pair's true utility and its chance to pass each funnel step (the callback with its bias)."""
     f = pair_features(seek, vac, s, v)
-    utility = match_utility(params, **f)
+    utility = form_utility(form, params, **f)
     prot = protected.select("age", "origin_group", "disability")
-    callback = callback_logit(
-        params,
-        cov_essential=f["cov_essential"],
-        edu_shortfall=f["edu_shortfall"],
-        experience_years=seek.experience[s],
-        nonwestern=(prot["origin_group"].to_numpy()[s] == "ikke-vestlig").astype(float),
-        age_55plus=(prot["age"].to_numpy()[s] >= 55).astype(float),
-        disability=prot["disability"].to_numpy()[s].astype(float),
-    )
+    groups = {
+        "nonwestern": (prot["origin_group"].to_numpy()[s] == "ikke-vestlig").astype(float),
+        "age_55plus": (prot["age"].to_numpy()[s] >= 55).astype(float),
+        "disability": prot["disability"].to_numpy()[s].astype(float),
+    }
+    merit = {"cov_essential": f["cov_essential"], "edu_shortfall": f["edu_shortfall"],
+             "experience_years": seek.experience[s]}  # fmt: skip
+    if form == "linear":  # the original arithmetic, so the linear world stays bit for bit the same
+        callback = callback_logit(params, **merit, **groups)
+    else:
+        callback = form_callback_merit(form, params, **merit) + callback_group_bias(params, **groups)
     return _Chances(
         utility=utility,
         view=sigmoid(params.view_bias + params.view_util * utility),

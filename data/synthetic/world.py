@@ -54,6 +54,7 @@ def generate_store(
             store.set_meta("taxonomy", taxonomy)
             store.set_meta("seed", str(size.seed))
             store.set_meta(REFERENCE_DATE_KEY, TODAY.isoformat())  # the world is a snapshot taken on this day
+            store.set_meta("world_form", size.world_form)
             if size.hidden_confounding:
                 store.set_meta("hidden_confounding", str(size.hidden_confounding))
             store.bump_data_version()

@@ -101,12 +101,21 @@ def callback_logit(
         - p.callback_edu * edu_shortfall
         + p.callback_exp * np.log1p(experience_years)
     )
-    bias = (
+    value: np.ndarray = merit + callback_group_bias(
+        p, nonwestern=nonwestern, age_55plus=age_55plus, disability=disability
+    )
+    return value
+
+
+def callback_group_bias(
+    p: MatchParams, *, nonwestern: np.ndarray, age_55plus: np.ndarray, disability: np.ndarray
+) -> np.ndarray:
+    """The injected historical bias in callbacks (logit shift), the same in every world form."""
+    value: np.ndarray = (
         p.bias_origin_nonwestern * nonwestern
         + p.bias_age_55plus * age_55plus
         + p.bias_disability * disability
     )
-    value: np.ndarray = merit + bias
     return value
 
 

@@ -190,3 +190,16 @@ def test_generate_with_hidden_confounding_records_its_strength(tmp_path: Path) -
         assert not a.table("outcomes").equals(b.table("outcomes"))
     refused = runner.invoke(app, ["--home", str(plain), "generate", "--force", "--hidden-confounding", "-1"])
     assert refused.exit_code == 2
+
+
+def test_generate_and_evaluate_take_a_world_form(tmp_path: Path) -> None:
+    """`generate --world-form` records the form; an unknown form is a usage error; `evaluate` offers it."""
+    small = ["--seekers", "300", "--vacancies", "80", "--interactions", "2000", "--episodes", "50"]
+    result = runner.invoke(app, ["--home", str(tmp_path), "generate", *small, "--world-form", "concave"])
+    assert result.exit_code == 0, result.output
+    with Store(tmp_path / "jobmatch.duckdb") as store:
+        assert store.meta("world_form") == "concave"
+        assert dict(store.query("SELECT key, value FROM gt_params").iter_rows())["world_form"] == "concave"
+    wrong = runner.invoke(app, ["--home", str(tmp_path), "generate", "--force", "--world-form", "cubic"])
+    assert wrong.exit_code == 2
+    assert "--world-form" in runner.invoke(app, ["evaluate", "--help"]).output

@@ -77,3 +77,17 @@ def test_time_split_without_a_test_period_trains_the_ranker_up_to_the_last_event
     assert cut.ranker_events.height == 9  # eight weeks before the last event, and the last one
     assert cut.truth.height == 0 and cut.truth.columns == cut.train.columns
     assert cut.history.height == events.height
+
+
+def test_carry_over_pairs_leave_the_test_truth() -> None:
+    """A pair that applied before the test window is history, not a test positive, even when its interview
+    or hire falls inside the window; a pair that applied inside the window stays, with its best gain."""
+    split = Split(train_end=T0 + timedelta(days=10), valid_end=T0 + timedelta(days=20))
+    events = _events([
+        ("s1", "v1", "applied", 15), ("s1", "v1", "interview", 24), ("s1", "v1", "hired", 35),  # carry-over
+        ("s2", "v1", "applied", 22), ("s2", "v1", "interview", 30),  # applied in the window
+        ("s3", "v2", "applied", 2), ("s3", "v2", "hired", 25),  # carry-over from the training period
+    ])  # fmt: skip
+    truth = time_split(events, split, carry_over=False).truth
+    assert truth.select(C.SEEKER_ID, C.VACANCY_ID, "gain").rows() == [("s2", "v1", 2.0)]
+    assert time_split(events, split).truth.height == 3  # kept where asked (the fairness audit)
