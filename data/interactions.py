@@ -94,10 +94,11 @@ def pair_outcomes(events: pl.DataFrame) -> pl.DataFrame:
 def training_events(store: Store) -> pl.DataFrame:
     """Interaction history plus consultants' decisions, so the oversight log flows back as training signal:
     an accepted suggestion, or a vacancy a consultant chose instead (override), becomes an 'accepted'
-    event; a rejected suggestion becomes a 'rejected' event from the consultant (an explicit negative)."""
+    event; a rejected suggestion becomes a 'vetoed' event from the consultant (an explicit negative, kept apart
+    from the funnel's 'rejected', which is an employer turning down an application)."""
     events = store.table("interactions")
     decided = store.query(
-        "SELECT seeker_id, vacancy_id, CASE WHEN action = 'reject' THEN 'rejected' ELSE 'accepted' END AS event,"
+        "SELECT seeker_id, vacancy_id, CASE WHEN action = 'reject' THEN 'vetoed' ELSE 'accepted' END AS event,"
         " ts, 'consultant' AS source FROM decisions "
         "WHERE action IN ('accept', 'override', 'reject') AND seeker_id IS NOT NULL AND vacancy_id IS NOT NULL"
     )
