@@ -143,8 +143,8 @@ def ablation_markdown(report: dict[str, Any]) -> str:
         rows.append((segment, s["users"], *(f"{s[m]['value']:.4f} [{s[m]['ci'][0]:.4f}, {s[m]['ci'][1]:.4f}]"
                                            for m in ("with_lightfm", "without_lightfm", "rule", "lightfm_gain",
                                                      "without_lightfm_minus_rule"))))  # fmt: skip
-    table = markdown_table(("segment", "citizens", "with LightFM", "without LightFM", "rule",
-                            "LightFM's gain (paired)", "without LightFM - rule (paired)"), rows)  # fmt: skip
+    table = markdown_table(rows, ("segment", "citizens", "with LightFM", "without LightFM", "rule",
+                                  "LightFM's gain (paired)", "without LightFM - rule (paired)"))  # fmt: skip
     return "\n".join([
         "# Ablation: does LightFM earn its place in the hybrid ranker?", "",
         f"NDCG@{report['k']} per test citizen on the evaluation's time split, 95% bootstrap CIs (paired for the "

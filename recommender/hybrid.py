@@ -29,7 +29,7 @@ from data import columns as C
 from recommender.base import Recommender
 from recommender.context import RecContext
 from recommender.explain import by_reason, log_sigmoid, log_sigmoid_attribution
-from recommender.features import EMPLOYER_FEATURES, MONOTONE, apply_features, pair_features
+from recommender.features import EMPLOYER_FEATURES, MONOTONE, aligned_features, apply_features, pair_features
 from recommender.gbm import TreeConfig, TreeModel
 from recommender.lightfm_model import LightFMConfig, LightFMRecommender
 from recommender.ranker_data import apply_examples, callback_labels
@@ -89,7 +89,7 @@ class HybridRecommender(Recommender):
             else positives.with_columns(pl.lit(C.APPLIED).alias(C.EVENT))
         )
         cfg = self.config
-        ex = apply_examples(ctx, events, lambda u, i: self._rows(ctx, u, i, self.apply_features),
+        ex = apply_examples(ctx, events, lambda u, i: self._aligned(ctx, u, i, self.apply_features),
                             negatives=cfg.negatives_per_user, seed=cfg.seed, candidates=candidates)  # fmt: skip
         self.apply_ = TreeModel(self.apply_features, cfg.apply_trees, MONOTONE).fit(ex.x, ex.y, ex.groups)
         raw = self.apply_.raw(ex.x)
@@ -112,23 +112,21 @@ class HybridRecommender(Recommender):
             feats["lightfm"] = self.lightfm.score_matrix(ctx, users, items)
         return feats
 
-    def _rows(
+    def _aligned(
         self, ctx: RecContext, users: np.ndarray, items: np.ndarray, names: tuple[str, ...]
     ) -> np.ndarray:
-        """Feature rows (users x items, row-major) in ``names`` order."""
-        feats = self._features(ctx, users, items)
-        return np.stack([feats[f] for f in names], axis=-1).reshape(-1, len(names))
+        """Feature rows of aligned pairs (``users[j]``, ``items[j]``) in ``names`` order."""
+        feats = aligned_features(ctx, users, items)
+        if "lightfm" in names:
+            feats["lightfm"] = self.lightfm.score_pairs(ctx, users, items)
+        return np.column_stack([feats[f] for f in names]) if len(users) else np.zeros((0, len(names)))
 
     def _employer_examples(self, ctx: RecContext, events: pl.DataFrame) -> tuple[np.ndarray, np.ndarray]:
         pairs = callback_labels(events)
         u = ctx.seekers.rows(pairs[C.SEEKER_ID].to_list(), missing=-1)
         i = ctx.vacancies.rows(pairs[C.VACANCY_ID].to_list(), missing=-1)
         keep = (u >= 0) & (i >= 0)
-        x = np.zeros((int(keep.sum()), len(EMPLOYER_FEATURES)), dtype=np.float32)
-        users, items = u[keep], i[keep]
-        for uid in np.unique(users):
-            mask = users == uid
-            x[mask] = self._rows(ctx, np.array([uid]), items[mask], EMPLOYER_FEATURES)
+        x = self._aligned(ctx, u[keep], i[keep], EMPLOYER_FEATURES)
         return x, pairs[C.INTERVIEW].to_numpy()[keep].astype(float)
 
     # --- scoring -------------------------------------------------------------------------------------
@@ -259,7 +257,7 @@ def load_hybrid(
         model = HybridRecommender(LightFMRecommender.from_arrays(arrays, config.lightfm), config)
         text = (folder / "apply.txt").read_text(encoding="utf-8")
         model.apply_ = TreeModel.from_text(text, model.apply_features, config.apply_trees, MONOTONE)
-        model.calibration_ = Calibration(**meta["calibration"])  # type: ignore[arg-type]
+        model.calibration_ = Calibration(**meta["calibration"])
         if meta["employer_model"]:
             text = (folder / "employer.txt").read_text(encoding="utf-8")
             model.employer_ = TreeModel.from_text(text, EMPLOYER_FEATURES, config.employer_trees, MONOTONE)

@@ -53,35 +53,36 @@ class Examples:
     groups: np.ndarray
 
 
-FeatureFn = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (user row, item rows) -> (items, features)
+FeatureFn = Callable[[np.ndarray, np.ndarray], np.ndarray]  # aligned (users, items) -> (pairs, features)
 
 
 def apply_examples(
     ctx: RecContext, events: pl.DataFrame, features: FeatureFn, *, negatives: int, seed: int,
     candidates: dict[str, np.ndarray] | None = None,
 ) -> Examples:  # fmt: skip
-    """One group per citizen with at least one application: positives, sampled negatives, vetoes."""
+    """One group per citizen with at least one application: positives, sampled negatives, vetoes; the
+    features of every group's pairs are computed in one call."""
     rng = np.random.default_rng(seed)
     positives, vetoes = apply_labels(events)
     vetoed = dict(vetoes.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID)).iter_rows())
-    xs, ys, sizes = [], [], []
+    users, items, ys, sizes = [], [], [], []
     for sid, vids in positives.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID)).sort(C.SEEKER_ID).iter_rows():
-        if sid not in ctx.seekers:
-            continue
         pos = _known(ctx, vids)
+        if sid not in ctx.seekers or len(pos) == 0:
+            continue
         pool = candidates.get(sid) if candidates else None
         pool = np.arange(len(ctx.vacancies)) if pool is None else pool
         neg = rng.choice(pool, min(negatives, len(pool)), replace=False)
         neg = np.setdiff1d(np.union1d(neg, _known(ctx, vetoed.get(sid, []))), pos)
-        if len(pos) == 0:
-            continue
-        items = np.concatenate([pos, neg])
-        xs.append(features(ctx.seekers.rows([sid]), items))
+        group = np.concatenate([pos, neg])
+        users.append(np.full(len(group), ctx.seekers.rows([sid])[0]))
+        items.append(group)
         ys.append(np.concatenate([np.ones(len(pos)), np.zeros(len(neg))]))
-        sizes.append(len(items))
-    if not xs:
+        sizes.append(len(group))
+    if not users:
         raise ValueError("no applications to learn the ranker from")
-    return Examples(np.vstack(xs), np.concatenate(ys), np.asarray(sizes))
+    x = features(np.concatenate(users), np.concatenate(items))
+    return Examples(x, np.concatenate(ys), np.asarray(sizes))
 
 
 def _known(ctx: RecContext, vacancy_ids: list[str]) -> np.ndarray:

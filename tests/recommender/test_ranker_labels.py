@@ -54,3 +54,16 @@ def test_only_consultant_decisions_are_vetoes() -> None:
     assert list(zip(vetoes["seeker_id"], vetoes["vacancy_id"], strict=True)) == [("s1", "v2")]
     outcomes = callback_labels(events)
     assert outcomes.filter(pl.col("seeker_id") == "s1")["interview"].to_list() == [False]
+
+
+def test_aligned_features_equal_the_matrix_ones() -> None:
+    """Training (aligned pairs) and serving (users x items) compute the same features."""
+    from recommender.features import aligned_features, pair_features
+
+    users, items = np.arange(len(CTX.seekers)), np.arange(len(CTX.vacancies))
+    matrix = pair_features(CTX, users, items)
+    u, i = np.repeat(users, len(items)), np.tile(items, len(users))
+    aligned = aligned_features(CTX, u, i)
+    assert set(aligned) == set(matrix)
+    for name, values in matrix.items():
+        np.testing.assert_allclose(aligned[name], values.ravel(), rtol=1e-6, err_msg=name)
