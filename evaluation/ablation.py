@@ -114,9 +114,16 @@ def run_ablation(
         "citizens_with_history": truth.filter(pl.col(C.SEEKER_ID).is_in(list(warm_users))),
         "vacancies_with_history": truth.filter(pl.col(C.VACANCY_ID).is_in(list(warm_items))),
     }
-    report: dict[str, Any] = {"k": K, "seed": seed, "fit_seconds": fit_s, "segments": {}}
+    report: dict[str, Any] = {
+        "k": K,
+        "seed": seed,
+        "fit_seconds": fit_s,
+        "segments": {},
+        "empty_segments": [],
+    }
     for segment, seg_truth in segments.items():
-        if seg_truth.height == 0:
+        if seg_truth.height == 0:  # e.g. no test application goes to a vacancy LightFM saw
+            report["empty_segments"].append(segment)
             continue
         per_model = {name: _per_user(frame, seg_truth) for name, frame in frames.items()}
         report["segments"][segment] = _segment(per_model, n_boot, seed)
@@ -149,6 +156,7 @@ def ablation_markdown(report: dict[str, Any]) -> str:
         "# Ablation: does LightFM earn its place in the hybrid ranker?", "",
         f"NDCG@{report['k']} per test citizen on the evaluation's time split, 95% bootstrap CIs (paired for the "
         "differences). The rule is the learn-nothing bar: desired occupation, ties by essential-skill coverage.",
-        "", table, "", f"**Verdict:** {report['verdict']}", "",
+        "", table, "", f"Segments without test applications: {', '.join(report['empty_segments']) or 'none'}.",
+        "", f"**Verdict:** {report['verdict']}", "",
         f"Fit seconds: {report['fit_seconds']}; reproduce with `jobmatch evaluate ablation --seed {report['seed']}`.",
     ]) + "\n"  # fmt: skip

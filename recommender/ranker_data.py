@@ -2,7 +2,8 @@
 
 - Citizen side: a pair is a positive when the citizen applied (any application step, an employer's
   'rejected', which follows an application, or a consultant's accepted suggestion); negatives are sampled
-  from the citizen's candidates, plus the suggestions a consultant vetoed (``vetoed`` events only).
+  from the citizen's candidates, plus the suggestions a consultant vetoed (``vetoed`` events only) and,
+  optionally, what the citizen was shown and did not apply to.
 - Employer side: one row per application; positive when it reached an interview. An application the
   employer rejected is a negative here, never a veto.
 """
@@ -21,6 +22,7 @@ from recommender.context import RecContext
 
 # Events that prove the citizen applied (a rejection follows an application).
 APPLIED_EVENTS = (*POSITIVE_EVENTS, C.REJECTED)
+SEEN_EVENTS = ("shown", "viewed")
 
 
 def apply_labels(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -31,6 +33,13 @@ def apply_labels(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
     positives = events.filter(event.is_in(list(APPLIED_EVENTS))).select(pairs).unique().sort(pairs)
     vetoes = events.filter(event == C.VETOED).select(pairs).unique().join(positives, on=pairs, how="anti")
     return positives, vetoes.sort(pairs)
+
+
+def seen_not_applied(events: pl.DataFrame) -> pl.DataFrame:
+    """Pairs the citizen was shown or viewed and did not apply to: negatives the citizen chose."""
+    pairs = [C.SEEKER_ID, C.VACANCY_ID]
+    seen = events.filter(pl.col(C.EVENT).is_in(list(SEEN_EVENTS))).select(pairs).unique()
+    return seen.join(apply_labels(events)[0], on=pairs, how="anti").sort(pairs)
 
 
 def callback_labels(events: pl.DataFrame) -> pl.DataFrame:
@@ -58,12 +67,14 @@ FeatureFn = Callable[[np.ndarray, np.ndarray], np.ndarray]  # aligned (users, it
 
 def apply_examples(
     ctx: RecContext, events: pl.DataFrame, features: FeatureFn, *, negatives: int, seed: int,
-    candidates: dict[str, np.ndarray] | None = None,
+    candidates: dict[str, np.ndarray] | None = None, seen_negatives: bool = False,
 ) -> Examples:  # fmt: skip
     """One group per citizen with at least one application: positives, sampled negatives, vetoes; the
     features of every group's pairs are computed in one call."""
     rng = np.random.default_rng(seed)
     positives, vetoes = apply_labels(events)
+    if seen_negatives:
+        vetoes = pl.concat([vetoes, seen_not_applied(events)])
     vetoed = dict(vetoes.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID)).iter_rows())
     users, items, ys, sizes = [], [], [], []
     for sid, vids in positives.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID)).sort(C.SEEKER_ID).iter_rows():
