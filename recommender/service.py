@@ -7,6 +7,7 @@ and the signed contribution of each reason to the score (only positive ones are 
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -156,7 +157,7 @@ class RecommendationService:
             pl.Series("reciprocal", flat["reciprocal"][top]), pl.Series("why_score", [reasons_text(x) for x in rows]),
             # The explanation's figures: ranking_score (ln reciprocal) = why_base + sum(why_contributions).
             pl.Series("ranking_score", flat["score"][top]), pl.Series("why_base", bases, dtype=pl.Float64),
-            pl.Series("why_contributions", rows),
+            pl.Series("why_contributions", [json.dumps(r) for r in rows], dtype=pl.String),  # flat: CSV-safe
         )  # fmt: skip
         return ranked.with_columns(pl.int_range(1, ranked.height + 1).alias("rank"))
 
