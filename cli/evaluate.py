@@ -88,6 +88,32 @@ def _show_recommender(result: dict[str, Any]) -> None:
     )
 
 
+@evaluate_app.command("ablation")
+def evaluate_ablation(
+    ctx: typer.Context,
+    report: Annotated[
+        Path | None, typer.Option(help="Report folder (default: artefacts/reports/ablation).")
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for training and bootstrap.")] = 0,
+) -> None:
+    """Does LightFM earn its place in the hybrid? NDCG@10 with and without it, paired CIs, per segment."""
+    from data.store import Store
+    from evaluation.ablation import run_ablation
+    from matching.build import load_encoder
+
+    s = settings(ctx)
+    out = report or s.reports_dir / "ablation"
+    with Store(s.db_path, read_only=True) as store, steps("LightFM ablation"):
+        result = run_ablation(store, load_encoder(s), out, seed=seed)
+    rows = [(segment, str(v["users"]), *(f"{v[m]['value']:.4f}" for m in ("with_lightfm", "without_lightfm", "rule")),
+             f"{v['lightfm_gain']['value']:+.4f}", ci(v["lightfm_gain"]["ci"]))
+            for segment, v in result["segments"].items()]  # fmt: skip
+    show_table(("segment", "citizens", "with LightFM", "without", "rule", "LightFM's gain", "95% CI"), rows,
+               title="NDCG@10 with and without LightFM")  # fmt: skip
+    console.print(result["verdict"])
+    console.print(f"wrote {out / 'ablation.md'} and {out / 'ablation.json'}")
+
+
 @evaluate_app.command("encoders")
 def evaluate_encoders(
     ctx: typer.Context,

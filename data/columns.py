@@ -38,6 +38,9 @@ EVENT_SOURCES: Final = ("consultant", "self")
 APPLICATION_STEPS: Final = (APPLIED, INTERVIEW, HIRED)
 # A consultant's accepted suggestion, fed back as a training event (data.interactions.training_events).
 ACCEPTED: Final = "accepted"
+# A consultant's rejected suggestion, fed back as an explicit negative. Its own name, because 'rejected' in
+# the funnel is the employer turning an application down: that citizen did apply.
+VETOED: Final = "vetoed"
 
 # Programmes (indsatser); "none" is the comparison arm.
 PROGRAMMES: Final = (

@@ -20,7 +20,8 @@ STATE_ACTIONS = ("accept", "reject", "contact", "override")
 UNDO = "undo"
 PAIR_ACTIONS = (*STATE_ACTIONS, UNDO)
 # What each state says as a training signal about a vacancy (``data.interactions.training_events``).
-TRAINING_EVENT = {"accept": C.ACCEPTED, "contact": C.ACCEPTED, "override": C.ACCEPTED, "reject": C.REJECTED}
+# A consultant's rejection is a veto, kept apart from the funnel's "rejected" (an employer turning down an application).
+TRAINING_EVENT = {"accept": C.ACCEPTED, "contact": C.ACCEPTED, "override": C.ACCEPTED, "reject": C.VETOED}
 
 
 def pair_of(row: dict[str, Any]) -> tuple[str, str] | None:

@@ -100,8 +100,9 @@ def pair_outcomes(events: pl.DataFrame) -> pl.DataFrame:
 def training_events(store: Store) -> pl.DataFrame:
     """Interaction history plus consultants' decisions, so the oversight log flows back as training signal:
     only the final state of each (citizen, vacancy) pair counts (``data.decisions``): accepted, contacted
-    or chosen instead (override) becomes an 'accepted' event, rejected a 'rejected' event from the
-    consultant (an explicit negative), and an undone decision nothing."""
+    or chosen instead (override) becomes an 'accepted' event, rejected a 'vetoed' event from the
+    consultant (an explicit negative, kept apart from the funnel's 'rejected': an employer turning down an
+    application), and an undone decision nothing."""
     events = store.table("interactions")
     history = store.query(
         "SELECT seeker_id, vacancy_id, programme, action, ts FROM decisions "

@@ -139,6 +139,14 @@ class LightFMRecommender(Recommender):
         ).astype(np.float32)
         return value
 
+    def score_pairs(self, ctx: RecContext, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        """Scores of aligned pairs (``users[j]``, ``items[j]``), the diagonal of :meth:`score_matrix`."""
+        user_repr, user_bias, item_repr, item_bias = self._representations(ctx)
+        value: np.ndarray = (
+            np.einsum("ij,ij->i", user_repr[users], item_repr[items]) + user_bias[users] + item_bias[items]
+        ).astype(np.float32)
+        return value
+
     # --- persistence --------------------------------------------------------------------------------
 
     def to_arrays(self) -> dict[str, np.ndarray]:

@@ -2,11 +2,12 @@
 
 Candidates come from matching's hard filters (open, within commute, hours, consent for employers); the
 hybrid ranks them; an optional congestion step spreads exposure; each row carries the match explanation
-and the share of the score each learned signal carries.
+and the signed contribution of each reason to the score (only positive ones are stated as reasons).
 """
 
 from __future__ import annotations
 
+import json
 import time
 from pathlib import Path
 from typing import Any
@@ -20,11 +21,11 @@ from data.interactions import time_split, training_events
 from data.store import Store
 from matching.retrieval import Matcher, MatchFilters
 from recommender.context import RecContext
+from recommender.explain import reasons_text
 from recommender.fair_rerank import RERANK_COLUMN, RerankMethod, protected_groups, rerank_frame
 from recommender.hybrid import HybridConfig, HybridRecommender, load_hybrid, save_hybrid
 from recommender.lightfm_model import LightFMConfig
 from recommender.serving import RETRIEVAL_DEPTH, rerank
-from recommender.signals import SIGNAL_LABELS_DA
 
 
 def model_root(settings: Settings) -> Any:
@@ -150,20 +151,19 @@ class RecommendationService:
         # explanations only for what is shown: the costly part, per row
         top = np.arange(found.height)[:k] if keep_order else rerank(flat["reciprocal"], k)
         if by_item:
-            shares = self.model.explain(self.ctx, int(users[0]), items[top])
+            rows, base = self.model.explain_with_base(self.ctx, int(users[0]), items[top])
+            bases = [base] * len(rows)
         else:
-            shares = [self.model.explain(self.ctx, int(u), items)[0] for u in users[top]]
+            explained = [self.model.explain_with_base(self.ctx, int(u), items) for u in users[top]]
+            rows, bases = [r[0][0] for r in explained], [r[1] for r in explained]
         ranked = found[top].with_columns(
             pl.Series("p_apply", flat["p_apply"][top]), pl.Series("p_employer", flat["p_employer"][top]),
-            pl.Series("reciprocal", flat["reciprocal"][top]), pl.Series("why_score", [_shares_text(x) for x in shares]),
+            pl.Series("reciprocal", flat["reciprocal"][top]), pl.Series("why_score", [reasons_text(x) for x in rows]),
+            # The explanation's figures: ranking_score (ln reciprocal) = why_base + sum(why_contributions).
+            pl.Series("ranking_score", flat["score"][top]), pl.Series("why_base", bases, dtype=pl.Float64),
+            pl.Series("why_contributions", [json.dumps(r) for r in rows], dtype=pl.String),  # flat: CSV-safe
         )  # fmt: skip
         return ranked.with_columns(pl.int_range(1, ranked.height + 1).alias("rank"))
 
 
 _PARTS = ("p_apply", "p_employer", "reciprocal")
-
-
-def _shares_text(shares: dict[str, float], top: int = 3) -> str:
-    """'kompetencer dækket 42%, ønsket stillingstype 31%, ...' from the learned contribution shares."""
-    best = sorted(shares.items(), key=lambda kv: -kv[1])[:top]
-    return ", ".join(f"{SIGNAL_LABELS_DA.get(name, name)} {share:.0%}" for name, share in best if share > 0)

@@ -1,7 +1,8 @@
 """Content signals for (seeker, vacancy) pairs, computed as dense users x items matrices in one go.
 
-These are the matching signals the hybrid ranker combines with LightFM, each with a plain meaning a
-consultant understands (skills covered, wanted occupation, distance, education, hours, text similarity).
+Each signal has a plain meaning a consultant understands (skills covered, wanted occupation, distance,
+education, hours, text similarity); the baselines and the ground truth use them, and their labels name
+the reasons of the hybrid's explanations (``recommender.explain``).
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ SIGNALS = (
     "education_shortfall",
     "hours_gap",
 )
-# How each signal reads when it speaks *for* a match (the explanation shows positive contributions only).
+# How each reason reads when it speaks *for* a match (stated as a reason only when its contribution is
+# positive) and when it speaks against one (``recommender.explain``).
 SIGNAL_LABELS_DA = {
     "similarity": "profil og opslag ligner hinanden",
     "essential_coverage": "nødvendige kompetencer",
@@ -29,7 +31,19 @@ SIGNAL_LABELS_DA = {
     "distance_ratio": "kort afstand",
     "education_shortfall": "uddannelsen passer",
     "hours_gap": "timetallet passer",
+    "experience": "erfaring",
     "lightfm": "lignende borgere søgte her",
+}
+SIGNAL_AGAINST_DA = {
+    "similarity": "profil og opslag ligner ikke hinanden",
+    "essential_coverage": "mangler nødvendige kompetencer",
+    "optional_coverage": "mangler ønskede kompetencer",
+    "desired_occupation": "ikke en ønsket stillingstype",
+    "distance_ratio": "afstand",
+    "education_shortfall": "uddannelse",
+    "hours_gap": "timetal",
+    "experience": "erfaring",
+    "lightfm": "lignende borgere søgte sjældent her",
 }
 
 

@@ -126,7 +126,7 @@ def test_decisions_need_a_reason_and_flow_back_as_training_signal(ws: Workspace)
     events = training_events(ws.world).filter(pl.col("seeker_id") == sid, pl.col("source") == "consultant")
     assert set(zip(events["vacancy_id"], events["event"], strict=True)) == {
         (first, "accepted"),
-        (second, "rejected"),
+        (second, "vetoed"),
     }
     # A rejected vacancy is not suggested again to the same citizen.
     assert second not in ws.suggest_vacancies(odense, sid, k=10).frame["vacancy_id"].to_list()

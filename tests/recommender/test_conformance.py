@@ -23,8 +23,10 @@ from recommender.base import Recommender
 from recommender.baselines import EmbeddingRecommender, PopularityRecommender, SkillOverlapRecommender
 from recommender.context import RecContext
 from recommender.exposure import spread_exposure
+from recommender.gbm import TreeConfig
 from recommender.hybrid import HybridConfig, HybridRecommender, load_hybrid, save_hybrid
 from recommender.lightfm_model import LightFMConfig, LightFMRecommender
+from recommender.signals import SIGNAL_LABELS_DA
 
 SKILLS = {
     "lager": ["truck", "lagerstyring"],
@@ -143,13 +145,20 @@ def test_hybrid_round_trip_and_data_version(tmp_path: Path) -> None:
         load_hybrid(tmp_path / "absent")
 
 
-def test_hybrid_explains_with_shares() -> None:
-    model = HybridRecommender(LightFMRecommender(no_components=8, epochs=10), negatives_per_user=10)
+def test_hybrid_explanation_is_signed_and_adds_up_to_the_score() -> None:
+    """Each reason's TreeSHAP contribution, plus the base, is the served score (ln of the reciprocal score);
+    a reason may push the score down (a signed contribution, not a share). LightFM's part included."""
+    model = HybridRecommender(
+        LightFMRecommender(no_components=8, epochs=10), negatives_per_user=10, use_lightfm=True
+    )
     model.fit(CTX, POSITIVES, EVENTS)
-    shares = model.explain(CTX, int(CTX.seekers.rows(["S-kok-7"])[0]), CTX.vacancies.rows(["V-kok-6"]))[0]
-    assert abs(sum(shares.values()) - 1.0) < 1e-6 and all(v >= 0 for v in shares.values())
-    parts = model.parts(CTX, CTX.seekers.rows(["S-kok-7"]), CTX.vacancies.rows(["V-kok-6", "V-lager-6"]))
-    np.testing.assert_allclose(parts["reciprocal"], parts["p_apply"] * parts["p_employer"])
+    user, items = int(CTX.seekers.rows(["S-kok-7"])[0]), np.arange(len(CTX.vacancies))
+    rows, base = model.explain_with_base(CTX, user, items)
+    score = model.parts(CTX, np.array([user]), items)["score"][0]
+    np.testing.assert_allclose([base + sum(r.values()) for r in rows], score, atol=1e-9)
+    np.testing.assert_allclose(np.log(model.parts(CTX, np.array([user]), items)["reciprocal"][0]), score)
+    assert "lightfm" in rows[0] and set(rows[0]) <= set(SIGNAL_LABELS_DA)
+    assert min(min(r.values()) for r in rows) < 0
 
 
 @settings(max_examples=60, deadline=None)
@@ -208,6 +217,7 @@ def test_accepted_decisions_flow_back_as_positives(writable_world) -> None:  # t
 CONFIGS = {
     "lightfm": LightFMConfig(loss="bpr", no_components=8, epochs=100, learning_rate=0.1),
     "hybrid": HybridConfig(lightfm=LightFMConfig(no_components=8, epochs=10), negatives_per_user=10, seed=3),
+    "trees": TreeConfig(objective="binary", trees=20, leaves=7),
     "char encoder": CharEncoderConfig(dim=16, seed=2),
     "index": IndexParams(hnsw_m=16, ivf_nlist=8, ivf_nprobe=4),
 }
@@ -238,12 +248,16 @@ def test_keyword_overrides_are_validated_into_the_config() -> None:
 
 
 def test_default_configs_keep_the_former_defaults() -> None:
-    """Results must not move: these are the values the keyword arguments had before the configs."""
+    """Results must not move unnoticed: the defaults (the hybrid's since it learns with trees)."""
     assert LightFMConfig().model_dump() == {"loss": "warp", "use_features": True, "no_components": 32,
                                             "epochs": 30, "learning_rate": 0.05, "alpha": 1e-6, "seed": 0,
                                             "threads": 1}  # fmt: skip
+    trees = {"learning_rate": 0.05, "leaves": 31, "min_leaf": 40, "feature_fraction": 0.9, "l2": 1.0,
+             "threads": 1, "seed": 0}  # fmt: skip
     assert HybridConfig().model_dump(exclude={"lightfm"}) == {
-        "negatives_per_user": 50, "regularisation": 1.0, "seed": 0,
+        "use_lightfm": False, "negatives_per_user": 50, "seen_negatives": False, "seed": 0,
+        "apply_trees": {"objective": "lambdarank", "trees": 300, **trees},
+        "employer_trees": {"objective": "binary", "trees": 200, **trees},
     }  # fmt: skip
     assert CharEncoderConfig().model_dump() == {"dim": 256, "svd_iterations": 5, "seed": 0}
 

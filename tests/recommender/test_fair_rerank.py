@@ -287,9 +287,9 @@ def test_ranking_scores_do_not_change_when_protected_attributes_do(world_path: P
 
 
 def test_recommender_feature_space_has_no_protected_names() -> None:
-    from recommender import hybrid, signals
+    from recommender import features, signals
 
-    names = [*hybrid.APPLY_FEATURES, *hybrid.EMPLOYER_FEATURES, *signals.SIGNALS]
+    names = [*features.apply_features(True), *features.EMPLOYER_FEATURES, *signals.SIGNALS]
     assert names and not any(_protected_feature(n) for n in names)
     assert {"experience", "similarity", "essential_coverage"} <= set(names)
 

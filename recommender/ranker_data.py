@@ -1,0 +1,101 @@
+"""What the ranker learns from: labels read from events, and training examples grouped per citizen.
+
+- Citizen side: a pair is a positive when the citizen applied (any application step, an employer's
+  'rejected', which follows an application, or a consultant's accepted suggestion); negatives are sampled
+  from the citizen's candidates, plus the suggestions a consultant vetoed (``vetoed`` events only) and,
+  optionally, what the citizen was shown and did not apply to.
+- Employer side: one row per application; positive when it reached an interview. An application the
+  employer rejected is a negative here, never a veto.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+import polars as pl
+
+from data import columns as C
+from data.interactions import POSITIVE_EVENTS, pair_outcomes
+from recommender.context import RecContext
+
+# Events that prove the citizen applied (a rejection follows an application).
+APPLIED_EVENTS = (*POSITIVE_EVENTS, C.REJECTED)
+SEEN_EVENTS = ("shown", "viewed")
+
+
+def apply_labels(events: pl.DataFrame) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """``(positives, vetoes)``: distinct (seeker, vacancy) pairs, sorted; a vetoed pair the citizen applied
+    to anyway stays a positive."""
+    event = pl.col(C.EVENT)
+    pairs = [C.SEEKER_ID, C.VACANCY_ID]
+    positives = events.filter(event.is_in(list(APPLIED_EVENTS))).select(pairs).unique().sort(pairs)
+    vetoes = events.filter(event == C.VETOED).select(pairs).unique().join(positives, on=pairs, how="anti")
+    return positives, vetoes.sort(pairs)
+
+
+def seen_not_applied(events: pl.DataFrame) -> pl.DataFrame:
+    """Pairs the citizen was shown or viewed and did not apply to: negatives the citizen chose."""
+    pairs = [C.SEEKER_ID, C.VACANCY_ID]
+    seen = events.filter(pl.col(C.EVENT).is_in(list(SEEN_EVENTS))).select(pairs).unique()
+    return seen.join(apply_labels(events)[0], on=pairs, how="anti").sort(pairs)
+
+
+def callback_labels(events: pl.DataFrame) -> pl.DataFrame:
+    """One row per application with its ``interview`` flag (see :func:`data.interactions.pair_outcomes`);
+    rows whose only trace is the employer's rejection count as applications without an interview."""
+    rejected_only = (
+        events.filter(pl.col(C.EVENT) == C.REJECTED).select(C.SEEKER_ID, C.VACANCY_ID).unique()
+        .with_columns(pl.lit(C.APPLIED).alias(C.EVENT))
+    )  # fmt: skip
+    steps = events.select(C.SEEKER_ID, C.VACANCY_ID, C.EVENT)
+    return pair_outcomes(pl.concat([steps, rejected_only.select(steps.columns)]))
+
+
+@dataclass(frozen=True)
+class Examples:
+    """Feature rows, labels and (for ranking) the size of each citizen's group, in row order."""
+
+    x: np.ndarray
+    y: np.ndarray
+    groups: np.ndarray
+
+
+FeatureFn = Callable[[np.ndarray, np.ndarray], np.ndarray]  # aligned (users, items) -> (pairs, features)
+
+
+def apply_examples(
+    ctx: RecContext, events: pl.DataFrame, features: FeatureFn, *, negatives: int, seed: int,
+    candidates: dict[str, np.ndarray] | None = None, seen_negatives: bool = False,
+) -> Examples:  # fmt: skip
+    """One group per citizen with at least one application: positives, sampled negatives, vetoes; the
+    features of every group's pairs are computed in one call."""
+    rng = np.random.default_rng(seed)
+    positives, vetoes = apply_labels(events)
+    if seen_negatives:
+        vetoes = pl.concat([vetoes, seen_not_applied(events)])
+    vetoed = dict(vetoes.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID)).iter_rows())
+    users, items, ys, sizes = [], [], [], []
+    for sid, vids in positives.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID)).sort(C.SEEKER_ID).iter_rows():
+        pos = _known(ctx, vids)
+        if sid not in ctx.seekers or len(pos) == 0:
+            continue
+        pool = candidates.get(sid) if candidates else None
+        pool = np.arange(len(ctx.vacancies)) if pool is None else pool
+        neg = rng.choice(pool, min(negatives, len(pool)), replace=False)
+        neg = np.setdiff1d(np.union1d(neg, _known(ctx, vetoed.get(sid, []))), pos)
+        group = np.concatenate([pos, neg])
+        users.append(np.full(len(group), ctx.seekers.rows([sid])[0]))
+        items.append(group)
+        ys.append(np.concatenate([np.ones(len(pos)), np.zeros(len(neg))]))
+        sizes.append(len(group))
+    if not users:
+        raise ValueError("no applications to learn the ranker from")
+    x = features(np.concatenate(users), np.concatenate(items))
+    return Examples(x, np.concatenate(ys), np.asarray(sizes))
+
+
+def _known(ctx: RecContext, vacancy_ids: list[str]) -> np.ndarray:
+    rows = ctx.vacancies.rows(list(vacancy_ids), missing=-1)
+    return np.unique(rows[rows >= 0])
