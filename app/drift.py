@@ -56,18 +56,18 @@ def categorical_shares(reference: list[object], current: list[object]) -> tuple[
 def drift_table(
     reference: pl.DataFrame, current: pl.DataFrame, numeric: tuple[str, ...] = NUMERIC
 ) -> pl.DataFrame:
-    """One row per feature: PSI, the reading, and the mean (numeric) or top level (categorical) of each."""
+    """One row per feature: PSI, the reading, and per side the mean (numeric) or the most common level and
+    its share (categorical), as values: the page words them in the reader's language."""
     rows = []
     for col in numeric:
         r, c = reference[col].to_numpy().astype(float), current[col].to_numpy().astype(float)
         value = psi(*numeric_shares(r, c)) if len(r) and len(c) else float("nan")
-        rows.append({"feature": col, "psi": value, "reference": f"{np.mean(r):.1f}" if len(r) else "–",
-                     "newest": f"{np.mean(c):.1f}" if len(c) else "–"})  # fmt: skip
+        rows.append({"feature": col, "psi": value, **_mean("reference", r), **_mean("newest", c)})
     for col in CATEGORICAL:
         r_list, c_list = reference[col].to_list(), current[col].to_list()
         value = psi(*categorical_shares(r_list, c_list)) if r_list and c_list else float("nan")
-        rows.append({"feature": col, "psi": value, "reference": _top(r_list), "newest": _top(c_list)})
-    frame = pl.DataFrame(rows)
+        rows.append({"feature": col, "psi": value, **_top("reference", r_list), **_top("newest", c_list)})
+    frame = pl.DataFrame(rows, schema=DRIFT_SCHEMA)
     return frame.with_columns(
         pl.when(pl.col("psi") < 0.1).then(pl.lit("stabil"))
         .when(pl.col("psi") < 0.25).then(pl.lit("se nærmere på"))
@@ -75,12 +75,27 @@ def drift_table(
     )  # fmt: skip
 
 
-def _top(values: list[object]) -> str:
+DRIFT_SCHEMA = {"feature": pl.String, "psi": pl.Float64,
+                "reference_mean": pl.Float64, "reference_top": pl.String, "reference_share": pl.Float64,
+                "newest_mean": pl.Float64, "newest_top": pl.String, "newest_share": pl.Float64}  # fmt: skip
+
+
+def _mean(side: str, values: np.ndarray) -> dict[str, object]:
+    return {f"{side}_mean": float(np.mean(values)) if len(values) else None, f"{side}_top": None,
+            f"{side}_share": None}  # fmt: skip
+
+
+def _top(side: str, values: list[object]) -> dict[str, object]:
+    """The most common level (as text: booleans read ``True``/``False``) and its share."""
     if not values:
-        return "–"
+        return {f"{side}_mean": None, f"{side}_top": None, f"{side}_share": None}
     levels, counts = np.unique([str(v) for v in values], return_counts=True)
     i = int(np.argmax(counts))
-    return f"{levels[i]} ({counts[i] / len(values):.0%})"
+    return {
+        f"{side}_mean": None,
+        f"{side}_top": str(levels[i]),
+        f"{side}_share": float(counts[i] / len(values)),
+    }
 
 
 def seeker_drift(store: Store) -> tuple[str, pl.DataFrame]:

@@ -75,6 +75,10 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         "undo": ("Fortrudt", "Undone"),
         "contact_request": ("Kontaktanmodning fra arbejdsgiver", "Contact request from an employer"),
     },
+    "jobcenter": {
+        "jc-odense": ("Jobcenter Odense", "Job centre Odense"),
+        "jc-kbh": ("Jobcenter København", "Job centre Copenhagen"),
+    },
     "isced": {
         "0": ("Ingen formel uddannelse", "No formal education"),
         "1": ("Grundskole (1.-6. klasse)", "Primary school"),

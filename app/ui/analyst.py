@@ -74,6 +74,23 @@ def provenance(report: dict[str, Any]) -> str:
     )  # fmt: skip
 
 
+DRIFT_KINDS = {"jobcenter_id": "jobcenter"}  # drift features whose levels are codes of another kind
+
+
+def _drift_side(row: dict[str, Any], side: str, lg: str) -> str:
+    """One side of a drift row in words: the mean, or the most common level and its share."""
+    if row[f"{side}_mean"] is not None:
+        return labels.number(row[f"{side}_mean"], 1, lg)
+    top = row[f"{side}_top"]
+    if top is None:
+        return labels.MISSING
+    if top in ("True", "False"):
+        word = labels.yes_no(top == "True", lg)
+    else:
+        word = labels.value(DRIFT_KINDS.get(row["feature"], row["feature"]), top, lg)
+    return f"{word} ({labels.percent(row[f'{side}_share'], lg)})"
+
+
 def _number(x: Any) -> str:
     return labels.number(None if x is None else float(x), 3, lang())
 
@@ -166,6 +183,15 @@ def _grouping_label(grouping: str) -> str:
 
 def drift_tab(label: str, table: pl.DataFrame) -> None:
     st.caption(md(label))
+    lg = lang()
+    sides = {
+        side: [_drift_side(r, side, lg) for r in table.iter_rows(named=True)]
+        for side in ("reference", "newest")
+    }
+    table = table.with_columns(
+        pl.Series("reference", sides["reference"]), pl.Series("newest", sides["newest"])
+    )
+    table = table.select("feature", "psi", "reference", "newest", "reading")
     ranked = table.sort("psi", descending=True, nulls_last=True).with_columns(
         pl.col("feature").map_elements(lambda f: labels.value("drift_feature", f, lang()), return_dtype=pl.String),
         pl.col("reading").map_elements(lambda r: labels.value("drift_reading", r, lang()), return_dtype=pl.String),

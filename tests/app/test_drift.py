@@ -58,3 +58,22 @@ def test_latest_import_is_compared_with_the_rest(writable_world: Store) -> None:
     label, table = seeker_drift(writable_world)
     assert "seneste import" in label and "100 nye" in label and "ny.csv" in label
     assert "weeks_unemployed" in table["feature"].to_list()
+
+
+def test_drift_table_keeps_values_apart_so_the_page_can_word_them() -> None:
+    reference = pl.DataFrame({"weeks_unemployed": [10, 20], "isced_level": [3, 3], "experience_years": [1, 2],
+                              "max_commute_km": [10, 20], "hours_wanted": [37, 37], "n_skills": [5, 6],
+                              "benefit_type": ["kontanthjaelp", "kontanthjaelp"], "target_group": ["jobparat"] * 2,
+                              "consent_employer_view": [True, False], "driving_licence": [True, True],
+                              "jobcenter_id": ["jc-odense", "jc-kbh"]})  # fmt: skip
+    table = drift_table(reference, reference)
+    rows = {r["feature"]: r for r in table.iter_rows(named=True)}
+    assert (
+        rows["weeks_unemployed"]["reference_mean"] == 15.0
+        and rows["weeks_unemployed"]["reference_top"] is None
+    )
+    assert (rows["benefit_type"]["newest_top"], rows["benefit_type"]["newest_share"]) == (
+        "kontanthjaelp",
+        1.0,
+    )
+    assert rows["driving_licence"]["reference_top"] == "True"

@@ -32,3 +32,16 @@ def test_citizen_header_and_signed_in_role_read_as_words_not_codes(app_home: Pat
     assert "Målgruppe:" in header and "Uddannelse:" in header
     assert benefit not in header.replace("\\", ""), "the code itself is not shown"
     assert any("Konsulent" in m.value and "consultant" not in m.value for m in at.sidebar.markdown)
+
+
+def test_drift_table_reads_as_words_in_danish_and_english(app_home: Path) -> None:
+    for lang, yes in (("da", "ja"), ("en", "yes")):
+        at = signed_in("analytiker")
+        at.session_state["lang"] = lang
+        at.run()
+        assert not at.exception, at.exception
+        drift = next(f.value for f in at.dataframe if f.value.shape[1] == 5 and f.value.shape[0] >= 10)
+        cells = " ".join(str(v) for col in drift.columns[2:4] for v in drift[col])
+        for code in ("kontanthjaelp", "dagpenge", "True", "False", "jc-odense", "jc-kbh", "jobparat"):
+            assert code not in cells, (lang, code, cells)
+        assert f"{yes} (" in cells
