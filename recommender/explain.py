@@ -48,14 +48,21 @@ def by_reason(contrib: np.ndarray, features: tuple[str, ...]) -> dict[str, np.nd
 
 
 def reasons_text(contributions: dict[str, float], top: int = 3) -> str:
-    """'nødvendige kompetencer +1.20, ønsket stillingstype +0.41; taler imod: afstand -0.35'.
+    """'nødvendige kompetencer 45 %, ønsket stillingstype 20 %; taler imod: afstand 12 %'.
 
-    Up to ``top`` reasons with a positive contribution, strongest first, then up to ``top`` against."""
+    Up to ``top`` reasons with a positive contribution, strongest first, then up to ``top`` against; each as
+    its share of the contributions' total size (the signed values, which add up to the score, are served in
+    ``why_contributions``). A share, not a probability; written the Danish way, with a space before "%"."""
+    total = sum(abs(v) for v in contributions.values()) or 1.0
     pro = sorted(((v, k) for k, v in contributions.items() if v > 0), reverse=True)[:top]
     con = sorted((v, k) for k, v in contributions.items() if v < 0)[:top]
-    parts = [", ".join(f"{SIGNAL_LABELS_DA.get(k, k)} {v:+.2f}" for v, k in pro)] if pro else []
+
+    def share(v: float) -> str:
+        return f"{100 * abs(v) / total:.0f}\u00a0%"
+
+    parts = [", ".join(f"{SIGNAL_LABELS_DA.get(k, k)} {share(v)}" for v, k in pro)] if pro else []
     if con:
-        parts.append("taler imod: " + ", ".join(f"{SIGNAL_AGAINST_DA.get(k, k)} {v:+.2f}" for v, k in con))
+        parts.append("taler imod: " + ", ".join(f"{SIGNAL_AGAINST_DA.get(k, k)} {share(v)}" for v, k in con))
     return "; ".join(parts)
 
 

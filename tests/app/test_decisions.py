@@ -97,7 +97,7 @@ def test_only_the_final_state_of_a_pair_becomes_a_training_signal(ws: Workspace)
     ws.decide(odense, sid, "undo", "", vacancy_id=second)
     ws.decide(odense, sid, "accept", "passer", vacancy_id=third)
     ws.decide(odense, sid, "contact", "", vacancy_id=third)
-    assert _decision_events(ws, sid) == sorted([(first, "rejected"), (third, "accepted")]), "one per pair"
+    assert _decision_events(ws, sid) == sorted([(first, "vetoed"), (third, "accepted")]), "one per pair"
 
 
 def test_history_written_before_states_existed_still_folds_to_one_final_state(ws: Workspace) -> None:
@@ -110,7 +110,7 @@ def test_history_written_before_states_existed_still_folds_to_one_final_state(ws
             "'gammel')",
             [f"old-{i}", i, sid, first, action],
         )  # fmt: skip
-    assert _decision_events(ws, sid) == [(first, "rejected")]
+    assert _decision_events(ws, sid) == [(first, "vetoed")]
     assert ws.decision_states(odense, sid)[("vacancy", first)].action == "reject"
 
 

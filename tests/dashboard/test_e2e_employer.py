@@ -71,7 +71,7 @@ def test_employer_cards_contact_status_save_and_hide(first_candidate: dict[str, 
     # The citizen's consultant opens the citizen: the request reads "Set"; they answer it.
     page = sign_in(browser, f"{server}/?borger={first_candidate['seeker']}", first_candidate["consultant"])
     page.get_by_text("Kontaktanmodninger").first.wait_for()
-    page.get_by_text("Set", exact=True).wait_for()
+    page.get_by_text("Set", exact=True).first.wait_for()
     page.get_by_placeholder("Hvad blev svaret (kort)").fill("Ringet til borgeren, som gerne vil til samtale")
     page.get_by_role("button", name="Marker som besvaret").click()
     page.get_by_text("Besvaret", exact=True).wait_for()

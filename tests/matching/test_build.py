@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from datetime import timedelta
 from pathlib import Path
 
 import polars as pl
@@ -26,6 +27,7 @@ def test_incremental_update_after_import(world_path: Path, tmp_path: Path) -> No
         new = vac.head(1).with_columns(
             pl.lit("V-NEW").alias("vacancy_id"), pl.lit("open").alias("status"),
             pl.lit("Helt ny stilling som kranfører på havnen").alias("description"),
+            pl.lit(store.reference_date() + timedelta(days=30)).alias("deadline"),  # open: deadline ahead
         )  # fmt: skip
         changed_id, closed_id = vac["vacancy_id"][1], vac.filter(pl.col("status") == "open")["vacancy_id"][0]
         with store.transaction():

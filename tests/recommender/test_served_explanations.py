@@ -5,6 +5,7 @@ score shown."""
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import numpy as np
@@ -69,3 +70,11 @@ def test_every_stated_reason_has_a_positive_contribution(served: pl.DataFrame) -
     assert stated >= served.height and against > 0
     assert served["why_score"].str.contains("taler imod: ").any()
     assert any(label in text for text in served["why_score"] for label in SIGNAL_AGAINST_DA.values())
+
+
+def test_reasons_are_worded_as_shares_in_danish_figures(served: pl.DataFrame) -> None:
+    for text, shown in served.select("why_score", "why_contributions").iter_rows():
+        assert not re.search(r"\d\.\d", text), text  # shares, not log-odds with a decimal point
+        shares = [int(m) for m in re.findall(r"(\d+)\u00a0%", text)]
+        contributions = json.loads(shown)
+        assert shares and len(shares) <= 6 and sum(shares) <= 100 + len(shares), (text, contributions)
