@@ -5,7 +5,7 @@ Pure functions over ids and labels, so the same explanation serves the CLI, the 
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 
 from data.taxonomy import Taxonomy
 
@@ -23,7 +23,8 @@ class MatchExplanation:
     summary_da: str = ""
 
     def as_dict(self) -> dict[str, object]:
-        return asdict(self)
+        """The fields as a dict (shallow: ``dataclasses.asdict`` deep-copies, which cost a shortlist ~35 ms)."""
+        return {f.name: getattr(self, f.name) for f in fields(self)}
 
 
 def explain_match(

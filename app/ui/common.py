@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from typing import Any
 
 import polars as pl
@@ -17,8 +18,11 @@ from core.settings import load_settings
 
 @st.cache_resource(show_spinner="Indlæser modeller og indeks …")
 def workspace(home: str, db_file: str) -> Workspace:
-    """One per process and store: models, indexes and the single writer connection."""
-    return Workspace.open(load_settings(home=home, db_file=db_file))
+    """One per process and store: models, indexes and the single writer connection. Employers' shortlists
+    are ranked in the background from the start, so no employer's first click pays for them."""
+    ws = Workspace.open(load_settings(home=home, db_file=db_file))
+    threading.Thread(target=ws.warm_shortlists, name="warm-shortlists", daemon=True).start()
+    return ws
 
 
 @st.cache_data(ttl=30, show_spinner=False)

@@ -69,6 +69,22 @@ class EmployerViews(ContactRequests):
                                                   rerank=cast(RerankMethod, method))  # fmt: skip
         return cache[key]
 
+    def warm_shortlists(self, k: int = 10) -> int:
+        """Rank the open vacancies of every employer with an account, once, ahead of their first click: an
+        employer's first shortlist reads all of that employer's shortlists together (k-anonymity across them),
+        which cold costs a model call per vacancy. Meant for a background thread; returns vacancies ranked."""
+        if self.service is None:
+            return 0
+        method = self.shortlist_rerank()
+        employers = sorted({u.employer_id for u in self.directory.users() if u.employer_id})
+        if not employers:
+            return 0
+        open_ids = self._q("SELECT vacancy_id FROM vacancies WHERE status = 'open' AND employer_id IN "
+                           "(SELECT unnest(?::VARCHAR[])) ORDER BY vacancy_id", [employers])[C.VACANCY_ID]  # fmt: skip
+        for vid in open_ids.to_list():
+            self._ranked(vid, method, k)
+        return open_ids.len()
+
     def _marks(self, vacancy_ids: list[str]) -> pl.DataFrame:
         return self._q("SELECT vacancy_id, seeker_id, mark FROM employer_marks WHERE vacancy_id IN "
                        "(SELECT unnest(?::VARCHAR[]))", [vacancy_ids])  # fmt: skip

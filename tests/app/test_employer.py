@@ -173,3 +173,18 @@ def test_vacancy_list_has_titles_occupations_and_request_counts(ws: Workspace) -
     frame = ws.employer_vacancies(employer)
     assert {"title", "occupation", "deadline", "status", "contact_requests"} <= set(frame.columns)
     assert frame["occupation"].null_count() == 0 and not frame["occupation"].str.contains("_").any()
+
+
+def test_warmed_shortlists_need_no_model_call_on_the_employers_first_click(
+    ws: Workspace, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    employer = user(ws, "arbejdsgiver-odense")
+    vacancies = open_vacancies(ws, employer)
+    assert ws.warm_shortlists() >= len(vacancies) > 0
+    assert ws.service is not None
+
+    def no_model_call(*_: Any, **__: Any) -> None:
+        raise AssertionError("the shortlist called the model although it was warmed")
+
+    monkeypatch.setattr(ws.service, "for_vacancy", no_model_call)
+    assert ws.shortlist(employer, vacancies[0]).frame.height > 0
