@@ -24,6 +24,7 @@ from data import columns as C
 from data.geography import haversine_km
 from data.interactions import TimeSplitFrames, time_split, training_events
 from data.store import Store
+from matching.retrieval import HOURS_TOLERANCE
 from recommender.base import Recommender
 from recommender.calibration import (
     ScoreCalibrator,
@@ -34,7 +35,6 @@ from recommender.calibration import (
 from recommender.calibration import save_calibration as _save
 from recommender.context import RecContext
 
-HOURS_TOLERANCE = 10  # as matching.retrieval.MatchFilters' default
 TOP_K = 20  # per citizen: the suggestions a consultant could see (10 on a card list, plus margin)
 MAX_SEEKERS = 3_000
 HELD_OUT_SHARE = 0.3

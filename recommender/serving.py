@@ -13,6 +13,7 @@ from __future__ import annotations
 import numpy as np
 
 from data.geography import haversine_km
+from matching.retrieval import HOURS_TOLERANCE
 from recommender.context import RecContext
 
 # How many filtered vacancies retrieval passes to the ranker. The depth sweep of `jobmatch evaluate`
@@ -21,7 +22,6 @@ from recommender.context import RecContext
 # rising (53.6%, 55.3%, 57.0% at 400, 61.2% unlimited), so the sweep's rule picks "unlimited". Kept at 200
 # until the matcher's per-row explanation cost at larger depths is measured (`jobmatch bench dashboard`).
 RETRIEVAL_DEPTH = 200
-HOURS_TOLERANCE = 10
 
 
 def hard_filters(

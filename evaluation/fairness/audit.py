@@ -32,6 +32,7 @@ from evaluation.fairness import metrics as M
 from evaluation.ground_truth import GroundTruth
 from evaluation.metrics import evaluate
 from evaluation.recommender import attach_vectors, live_candidates
+from matching.retrieval import HOURS_TOLERANCE
 from recommender.context import RecContext
 from recommender.fair_rerank import (
     DEFAULT_RERANK_ATTRIBUTES,
@@ -47,7 +48,6 @@ from recommender.lightfm_model import LightFMRecommender
 from recommender.signals import content_signals
 
 Progress = Callable[[str], None]
-HOURS_TOLERANCE = 10  # matching.retrieval.MatchFilters default
 POOL_SIZE = 500  # RecommendationService.for_vacancy's candidates_k
 K = 10
 # Groups the generator's callbacks disadvantage (data/synthetic/world_model.py MatchParams): the audit must find them.
