@@ -74,7 +74,7 @@ def test_employer_cards_contact_status_save_and_hide(first_candidate: dict[str, 
     page.get_by_text("Set", exact=True).first.wait_for()
     page.get_by_placeholder("Hvad blev svaret (kort)").fill("Ringet til borgeren, som gerne vil til samtale")
     page.get_by_role("button", name="Marker som besvaret").click()
-    page.get_by_text("Besvaret", exact=True).wait_for()
+    page.get_by_text("Besvaret", exact=True).first.wait_for()
     page.screenshot(path=str(out / "employer_request_answered_by_consultant.png"))
     page.close()
     # Back at the employer: the request is answered.
