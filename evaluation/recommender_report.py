@@ -19,6 +19,7 @@ import matplotlib.pyplot as plt
 import numpy as np
 
 from core.reporting import write_text_atomic
+from matching.retrieval import HOURS_TOLERANCE
 
 BASELINES = ("popularity", "rule", "skill_overlap", "embedding", "tfidf_char", "bm25", "als", "lightfm")
 TARGET_LEAD, TARGET_SHARE = 0.02, 0.75
@@ -114,7 +115,8 @@ def _markdown(runs: list[dict[str, Any]], forms: dict[str, Any]) -> list[str]:
         "# Recommender evaluation",
         "",
         "**Pipeline: served.** Every model re-ranks what serving retrieves (`recommender.serving`: vacancies "
-        "open in the test window, within the citizen's commute, hours within 10, the retrieval depth's best by "
+        "open in the test window, within the citizen's commute, hours within "
+        f"{HOURS_TOLERANCE} (weighed by the ranker, not filtered), the retrieval depth's best by "
         "text similarity); `hybrid_unrestricted` ranks every open vacancy in the area. **Oracle: time-aware** "
         "expected gain under the generator (the world's form, latent tastes, when each vacancy is open in the "
         "window), over every open vacancy in the area; `oracle_served` is the same within the served funnel. "
