@@ -25,6 +25,7 @@ from app.workspace.contact import ANSWERED, ContactRequests
 from core.errors import AccessDenied, InvalidDecision
 from data import columns as C
 from matching.retrieval import MatchFilters
+from recommender.explain import reasons_text
 from recommender.fair_rerank import RerankMethod
 
 MARKS = ("saved", "hidden")
@@ -129,7 +130,9 @@ class EmployerViews(ContactRequests):
         frame = cards.with_columns(
             pl.Series("candidate", [self.candidate_pseudonym(vacancy_id, s) for s in ids], dtype=pl.String),
             pl.col("reciprocal").alias("score"),
-            pl.col("why_score").alias("why"),
+            pl.Series(
+                "why", [_merit_reasons(c) for c in cards["why_contributions"].to_list()], dtype=pl.String
+            ),
             pl.Series("saved", [s in saved for s in ids], dtype=pl.Boolean),
             pl.Series("request_status", [requested.get(s) for s in ids], dtype=pl.String),
         ).sort(["saved", "rank"], descending=[True, False])
@@ -246,3 +249,23 @@ def _empty_shortlist() -> pl.DataFrame:
         "rank": pl.Int64(), "essential_coverage": share, "matched_essential": names, "missing_essential": names,
         "matched_optional": names, "p_apply": share, "p_employer": share, "score": share, "saved": pl.Boolean()}  # fmt: skip
     return pl.DataFrame(schema={c: types.get(c, pl.String()) for c in EMPLOYER_FIELDS})
+
+
+# What an employer may read of why a candidate is suggested: merit only. Distance, hours and the citizen's own
+# wishes stay out: distance and hours are banded or hidden on the card for k-anonymity, and a reason such as
+# "kort afstand" would give them back.
+EMPLOYER_REASONS = (
+    "similarity",
+    "essential_coverage",
+    "optional_coverage",
+    "education_shortfall",
+    "experience",
+)
+
+
+def _merit_reasons(contributions: str | None) -> str:
+    """The served contributions (JSON) cut to ``EMPLOYER_REASONS``, worded as their shares."""
+    if not contributions:
+        return ""
+    merit = {k: v for k, v in json.loads(contributions).items() if k in EMPLOYER_REASONS}
+    return reasons_text(merit)

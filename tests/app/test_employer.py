@@ -188,3 +188,16 @@ def test_warmed_shortlists_need_no_model_call_on_the_employers_first_click(
 
     monkeypatch.setattr(ws.service, "for_vacancy", no_model_call)
     assert ws.shortlist(employer, vacancies[0]).frame.height > 0
+
+
+def test_an_employer_reads_merit_reasons_only_never_distance_hours_or_the_citizens_wishes(
+    ws: Workspace,
+) -> None:
+    employer = user(ws, "arbejdsgiver-odense")
+    reasons = [
+        r for vid in open_vacancies(ws, employer) for r in ws.shortlist(employer, vid).frame["why"].to_list()
+    ]
+    assert reasons and any(reasons), "merit reasons are shown"
+    for text in reasons:
+        for private in ("afstand", "timetal", "stillingstype", "lignende borgere"):
+            assert private not in text, (private, text)
