@@ -31,7 +31,7 @@ from typing import Literal, get_args
 
 import numpy as np
 
-from data.synthetic.world_model import MatchParams, match_utility
+from data.synthetic.world_model import MatchParams, callback_merit, match_utility
 
 WorldForm = Literal["linear", "threshold", "interaction", "concave"]
 WORLD_FORMS: tuple[str, ...] = get_args(WorldForm)
@@ -135,9 +135,7 @@ def form_callback_merit(
     """The employer's merit logit (callback bias included, injected group bias excluded) in ``form``."""
     cov, edu, years = cov_essential, edu_shortfall, experience_years
     if check_form(form) == "linear":
-        value: np.ndarray = (
-            p.callback_bias + p.callback_cov * cov - p.callback_edu * edu + p.callback_exp * np.log1p(years)
-        )
+        value: np.ndarray = callback_merit(p, cov_essential=cov, edu_shortfall=edu, experience_years=years)
     elif form == "threshold":
         value = (
             p.callback_bias + p.callback_cov * _step(cov, 0.5) - p.callback_edu * 1.5 * _step(edu, 1.0)

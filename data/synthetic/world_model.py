@@ -95,14 +95,24 @@ def callback_logit(
     disability: np.ndarray,
 ) -> np.ndarray:
     """Employer's logit of inviting an applicant to interview, with the injected bias."""
-    merit = (
+    merit = callback_merit(
+        p, cov_essential=cov_essential, edu_shortfall=edu_shortfall, experience_years=experience_years
+    )
+    value: np.ndarray = merit + callback_group_bias(
+        p, nonwestern=nonwestern, age_55plus=age_55plus, disability=disability
+    )
+    return value
+
+
+def callback_merit(
+    p: MatchParams, *, cov_essential: np.ndarray, edu_shortfall: np.ndarray, experience_years: np.ndarray
+) -> np.ndarray:
+    """The employer's merit logit in the linear world (callback bias included, injected group bias not)."""
+    value: np.ndarray = (
         p.callback_bias
         + p.callback_cov * cov_essential
         - p.callback_edu * edu_shortfall
         + p.callback_exp * np.log1p(experience_years)
-    )
-    value: np.ndarray = merit + callback_group_bias(
-        p, nonwestern=nonwestern, age_55plus=age_55plus, disability=disability
     )
     return value
 
