@@ -84,7 +84,7 @@ def _show_recommender(result: dict[str, Any]) -> None:
                title=f"Recommender, served pipeline, world {result['world']['label']}")  # fmt: skip
     console.print(
         f"reachable by serving: {result['reachable']['reachable']:.1%} of test positives "
-        f"(retrieval depth {result['pipeline']['retrieval_depth']}; sweep chose {result['chosen_depth']})"
+        f"(retrieval depth {result['pipeline']['retrieval_depth']}; sweep chose {result['chosen_depth'] or 'all'})"
     )
 
 
