@@ -7,6 +7,8 @@ Precedence: explicit arguments > environment variables > settings file > default
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -19,6 +21,7 @@ from pydantic_settings import (
 )
 
 from core.errors import MissingFileError
+from core.releases import live_release, new_release, release_dir
 
 TaxonomyName = Literal["builtin", "esco"]
 
@@ -29,7 +32,12 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JOBMATCH_", extra="forbid", validate_assignment=True)
 
     home: Path = Field(Path("artefacts"), description="Folder for every generated artefact (git-ignored).")
-    db_file: str = Field("jobmatch.duckdb", description="DuckDB file name inside `home`.")
+    db_file: str = Field("jobmatch.duckdb", description="DuckDB file name inside each release.")
+    release: str = Field(
+        "",
+        description="Serve this release (a folder name under `home/releases`) instead of the live one; "
+        "processes pin the live one when they start (see core/releases.py).",
+    )
     seed: int = Field(42, description="Seed of the default synthetic world.")
     seekers: int = Field(20_000, ge=1, description="Seekers in the default world.")
     vacancies: int = Field(6_000, ge=1, description="Vacancies in the default world.")
@@ -94,8 +102,24 @@ class Settings(BaseSettings):
     )
 
     @property
+    def release_dir(self) -> Path:
+        """The release this process reads: the pinned one, else the live one (the home itself before the
+        first release). Read once per process and pinned (:meth:`pinned`), so one process never mixes two."""
+        return release_dir(self.home, self.release or live_release(self.home))
+
+    def pinned(self) -> Settings:
+        """These settings fixed to the release live now: later publications do not move them."""
+        if self.release:
+            return self
+        return self.model_copy(update={"release": live_release(self.home) or ""})
+
+    def live(self) -> Settings:
+        """These settings pinned to the release live now (after a command published a new one)."""
+        return self.model_copy(update={"release": ""}).pinned()
+
+    @property
     def db_path(self) -> Path:
-        return self.home / self.db_file
+        return self.release_dir / self.db_file
 
     @property
     def ops_path(self) -> Path:
@@ -107,11 +131,11 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        return self.release_dir / "models"
 
     @property
     def indexes_dir(self) -> Path:
-        return self.home / "indexes"
+        return self.release_dir / "indexes"
 
     @property
     def bench_dir(self) -> Path:
@@ -134,6 +158,14 @@ class Settings(BaseSettings):
         if path.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+
+@contextmanager
+def writing_release(settings: Settings, *, what: str, fresh: bool = False) -> Iterator[Settings]:
+    """Settings whose world store, indexes and models are those of a new release being written; it goes
+    live when the block succeeds (``core.releases.new_release``)."""
+    with new_release(settings.home, settings.db_file, what=what, fresh=fresh) as folder:
+        yield settings.model_copy(update={"release": folder.name})
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -84,7 +84,9 @@ class RecommendationService:
     @classmethod
     def open(cls, settings: Settings, store: Store) -> RecommendationService:
         matcher = Matcher.open(settings, store)
-        model, meta = load_hybrid(model_root(settings), data_version=store.data_version)
+        # Trained on an earlier data version is fine: new citizens and vacancies are scored from their
+        # features (cold start) until the scheduled build retrains; the release says how stale it is.
+        model, meta = load_hybrid(model_root(settings))
         return cls(
             matcher, context_with_vectors(store, matcher), model, meta, protected_source=settings.db_path
         )

@@ -44,3 +44,7 @@ __all__ = [
 
 class Workspace(DecisionViews, EmployerViews, AnalystViews, AdminViews):
     """One per process: the world store, the operations store, the loaded models; every role's views."""
+
+    def warm(self) -> None:
+        """Ahead of the first clicks on a newly loaded release: every employer's shortlists."""
+        self.warm_shortlists()

@@ -61,9 +61,9 @@ class EmployerViews(ContactRequests):
     # --- shortlists ------------------------------------------------------------------------------------
 
     def _ranked(self, vacancy_id: str, method: str, n: int) -> pl.DataFrame:
-        """The model's top ``n`` consenting candidates for a vacancy, once per workspace (its world and models
+        """The model's top ``n`` consenting candidates for a vacancy, once per release (its world and models
         do not change): an employer's shortlists are read together, so each must not cost a model call per click."""
-        cache: dict[tuple[str, str, int], pl.DataFrame] = self.__dict__.setdefault("_ranked_cache", {})
+        cache: dict[tuple[str, str, int], pl.DataFrame] = self._cache("ranked")
         key = (vacancy_id, method, n)
         if key not in cache:
             cache[key] = self.service.for_vacancy(vacancy_id, n, MatchFilters(consent_only=True),  # type: ignore[union-attr]

@@ -89,8 +89,13 @@ def test_generate_report_export_flow(tmp_path: Path) -> None:
         assert result.exit_code == 0, (command, result.output)
         lines = [json.loads(line) for line in result.output.splitlines() if line.startswith(("{", "["))]
         assert lines, command
-    rebuilt = runner.invoke(app, [*home, "build"], env={"COLUMNS": "200"})
+    live = (tmp_path / "releases" / "CURRENT").read_text()
+    unchanged = runner.invoke(app, [*home, "build"], env={"COLUMNS": "200"})
+    assert unchanged.exit_code == 0 and "up to date" in unchanged.output
+    assert (tmp_path / "releases" / "CURRENT").read_text() == live  # nothing rebuilt, nothing published
+    rebuilt = runner.invoke(app, [*home, "build", "--force"], env={"COLUMNS": "200"})
     assert "incremental" in rebuilt.output
+    assert (tmp_path / "releases" / "CURRENT").read_text() != live
 
 
 def test_errors_exit_2_with_one_clear_line(world_path: Path, tmp_path: Path) -> None:

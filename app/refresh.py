@@ -1,0 +1,105 @@
+"""Refresh: bring a release up to date with its world without retraining, so new rows are served at once.
+
+An import changes the world store; until the indexes hold the new rows, a matcher would refuse the release
+(its indexes are for another data version). A refresh, run inside the same new release as the import (or on
+its own, on a schedule), embeds only new or changed profiles and ads, upserts both indexes, and leaves the
+trained models as they are: they score new citizens and vacancies from their features (the ranker's raw
+signals, the programme model's covariates), which is what cold start means here. Retraining stays the
+scheduled ``jobmatch build``. The release records which data version its models were trained on, so the
+administrator sees how stale they are (a notice, never a refusal to a consultant).
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from core import artefacts
+from core.errors import ArtefactError, StoreError
+from core.settings import Settings
+from data.store import Store
+from matching.build import build_indexes
+from matching.index import ARTEFACT_KIND as INDEX_KIND
+from matching.index import FORMAT_VERSION as INDEX_FORMAT
+
+
+@dataclass(frozen=True)
+class RefreshReport:
+    """What a refresh did, for the command's output and the benchmarks."""
+
+    data_version: str
+    indexed: dict[str, dict[str, Any]]  # side -> build_indexes' statistics
+    seconds: float
+
+    @property
+    def upserted(self) -> int:
+        return sum(int(self.indexed[side]["upserted"]) for side in ("vacancies", "seekers"))
+
+    def summary(self) -> str:
+        parts = [
+            f"{self.indexed[side]['upserted']:,} {side} embedded, {self.indexed[side]['removed']:,} removed"
+            for side in ("vacancies", "seekers")
+        ]
+        return f"refreshed for data version {self.data_version}: {'; '.join(parts)} in {self.seconds} s"
+
+
+def refresh_release(settings: Settings, *, progress: Callable[[str], None] | None = None) -> RefreshReport:
+    """Update the release ``settings`` points at (one being written) to its world: indexes upserted."""
+    started = time.perf_counter()
+    stats = build_indexes(settings, progress=progress)
+    return RefreshReport(
+        data_version=str(stats["data_version"]),
+        indexed={side: stats[side] for side in ("vacancies", "seekers")},
+        seconds=round(time.perf_counter() - started, 2),
+    )
+
+
+def is_current(settings: Settings) -> bool:
+    """Whether the release ``settings`` reads already serves its world: both indexes are for its data
+    version (then a refresh has nothing to do)."""
+    try:
+        with Store(settings.db_path, read_only=True) as store:
+            version = store.data_version
+    except StoreError:  # no world yet: nothing to refresh against
+        return False
+    for side in ("vacancies", "seekers"):
+        try:
+            _, manifest = artefacts.load(
+                settings.indexes_dir / side, kind=INDEX_KIND, format_version=INDEX_FORMAT, hint="",
+                expect={"data_version": version},
+            )  # fmt: skip
+        except ArtefactError:
+            return False
+        del manifest
+    return True
+
+
+BUILT = "built.json"  # in a release's folder: what its models were built for
+
+
+def build_fingerprint(settings: Settings) -> dict[str, Any]:
+    """What a full build depends on: the world's data version and the settings that change its output."""
+    try:
+        with Store(settings.db_path, read_only=True) as store:
+            version = store.data_version
+    except StoreError:
+        version = None
+    return {"data_version": version, "encoder": settings.encoder, "index_kind": settings.index_kind,
+            "seed": settings.seed}  # fmt: skip
+
+
+def read_built(settings: Settings) -> dict[str, Any] | None:
+    """The fingerprint the release's models were last built for (None: never built)."""
+    path = settings.release_dir / BUILT
+    try:
+        found: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    except (FileNotFoundError, ValueError):
+        return None
+    return found
+
+
+def record_build(settings: Settings, fingerprint: dict[str, Any]) -> None:
+    (settings.release_dir / BUILT).write_text(json.dumps(fingerprint, indent=1), encoding="utf-8")
