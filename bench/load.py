@@ -175,8 +175,18 @@ def _one_citizen(ws: Any, w: _Worker, cfg: LoadConfig, sid: str, i: int, timed: 
             timed("decide", lambda: ws.decide(w.user, sid, "note", "belastningstest: ingen forslag"))
 
 
+# Something done alongside the consultants (``bench.live``: an import while they work): called with the
+# workspace, the private home and the consultant accounts; returns its own figures and the audited calls it
+# made itself, per operation, so the audit count still balances.
+During = Callable[[Any, Path, list[Any]], tuple[dict[str, Any], Counter[str]]]
+
+
 def run_load(
-    settings: Settings, config: LoadConfig | None = None, *, progress: bool = True
+    settings: Settings,
+    config: LoadConfig | None = None,
+    *,
+    progress: bool = True,
+    during: During | None = None,
 ) -> dict[str, Any]:
     """Run the load test on a private copy of ``settings.home``; see the module docstring."""
     from app.workspace import Workspace
@@ -209,6 +219,11 @@ def run_load(
                 threading.Thread(target=_work, args=(ws, w, cfg, barrier, deadline), name=w.user.user_id)
                 for w in workers
             ]
+            side: dict[str, Any] = {}
+            if during is not None:
+                threads.append(
+                    threading.Thread(target=_aside, args=(during, ws, home, users, side), name="during")
+                )
             for t in threads:
                 t.start()
             load_before = machine_info()["loadavg"]
@@ -241,9 +256,11 @@ def run_load(
             latencies.setdefault(op, []).extend(ms)
         served.update(w.served)
         errors.extend(w.errors)
-    audited_served = sum(served[op] for op in AUDITED)
+    served_aside: Counter[str] = side.get("served", Counter())
+    audited_served = sum(served[op] + served_aside[op] for op in AUDITED)
     per_kind = {
-        AUDITED[op]: {"served": served[op], "audit_rows": int(by_kind.get(AUDITED[op], 0))} for op in AUDITED
+        AUDITED[op]: {"served": served[op] + served_aside[op], "audit_rows": int(by_kind.get(AUDITED[op], 0))}
+        for op in AUDITED
     }
     total_calls = sum(served.values())
     ok = bool(
@@ -299,7 +316,16 @@ def run_load(
         },
         "concurrency": {"rules": list(CONCURRENCY_RULES), "checked": rules_checked, "threads": cfg.threads},
     }
+    if during is not None:
+        result["during"] = side.get("figures", {"error": "the side task did not finish"})
     return result
+
+
+def _aside(during: During, ws: Any, home: Path, users: list[Any], side: dict[str, Any]) -> None:
+    try:
+        side["figures"], side["served"] = during(ws, home, users)
+    except Exception as exc:  # reported in the results, like any worker's error
+        side["figures"] = {"error": f"{type(exc).__name__}: {exc}", "trace": traceback.format_exc(limit=6)}
 
 
 def _follow(workers: list[_Worker], duration_s: float, started: float, progress: bool) -> None:

@@ -165,6 +165,31 @@ def bench_load(
         raise typer.Exit(1)
 
 
+@bench_app.command("live")
+def bench_live(
+    ctx: typer.Context,
+    threads: Annotated[int, typer.Option(min=1, help="Concurrent consultants (threads).")] = 20,
+    duration: Annotated[float, typer.Option(min=10, help="Seconds the consultants work.")] = 90.0,
+    import_after: Annotated[
+        float, typer.Option(min=0, help="Seconds into the run the import starts.")
+    ] = 15.0,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/live.json).")
+    ] = None,
+) -> None:
+    """An import while consultants work: seconds until the new vacancy is suggested to the consultant it
+    fits (target 60), with the load test's checks (no errors or refusals, audit rows = lists served, chain)."""
+    from bench.live import LiveConfig, run_live, to_markdown, write_results
+
+    s = settings(ctx)
+    result = run_live(s, LiveConfig(threads=threads, duration_s=duration, import_after_s=import_after))
+    paths = write_results(result, json_out or s.bench_dir / "live.json")
+    show_text(to_markdown(result))
+    show_written(paths.values())
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
 @bench_app.command("all")
 def bench_all(
     ctx: typer.Context,

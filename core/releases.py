@@ -196,6 +196,8 @@ def _link_live(home: Path, name: str, db_file: str) -> None:
         link = home / entry
         tmp = home / f".{entry}.{uuid.uuid4().hex[:6]}.link"
         os.symlink(Path(RELEASES) / name / entry, tmp)
+        if link.is_dir() and not link.is_symlink():  # a copy of a home that followed the links
+            shutil.rmtree(link)
         os.replace(tmp, link)
 
 

@@ -79,7 +79,12 @@ class Loaded:
 
     @property
     def data_version(self) -> str:
-        return self.world.data_version
+        """Read once at load (a published release never changes; the world's own connection is not for
+        the threads that serve)."""
+        found: str | None = self.caches.setdefault("release", {}).get("data_version")
+        if found is None:
+            found = self.caches["release"]["data_version"] = self.cursor().data_version
+        return found
 
     def cursor(self) -> Store:
         """This thread's cursor on the world store (DuckDB connections are not shared across threads)."""
@@ -112,7 +117,9 @@ def load_release(settings: Settings) -> Loaded:
     except JobmatchError as exc:
         problems.append(_problem("intervention model", exc))
     taxonomy = world.load_taxonomy(world.meta("taxonomy") or "builtin")
-    return Loaded(pinned, world, service, interventions, _calibration(pinned), problems, taxonomy)
+    loaded = Loaded(pinned, world, service, interventions, _calibration(pinned), problems, taxonomy)
+    loaded.caches["release"] = {"data_version": world.data_version}
+    return loaded
 
 
 RELEASE_CHECK_S = 1.0  # how often a process looks for a newer release (a file read)
