@@ -15,6 +15,8 @@ from app.caseload import Caseload, ensure_demo_caseload
 from app.ops import now_utc
 from app.workspace import UNASSIGNED, QueueFilters, Workspace
 from core.errors import AccessDenied, CaseloadError
+from core.settings import writing_release
+from data.store import Store
 
 TODAY = date(2031, 1, 15)  # after every registration in the synthetic world: idle weeks are all positive
 
@@ -124,9 +126,15 @@ def test_import_from_csv_refuses_a_file_with_one_bad_row(ws: Workspace, tmp_path
 def test_a_new_world_keeps_the_operators_assignments(ws: Workspace) -> None:
     ids = odense_ids(ws)
     ws.caseload.assign(ws.world, [(ids[0], "konsulent-odense-2")])
-    ws.world.bump_data_version()  # what an import does
+    with (
+        writing_release(ws.home_settings, what="test import") as w,
+        Store(w.db_path, read_only=False) as world,
+    ):
+        world.bump_data_version()  # what an import does
     again = Caseload(ws.ops)
-    ensure_demo_caseload(ws.ops, ws.world, list(users(ws).values()))
+    with Store(ws.home_settings.live().db_path) as newer:
+        assert newer.data_version != ws.data_version
+        ensure_demo_caseload(ws.ops, newer, list(users(ws).values()))
     assert again.holding(ids[0]).user_id == "konsulent-odense-2"  # type: ignore[union-attr]
     assert ids[9] not in set(again.listing()["seeker_id"])
 
