@@ -15,7 +15,9 @@ Sections (each reuses the project's own benchmark function, with quick parameter
   model alone, and ``recommend_programmes`` with employers and text); baseline: the model's batch ranking
   of the same citizens, per citizen;
 - ``dashboard``: server-side latency of dashboard clicks (``bench.dashboard``);
-- ``load``: 20 concurrent consultants on one workspace (``bench.load``).
+- ``load``: 20 concurrent consultants on one workspace (``bench.load``);
+- ``live``: an import while 20 consultants work: seconds until the new vacancy is suggested to the
+  consultant it fits (``bench.live``; target 60 s).
 
 Every figure is a median over repeated measurements; ``n`` says over how many and of what (runs, queries,
 requests, calls). A ratio compares a figure with its baseline measured in the same run, oriented so that
@@ -41,7 +43,7 @@ from core.reporting import markdown_table
 from core.reporting import write_results as report_files
 from core.settings import Settings
 
-SECTIONS = ("generate", "encoders", "retrieval", "recommender", "interventions", "dashboard", "load")
+SECTIONS = ("generate", "encoders", "retrieval", "recommender", "interventions", "dashboard", "load", "live")
 COMMITTED_METRICS = Path(__file__).resolve().parent / "results" / "recommender" / "metrics.json"
 FROM_LAST_EVALUATION = "from the last evaluation run (evaluation/results/recommender/metrics.json)"
 
@@ -320,6 +322,27 @@ def section_load(settings: Settings, full: bool, say: Callable[[str], None]) -> 
     return figures, raw
 
 
+def section_live(settings: Settings, full: bool, say: Callable[[str], None]) -> tuple[list[Figure], Any]:
+    from bench.live import LiveConfig, run_live
+
+    cfg = LiveConfig(threads=20, duration_s=120.0 if full else 90.0)
+    say(f"live: an import while {cfg.threads} consultants work")
+    raw = run_live(settings, cfg, progress=False)
+    live, a = raw.get("during", {}), raw["audit"]
+    after = live.get("suggested_after_s")
+    figures = [
+        Figure("live", "new vacancy suggested to its consultant after the import", "s",
+               [float("nan") if after is None else after], "imports", 1, note=f"target <= {cfg.target_s:.0f} s"),
+        Figure("live", "import with its refresh (one new release)", "s", [float(live.get("import_s", float("nan")))],
+               "imports", 1),
+        Figure("live", "errors and refusals during the import", "", [float(raw["errors"])], "calls", raw["calls"],
+               note="must be 0"),
+        Figure("live", "audit rows written", "rows", [float(a["rows_written"])], "calls", a["audited_calls_served"],
+               note=f"lists served {a['audited_calls_served']:,}; chain {'verifies' if a['chain_ok'] else 'BROKEN'}"),
+    ]  # fmt: skip
+    return figures, raw
+
+
 SECTION_FUNCS: dict[str, Callable[[Settings, bool, Callable[[str], None]], tuple[list[Figure], Any]]] = {
     "generate": section_generate,
     "encoders": section_encoders,
@@ -328,6 +351,7 @@ SECTION_FUNCS: dict[str, Callable[[Settings, bool, Callable[[str], None]], tuple
     "interventions": section_interventions,
     "dashboard": section_dashboard,
     "load": section_load,
+    "live": section_live,
 }
 
 
