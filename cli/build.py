@@ -30,6 +30,7 @@ def build(
     from app.refresh import build_fingerprint, read_built
 
     s = settings(ctx)
+    _require_world(s)
     wanted = build_fingerprint(s)
     if not force and read_built(s) == wanted:
         say(f"up to date: release {s.release or '(in place)'} is built for data version {wanted['data_version']} "
@@ -83,12 +84,21 @@ def refresh(ctx: typer.Context) -> None:
     from app.refresh import is_current, refresh_release
 
     s = settings(ctx)
+    _require_world(s)
     if is_current(s):
         say(f"up to date: release {s.release or '(in place)'} serves its world")
         return
     with writing_release(s, what="refresh") as w, steps("refreshing") as step:
         report = refresh_release(w, progress=step)
     say(f"{report.summary()}; release {s.live().release} is live")
+
+
+def _require_world(s: Settings) -> None:
+    """Refuse (naming how to create one) before any release is started for a home without a world."""
+    from data.store import Store
+
+    if not s.db_path.exists():
+        Store(s.db_path, read_only=True)
 
 
 def _calibrate(calibrate: Any, s: Any) -> str:
