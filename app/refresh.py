@@ -21,9 +21,6 @@ from core import artefacts
 from core.errors import ArtefactError, StoreError
 from core.settings import Settings
 from data.store import Store
-from matching.build import build_indexes
-from matching.index import ARTEFACT_KIND as INDEX_KIND
-from matching.index import FORMAT_VERSION as INDEX_FORMAT
 
 
 @dataclass(frozen=True)
@@ -48,6 +45,8 @@ class RefreshReport:
 
 def refresh_release(settings: Settings, *, progress: Callable[[str], None] | None = None) -> RefreshReport:
     """Update the release ``settings`` points at (one being written) to its world: indexes upserted."""
+    from matching.build import build_indexes  # the encoder's stack: only where there is work to do
+
     started = time.perf_counter()
     stats = build_indexes(settings, progress=progress)
     return RefreshReport(
@@ -60,6 +59,9 @@ def refresh_release(settings: Settings, *, progress: Callable[[str], None] | Non
 def is_current(settings: Settings) -> bool:
     """Whether the release ``settings`` reads already serves its world: both indexes are for its data
     version (then a refresh has nothing to do)."""
+    from matching.index import ARTEFACT_KIND as INDEX_KIND
+    from matching.index import FORMAT_VERSION as INDEX_FORMAT
+
     try:
         with Store(settings.db_path, read_only=True) as store:
             version = store.data_version

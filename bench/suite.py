@@ -17,7 +17,9 @@ Sections (each reuses the project's own benchmark function, with quick parameter
 - ``dashboard``: server-side latency of dashboard clicks (``bench.dashboard``);
 - ``load``: 20 concurrent consultants on one workspace (``bench.load``);
 - ``live``: an import while 20 consultants work: seconds until the new vacancy is suggested to the
-  consultant it fits (``bench.live``; target 60 s).
+  consultant it fits (``bench.live``; target 60 s);
+- ``startup``: `make run`'s steps on an unchanged world until the dashboard answers (target 20 s) and a
+  dashboard process's cold start (target 3 s) (``bench.startup``).
 
 Every figure is a median over repeated measurements; ``n`` says over how many and of what (runs, queries,
 requests, calls). A ratio compares a figure with its baseline measured in the same run, oriented so that
@@ -43,7 +45,17 @@ from core.reporting import markdown_table
 from core.reporting import write_results as report_files
 from core.settings import Settings
 
-SECTIONS = ("generate", "encoders", "retrieval", "recommender", "interventions", "dashboard", "load", "live")
+SECTIONS = (
+    "generate",
+    "encoders",
+    "retrieval",
+    "recommender",
+    "interventions",
+    "dashboard",
+    "load",
+    "live",
+    "startup",
+)
 COMMITTED_METRICS = Path(__file__).resolve().parent / "results" / "recommender" / "metrics.json"
 FROM_LAST_EVALUATION = "from the last evaluation run (evaluation/results/recommender/metrics.json)"
 
@@ -343,6 +355,22 @@ def section_live(settings: Settings, full: bool, say: Callable[[str], None]) -> 
     return figures, raw
 
 
+def section_startup(settings: Settings, full: bool, say: Callable[[str], None]) -> tuple[list[Figure], Any]:
+    from bench.startup import run_startup
+
+    say("startup: make run's steps and a cold start")
+    with tempfile.TemporaryDirectory(prefix="jobmatch-startup-") as tmp:
+        raw = run_startup(_copy_home(settings, tmp))
+    s, t = raw["seconds"], raw["targets"]
+    figures = [
+        Figure("startup", "make run until serving, unchanged world", "s", [s["make run until serving"]], "runs",
+               note=f"target < {t['make run until serving']:.0f} s; build up to date: {raw['build_up_to_date']}"),
+        Figure("startup", "dashboard process cold start (Workspace.open)", "s", [s["workspace cold start"]], "runs",
+               note=f"target < {t['workspace cold start']:.0f} s"),
+    ]  # fmt: skip
+    return figures, raw
+
+
 SECTION_FUNCS: dict[str, Callable[[Settings, bool, Callable[[str], None]], tuple[list[Figure], Any]]] = {
     "generate": section_generate,
     "encoders": section_encoders,
@@ -352,6 +380,7 @@ SECTION_FUNCS: dict[str, Callable[[Settings, bool, Callable[[str], None]], tuple
     "dashboard": section_dashboard,
     "load": section_load,
     "live": section_live,
+    "startup": section_startup,
 }
 
 

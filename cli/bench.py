@@ -190,6 +190,26 @@ def bench_live(
         raise typer.Exit(1)
 
 
+@bench_app.command("startup")
+def bench_startup(
+    ctx: typer.Context,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/startup.json).")
+    ] = None,
+) -> None:
+    """`make run`'s steps on this (built, unchanged) home until the dashboard answers, and a dashboard
+    process's cold start (targets 20 s and 3 s)."""
+    from bench.startup import run_startup, to_markdown, write_results
+
+    s = settings(ctx)
+    result = run_startup(s)
+    paths = write_results(result, json_out or s.bench_dir / "startup.json")
+    show_text(to_markdown(result))
+    show_written(paths.values())
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
 @bench_app.command("all")
 def bench_all(
     ctx: typer.Context,
