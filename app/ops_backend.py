@@ -99,7 +99,8 @@ class Backend:
         return "postgresql" if self.postgres else "sqlite"
 
     def column_type(self, kind: str) -> str:
-        return TYPES[kind][1 if self.postgres else 0]
+        sqlite, postgres, _ = TYPES[kind]
+        return postgres if self.postgres else sqlite
 
     def _connect(self) -> Any:
         try:

@@ -12,6 +12,7 @@ import polars as pl
 from app.access import Directory, User
 from app.audit import AuditLog
 from app.caseload import ensure_demo_caseload
+from app.decision_log import adopt_world_decisions
 from app.ops import RECOMMENDATIONS, OpsStore
 from core.errors import AccessDenied, JobmatchError, ModelUnavailable, RecommendationsOff, StoreError
 from core.settings import Settings
@@ -73,8 +74,8 @@ class WorkspaceBase:
             raise StoreError(
                 f"no store at {settings.db_path}: create it with `jobmatch generate` (or `make run`)"
             )
-        world = Store(settings.db_path, read_only=False)
-        ops = OpsStore(settings.ops_path)
+        world = Store(settings.db_path, read_only=True)
+        ops = OpsStore.open(settings)
         problems: list[str] = []
         service = interventions = None
         try:
@@ -91,6 +92,7 @@ class WorkspaceBase:
             problems.append(_problem("intervention model", exc))
         ws = cls(settings, world, ops, service, interventions, problems)
         ws.calibration = _calibration(settings, world)
+        adopt_world_decisions(ops, world)
         if settings.demo_login:
             ensure_demo_caseload(ops, world, ws.directory.ensure_demo_users(world))
         return ws
