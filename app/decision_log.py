@@ -32,7 +32,9 @@ WORLD_TABLES = {
 def decisions_frame(ops: OpsStore) -> pl.DataFrame:
     """Every decision in the order it was made, with the world table's columns and types."""
     sql = f"SELECT {', '.join(DECISION_SCHEMA)} FROM decisions ORDER BY ts, ord"
-    return ops.query(sql, schema=DECISION_SCHEMA).select(list(DECISION_SCHEMA)).cast(pl.Schema(DECISION_SCHEMA))
+    return (
+        ops.query(sql, schema=DECISION_SCHEMA).select(list(DECISION_SCHEMA)).cast(pl.Schema(DECISION_SCHEMA))
+    )
 
 
 def copy_decisions_to_world(ops: OpsStore, store: Store) -> int:

@@ -124,6 +124,10 @@ def test_decisions_need_a_reason_and_flow_back_as_training_signal(ws: Workspace)
     ws.decide(odense, sid, "note", "samtale aftalt")
     history = ws.decisions_for(odense, sid)
     assert sorted(history["action"]) == ["accept", "note", "override", "reject"]
+    assert history.filter(pl.col("vacancy_id") == first)["title"].item() == shown["title"][0], (
+        "title beside it"
+    )
+    assert ws.world.read_only, "the dashboard writes the operations store only; the world stays read-only"
     events = training_after_copy(ws).filter(pl.col("seeker_id") == sid, pl.col("source") == "consultant")
     assert set(zip(events["vacancy_id"], events["event"], strict=True)) == {
         (first, "accepted"),
