@@ -100,8 +100,8 @@ def _copy_home(settings: Settings, tmp: str) -> Settings:
     """A private copy of the home folder (no bench, reports or operations store): the installation stays
     untouched, and a running dashboard's write lock on the world store does not block the benchmark."""
     home = Path(tmp) / "home"
-    shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.duckdb*"))
-    return settings.model_copy(update={"home": home})
+    shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"))
+    return settings.model_copy(update={"home": home, "ops_url": ""})  # a private operations store too
 
 
 # --- sections ------------------------------------------------------------------------------------------------

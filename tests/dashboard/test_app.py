@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.apptest import APP, one_of, signed_in, texts, world
+from tests.dashboard.apptest import APP, one_of, ops_rows, signed_in, texts, world
 
 # The demo employer of a municipality: the one with most open vacancies there (app.access).
 DEMO_EMPLOYER = (
@@ -47,9 +47,8 @@ def test_consultant_sees_citizen_suggestions_and_decides_with_a_reason(app_home:
     at.text_input(key=key).set_value("Passer til borgerens ønske").run()
     next(b for b in at.button if b.key == accept.key).click().run()
     assert any("Gemt" in s.value for s in at.success)
-    with world(app_home) as store:
-        assert store.query("SELECT action, reason FROM decisions WHERE seeker_id = ?", [sid]).rows() == [
-            ("accept", "Passer til borgerens ønske")]  # fmt: skip
+    assert ops_rows(app_home, "SELECT action, reason FROM decisions WHERE seeker_id = ?", [sid]) == [
+        ("accept", "Passer til borgerens ønske")]  # fmt: skip
     for section in ("tab_other", "tab_programmes", "tab_manual", "tab_notes"):
         at.segmented_control(key="section").set_value(section).run()
         assert not at.exception, (section, at.exception)

@@ -20,7 +20,7 @@ def audit_kinds(home: Path, kind: str) -> list[tuple[str, str | None]]:
     from app.ops import OpsStore
     from core.settings import Settings
 
-    with OpsStore(Settings(home=home).ops_path) as ops:
+    with OpsStore.open(Settings(home=home)) as ops:
         return [(str(u), s) for u, s in ops.rows(
             "SELECT user_id, subject FROM audit_log WHERE kind = ? ORDER BY seq", [kind])]  # fmt: skip
 
