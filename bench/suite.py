@@ -15,7 +15,9 @@ Sections (each reuses the project's own benchmark function, with quick parameter
   model alone, and ``recommend_programmes`` with employers and text); baseline: the model's batch ranking
   of the same citizens, per citizen;
 - ``dashboard``: server-side latency of dashboard clicks (``bench.dashboard``);
-- ``load``: 20 concurrent consultants on one workspace (``bench.load``).
+- ``load``: 20 concurrent consultants on one workspace (``bench.load``);
+- ``ops``: two dashboard processes x 10 consultants on one PostgreSQL operations store (``bench.ops``): audit
+  records lost and duplicated, decisions, the chain.
 
 Every figure is a median over repeated measurements; ``n`` says over how many and of what (runs, queries,
 requests, calls). A ratio compares a figure with its baseline measured in the same run, oriented so that
@@ -41,7 +43,7 @@ from core.reporting import markdown_table
 from core.reporting import write_results as report_files
 from core.settings import Settings
 
-SECTIONS = ("generate", "encoders", "retrieval", "recommender", "interventions", "dashboard", "load")
+SECTIONS = ("generate", "encoders", "retrieval", "recommender", "interventions", "dashboard", "load", "ops")
 COMMITTED_METRICS = Path(__file__).resolve().parent / "results" / "recommender" / "metrics.json"
 FROM_LAST_EVALUATION = "from the last evaluation run (evaluation/results/recommender/metrics.json)"
 
@@ -320,6 +322,28 @@ def section_load(settings: Settings, full: bool, say: Callable[[str], None]) -> 
     return figures, raw
 
 
+def section_ops(settings: Settings, full: bool, say: Callable[[str], None]) -> tuple[list[Figure], Any]:
+    from bench.ops import OpsConfig, run_ops
+
+    cfg = OpsConfig(processes=2, threads=10, duration_s=120.0 if full else 60.0)
+    say(f"ops: {cfg.processes} dashboard processes x {cfg.threads} consultants on one PostgreSQL store")
+    raw = run_ops(settings, cfg)
+    if not raw["ok"]:  # lost or duplicated records, a broken chain or errors fail the section
+        raise RuntimeError(f"bench ops failed its checks: audit {raw['audit']}, decisions {raw['decisions']}, "
+                           f"errors {raw['error_samples'][:2]}")  # fmt: skip
+    a, d, label = raw["audit"], raw["decisions"], f"{cfg.processes} processes x {cfg.threads} consultants"
+    return [
+        Figure("ops", f"throughput, {label}, one PostgreSQL operations store", "calls/s",
+               [raw["throughput_calls_per_s"]], "calls", raw["calls"], higher_is_better=True),
+        Figure("ops", "audit records lost", "rows", [float(a["lost"])], "calls", a["audited_calls_served"],
+               note=f"must be 0; chain {'verifies' if a['chain_ok'] else 'BROKEN'} ({a['chain_records']:,} records)"),
+        Figure("ops", "audit records duplicated", "rows", [float(a["duplicated"])], "calls",
+               a["audited_calls_served"], note="must be 0"),
+        Figure("ops", "decision rows minus decide calls", "rows", [float(d["rows"] - d["decide_calls"])],
+               "calls", d["decide_calls"], note="must be 0"),
+    ], raw  # fmt: skip
+
+
 SECTION_FUNCS: dict[str, Callable[[Settings, bool, Callable[[str], None]], tuple[list[Figure], Any]]] = {
     "generate": section_generate,
     "encoders": section_encoders,
@@ -328,6 +352,7 @@ SECTION_FUNCS: dict[str, Callable[[Settings, bool, Callable[[str], None]], tuple
     "interventions": section_interventions,
     "dashboard": section_dashboard,
     "load": section_load,
+    "ops": section_ops,
 }
 
 

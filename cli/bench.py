@@ -203,7 +203,7 @@ def bench_all(
         list[str] | None,
         typer.Option(
             help="Sections to run (repeatable): generate, encoders, retrieval, recommender, "
-            "interventions, dashboard, load. Default: all."
+            "interventions, dashboard, load, ops. Default: all."
         ),
     ] = None,
     out: Annotated[
