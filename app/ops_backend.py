@@ -15,6 +15,7 @@ import threading
 import uuid
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -79,6 +80,13 @@ class Cursor:
         return [d[0] for d in self._raw.description or ()]
 
 
+@dataclass
+class _Slot:
+    owner: threading.Thread
+    con: Any
+    cursor: Cursor
+
+
 class Backend:
     """Connections (one per thread), transactions and named locks of one operations store."""
 
@@ -90,7 +98,7 @@ class Backend:
         elif not self.postgres:
             Path(self.target).parent.mkdir(parents=True, exist_ok=True)
         self._local = threading.local()
-        self._all: list[Any] = []
+        self._slots: list[_Slot] = []  # every connection opened, and the thread that holds it now
         self._guard = threading.Lock()
         self.cursor()  # fail early, in the caller's thread, if the store cannot be opened
 
@@ -127,12 +135,29 @@ class Backend:
     def cursor(self) -> Cursor:
         cur: Cursor | None = getattr(self._local, "cursor", None)
         if cur is None:
-            con = self._connect()
-            with self._guard:
-                self._all.append(con)
-            cur = Cursor(con.cursor(), self.postgres)
-            self._local.cursor, self._local.con, self._local.depth = cur, con, 0
+            slot = self._free_slot()
+            cur = slot.cursor
+            self._local.cursor, self._local.depth = cur, 0
         return cur
+
+    def _free_slot(self) -> _Slot:
+        """A connection for this thread: one a finished thread held (Streamlit runs every page rerun in a new
+        thread, so connections are handed on rather than piling up), else a new one."""
+        me = threading.current_thread()
+        with self._guard:
+            for slot in self._slots:
+                if not slot.owner.is_alive():
+                    slot.owner = me
+                    return slot
+        con = self._connect()
+        slot = _Slot(me, con, Cursor(con.cursor(), self.postgres))
+        with self._guard:
+            self._slots.append(slot)
+        return slot
+
+    @property
+    def connections(self) -> int:
+        return len(self._slots)
 
     @contextmanager
     def transaction(self, lock: str | None = None) -> Iterator[Cursor]:
@@ -160,9 +185,9 @@ class Backend:
 
     def close(self) -> None:
         with self._guard:
-            for con in self._all:
-                con.close()
-            self._all.clear()
+            for slot in self._slots:
+                slot.con.close()
+            self._slots.clear()
         self._local = threading.local()
 
 

@@ -153,3 +153,16 @@ def test_a_broken_chain_is_not_copied_over(tmp_path: Path) -> None:
     legacy, _ = _legacy_store(tmp_path, tamper=True)
     with pytest.raises(Exception, match="did not keep the audit chain"):
         OpsStore(tmp_path / "ops.sqlite", legacy=legacy)
+
+
+def test_threads_that_finished_hand_their_connection_on(ops: OpsStore) -> None:
+    """Streamlit runs each page rerun in a new thread: connections are reused, not one per thread ever seen."""
+    import threading
+
+    before = ops.backend.connections
+    for _ in range(20):
+        t = threading.Thread(target=lambda: ops.set_meta("rerun", "x"))
+        t.start()
+        t.join()
+    assert ops.backend.connections <= before + 1
+    assert ops.meta("rerun") == "x"
