@@ -197,11 +197,13 @@ class EmployerViews(ContactRequests):
         if len(message.strip()) < MIN_REASON_CHARS:
             raise InvalidDecision("skriv en kort besked til jobcentret (mindst 3 tegn)")
         seeker_id = self._shown_seeker(user, vacancy_id, candidate)
-        if self._request_states_by_seeker(vacancy_id).get(seeker_id) not in (None, ANSWERED):
-            raise InvalidDecision("der er allerede sendt en anmodning om denne kandidat; jobcentret svarer")
         decision_id = f"D-{uuid.uuid4().hex[:12]}"
         jc = self._q("SELECT jobcenter_id FROM seekers WHERE seeker_id = ?", [seeker_id]).item()
-        with self.ops.write(lock="decisions") as cur:
+        with self.ops.write(lock="decisions") as cur:  # checked and written under one lock, across processes
+            if self._request_states_by_seeker(vacancy_id).get(seeker_id) not in (None, ANSWERED):
+                raise InvalidDecision(
+                    "der er allerede sendt en anmodning om denne kandidat; jobcentret svarer"
+                )
             cur.execute(
                 "INSERT INTO decisions (decision_id, ts, user_id, role, jobcenter_id, seeker_id, vacancy_id, "
                 "programme, action, reason, model_version, data_version) "
