@@ -63,9 +63,12 @@ def test_two_processes_appending_at_once_keep_one_whole_chain(ops: OpsStore, ops
     assert rows["seq"].to_list() == list(range(1, 2 * PER_PROCESS + 1)), "contiguous, none given out twice"
     subjects = rows["subject"].to_list()
     assert sorted(subjects) == sorted(f"{w}-{i}" for w in "ab" for i in range(PER_PROCESS)), "each once"
-    writers = rows["user_id"].to_list()
-    switches = sum(a != b for a, b in pairwise(writers))
-    assert switches >= 2, "the two processes really appended at the same time"
+    if (
+        ops.backend.postgres
+    ):  # advisory locks queue their waiters; SQLite's busy handler lets one process run on
+        writers = rows["user_id"].to_list()
+        switches = sum(a != b for a, b in pairwise(writers))
+        assert switches >= 2, "the two processes really appended at the same time"
     result = log.verify()
     assert result.ok and result.records == 2 * PER_PROCESS
     deleted = log.purge(Actor("admin", "admin"), retention_days=183, now=datetime.now() + timedelta(days=400))

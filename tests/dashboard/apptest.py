@@ -33,6 +33,11 @@ def world(home: Path) -> Store:
     return Store(Settings(home=home).db_path, read_only=True)
 
 
+def world_writer(home: Path) -> Store:
+    """The world opened for writing, as an import does: only before the app has opened it in this process."""
+    return Store(Settings(home=home).db_path, read_only=False)
+
+
 def one_of(home: Path, sql: str, params: list[object] | None = None) -> str:
     with world(home) as store:
         return str(store.query(sql, params).item(0, 0))

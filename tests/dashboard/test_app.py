@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.apptest import APP, one_of, ops_rows, signed_in, texts, world
+from tests.dashboard.apptest import APP, one_of, ops_rows, signed_in, texts, world_writer
 
 # The demo employer of a municipality: the one with most open vacancies there (app.access).
 DEMO_EMPLOYER = (
@@ -113,7 +113,7 @@ def test_analyst_and_admin_views_render_and_the_stop_switch_reaches_consultants(
 
 def test_data_derived_text_is_escaped_not_rendered(app_home: Path) -> None:
     evil = "[klik](http://evil.example) ![x](http://evil.example/x.png) <script>alert(1)</script> **fed**"
-    with world(app_home) as store:
+    with world_writer(app_home) as store:
         store.execute("UPDATE vacancies SET title = ?", [evil])  # same data version: indexes stay valid
         store.execute("UPDATE taxonomy_skills SET label_da = label_da || ' [x](http://evil.example)'")
     sid = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'")
