@@ -83,14 +83,33 @@ BUILT = "built.json"  # in a release's folder: what its models were built for
 
 
 def build_fingerprint(settings: Settings) -> dict[str, Any]:
-    """What a full build depends on: the world's data version and the settings that change its output."""
+    """What a full build depends on: the world's data version, the consultants' decisions (they train) and
+    the settings that change its output."""
+    from app.ops import OpsStore
+
     try:
         with Store(settings.db_path, read_only=True) as store:
             version = store.data_version
     except StoreError:
         version = None
-    return {"data_version": version, "encoder": settings.encoder, "index_kind": settings.index_kind,
-            "seed": settings.seed}  # fmt: skip
+    with OpsStore.open(settings) as ops:
+        decisions = int(ops.rows("SELECT count(*) FROM decisions")[0][0])
+    return {"data_version": version, "decisions": decisions, "encoder": settings.encoder,
+            "index_kind": settings.index_kind, "seed": settings.seed}  # fmt: skip
+
+
+def copy_decisions(settings: Settings) -> int:
+    """Hand the consultants' decisions (kept in the operations store) to the world of the release being
+    written, where training reads them (``data.interactions.training_events``); returns rows added."""
+    from app.decision_log import copy_decisions_to_world
+    from app.ops import OpsStore
+
+    with (
+        OpsStore.open(settings) as ops,
+        Store(settings.db_path, read_only=False, create=False) as store,
+        store.transaction(),
+    ):
+        return copy_decisions_to_world(ops, store)
 
 
 def read_built(settings: Settings) -> dict[str, Any] | None:

@@ -19,7 +19,9 @@ Sections (each reuses the project's own benchmark function, with quick parameter
 - ``live``: an import while 20 consultants work: seconds until the new vacancy is suggested to the
   consultant it fits (``bench.live``; target 60 s);
 - ``startup``: `make run`'s steps on an unchanged world until the dashboard answers (target 20 s) and a
-  dashboard process's cold start (target 3 s) (``bench.startup``).
+  dashboard process's cold start (target 3 s) (``bench.startup``);
+- ``ops``: two dashboard processes x 10 consultants on one PostgreSQL operations store (``bench.ops``): audit
+  records lost and duplicated, decisions, the chain.
 
 Every figure is a median over repeated measurements; ``n`` says over how many and of what (runs, queries,
 requests, calls). A ratio compares a figure with its baseline measured in the same run, oriented so that
@@ -55,6 +57,7 @@ SECTIONS = (
     "load",
     "live",
     "startup",
+    "ops",
 )
 COMMITTED_METRICS = Path(__file__).resolve().parent / "results" / "recommender" / "metrics.json"
 FROM_LAST_EVALUATION = "from the last evaluation run (evaluation/results/recommender/metrics.json)"
@@ -114,8 +117,8 @@ def _copy_home(settings: Settings, tmp: str) -> Settings:
     """A private copy of the home folder (no bench, reports or operations store): the installation stays
     untouched, and a running dashboard's write lock on the world store does not block the benchmark."""
     home = Path(tmp) / "home"
-    shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.duckdb*"))
-    return settings.model_copy(update={"home": home})
+    shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"))
+    return settings.model_copy(update={"home": home, "ops_url": ""})  # a private operations store too
 
 
 # --- sections ------------------------------------------------------------------------------------------------
@@ -371,6 +374,28 @@ def section_startup(settings: Settings, full: bool, say: Callable[[str], None]) 
     return figures, raw
 
 
+def section_ops(settings: Settings, full: bool, say: Callable[[str], None]) -> tuple[list[Figure], Any]:
+    from bench.ops import OpsConfig, run_ops
+
+    cfg = OpsConfig(processes=2, threads=10, duration_s=120.0 if full else 60.0)
+    say(f"ops: {cfg.processes} dashboard processes x {cfg.threads} consultants on one PostgreSQL store")
+    raw = run_ops(settings, cfg)
+    if not raw["ok"]:  # lost or duplicated records, a broken chain or errors fail the section
+        raise RuntimeError(f"bench ops failed its checks: audit {raw['audit']}, decisions {raw['decisions']}, "
+                           f"errors {raw['error_samples'][:2]}")  # fmt: skip
+    a, d, label = raw["audit"], raw["decisions"], f"{cfg.processes} processes x {cfg.threads} consultants"
+    return [
+        Figure("ops", f"throughput, {label}, one PostgreSQL operations store", "calls/s",
+               [raw["throughput_calls_per_s"]], "calls", raw["calls"], higher_is_better=True),
+        Figure("ops", "audit records lost", "rows", [float(a["lost"])], "calls", a["audited_calls_served"],
+               note=f"must be 0; chain {'verifies' if a['chain_ok'] else 'BROKEN'} ({a['chain_records']:,} records)"),
+        Figure("ops", "audit records duplicated", "rows", [float(a["duplicated"])], "calls",
+               a["audited_calls_served"], note="must be 0"),
+        Figure("ops", "decision rows minus decide calls", "rows", [float(d["rows"] - d["decide_calls"])],
+               "calls", d["decide_calls"], note="must be 0"),
+    ], raw  # fmt: skip
+
+
 SECTION_FUNCS: dict[str, Callable[[Settings, bool, Callable[[str], None]], tuple[list[Figure], Any]]] = {
     "generate": section_generate,
     "encoders": section_encoders,
@@ -381,6 +406,7 @@ SECTION_FUNCS: dict[str, Callable[[Settings, bool, Callable[[str], None]], tuple
     "load": section_load,
     "live": section_live,
     "startup": section_startup,
+    "ops": section_ops,
 }
 
 

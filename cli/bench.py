@@ -210,6 +210,34 @@ def bench_startup(
         raise typer.Exit(1)
 
 
+@bench_app.command("ops")
+def bench_ops(
+    ctx: typer.Context,
+    processes: Annotated[int, typer.Option(min=1, help="Dashboard processes (OS processes).")] = 2,
+    threads: Annotated[int, typer.Option(min=1, help="Consultant threads per process.")] = 10,
+    duration: Annotated[float, typer.Option(min=1, help="Seconds the consultants work.")] = 60.0,
+    ops_url: Annotated[
+        str | None,
+        typer.Option(
+            help="An EMPTY PostgreSQL database to use (default: a private server, Debian's postgresql)."
+        ),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/ops.json).")
+    ] = None,
+) -> None:
+    """Dashboard processes on one PostgreSQL operations store: audit records lost / duplicated, chain, decisions."""
+    from bench.ops import OpsConfig, run_ops, to_markdown, write_results
+
+    s = settings(ctx)
+    result = run_ops(s, OpsConfig(processes=processes, threads=threads, duration_s=duration), ops_url=ops_url)
+    paths = write_results(result, json_out or s.bench_dir / "ops.json")
+    show_text(to_markdown(result))
+    show_written(paths.values())
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
 @bench_app.command("all")
 def bench_all(
     ctx: typer.Context,
@@ -220,7 +248,7 @@ def bench_all(
         list[str] | None,
         typer.Option(
             help="Sections to run (repeatable): generate, encoders, retrieval, recommender, "
-            "interventions, dashboard, load. Default: all."
+            "interventions, dashboard, load, live, startup, ops. Default: all."
         ),
     ] = None,
     out: Annotated[

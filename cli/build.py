@@ -42,14 +42,16 @@ def build(
 
 
 def _build(s: Settings, fingerprint: dict[str, Any]) -> None:
-    from app.refresh import record_build
+    from app.refresh import copy_decisions, record_build
     from data.store import Store
     from matching.build import build_indexes
     from recommender.calibration_build import calibrate_and_save
     from recommender.interventions import load_or_fit
     from recommender.service import train_and_save
 
-    with steps("building the indexes") as step:
+    with steps("taking over the consultants' decisions for training") as step:
+        decided = copy_decisions(s)
+        step("building the indexes")
         stats = build_indexes(s, progress=step)
         step("training the hybrid recommender")
         trained = train_and_save(s, seed=s.seed)
@@ -75,6 +77,7 @@ def _build(s: Settings, fingerprint: dict[str, Any]) -> None:
     )
     console.print(calibration_note)
     console.print(f"intervention model {intervention_note}")
+    console.print(f"{decided:,} new consultant decisions taken into training")
 
 
 @commands.command()

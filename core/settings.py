@@ -51,7 +51,17 @@ class Settings(BaseSettings):
         "char", description="char | minilm | fusion | a Hugging Face model name or local folder (st:NAME)."
     )
     index_kind: Literal["auto", "flat", "ivf", "hnsw"] = Field("auto", description="FAISS index type.")
-    ops_file: str = Field("ops.duckdb", description="Operations store (users, audit log, stop switch).")
+    ops_file: str = Field(
+        "ops.sqlite",
+        description="Embedded operations store (users, audit log, decisions, switches) in `home`, used "
+        "when ops_url is empty.",
+    )
+    ops_url: str = Field(
+        "",
+        pattern=r"^(|postgres(ql)?://.+)$",
+        description="PostgreSQL operations store (postgresql://user@host:port/db) shared by several "
+        "dashboard processes; empty: the embedded file ops_file.",
+    )
     audit_retention_days: int = Field(
         365,
         ge=183,

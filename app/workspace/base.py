@@ -16,6 +16,7 @@ import polars as pl
 from app.access import Directory, User
 from app.audit import AuditLog
 from app.caseload import ensure_demo_caseload
+from app.decision_log import adopt_world_decisions
 from app.ops import RECOMMENDATIONS, OpsStore
 from app.refresh import read_built
 from core.errors import AccessDenied, JobmatchError, ModelUnavailable, RecommendationsOff, StoreError
@@ -152,7 +153,7 @@ class WorkspaceBase:
             raise StoreError(
                 f"no store at {settings.pinned().db_path}: create it with `jobmatch generate` (or `make run`)"
             )
-        ops = OpsStore(settings.ops_path)
+        ops = OpsStore.open(settings)
         ws = cls(settings, ops, load_release(settings))
         ws._after_load(ws._loaded)
         return ws
@@ -244,7 +245,9 @@ class WorkspaceBase:
         threading.Thread(target=self._warm, args=(loaded,), name="warm-release", daemon=True).start()
 
     def _after_load(self, loaded: Loaded) -> None:
-        """What a freshly loaded release needs before it serves (the demo caseload for new citizens)."""
+        """What a freshly loaded release needs before it serves: decisions an older installation kept in the
+        world moved to the operations store, the demo caseload for new citizens."""
+        adopt_world_decisions(self.ops, loaded.world)
         if self.home_settings.demo_login:
             ensure_demo_caseload(self.ops, loaded.world, self.directory.ensure_demo_users(loaded.world))
 

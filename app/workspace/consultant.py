@@ -33,8 +33,8 @@ class ConsultantViews(QueueViews):
 
     def _rejected(self, seeker_id: str) -> set[str]:
         """Vacancies whose decision, as it stands now, is a rejection (an undone one is suggested again)."""
-        history = self._q("SELECT seeker_id, vacancy_id, programme, action FROM decisions WHERE seeker_id = ? "
-                          "AND vacancy_id IS NOT NULL ORDER BY ts, rowid", [seeker_id])  # fmt: skip
+        history = self.ops.query("SELECT seeker_id, vacancy_id, programme, action FROM decisions WHERE seeker_id = ? "
+                                 "AND vacancy_id IS NOT NULL ORDER BY ts, ord", [seeker_id])  # fmt: skip
         return set(final_states(history).filter(pl.col("action") == "reject")[C.VACANCY_ID].to_list())
 
     def suggest_vacancies(self, user: User, seeker_id: str, k: int = 10,

@@ -33,7 +33,7 @@ def _tree(home: Path) -> dict[str, tuple[int, int]]:
         )
         for root, _dirs, files in os.walk(home)
         for name in files
-        if not name.startswith("ops.duckdb")
+        if not name.startswith("ops.sqlite")
     }
 
 
@@ -85,7 +85,7 @@ def test_with_the_saved_model_it_answers_and_writes_nothing(fitted_home: Path) -
     assert result.exit_code == 0, result.output
     assert f"Indsatser for {seeker}" in result.output and "effekt pp" in result.output
     assert _tree(fitted_home) == before
-    with OpsStore(fitted_home / "ops.duckdb") as ops:
+    with OpsStore(fitted_home / "ops.sqlite") as ops:
         shown = AuditLog(ops).records("WHERE kind = 'recommend_programmes' AND subject = ?", [seeker])
     assert shown.height == 1 and shown["role"][0] == "cli"
 
