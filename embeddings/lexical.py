@@ -18,15 +18,13 @@ import numpy as np
 import scipy.sparse as sp
 from pydantic import Field
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from core import artefacts
 from core.config import ModelConfig
 from core.errors import ArtefactError, NotFittedError
 from embeddings.base import Encoder, Kind, normalise
+from embeddings.ngrams import N_FEATURES, hashed_counts
 
-N_FEATURES = 2**15
-NGRAMS = (2, 4)
 ARTEFACT_KIND = "char-ngram-encoder"
 FORMAT_VERSION = 1  # before: one bare .npz file, replaced atomically, with the model id as its checksum
 ARRAYS_FILE = "encoder.npz"
@@ -34,16 +32,9 @@ ENCODE_CHUNK = 10_000  # texts turned into sparse n-gram rows at once (their mat
 REFIT_HINT = "refit it with `jobmatch build`"
 
 
-def _vectoriser() -> HashingVectorizer:
-    return HashingVectorizer(
-        analyzer="char_wb", ngram_range=NGRAMS, n_features=N_FEATURES, alternate_sign=False, norm=None,
-        lowercase=True,
-    )  # fmt: skip
-
-
 def char_ngram_tfidf(texts: Sequence[str], idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear TF-IDF over hashed char n-grams, rows L2-normalised (also the lexical baseline's space)."""
-    counts = _vectoriser().transform(list(texts)).tocsr().astype(np.float32)
+    counts = hashed_counts(texts).astype(np.float32)
     counts.data = 1.0 + np.log(counts.data)
     tfidf = counts @ sp.diags(idf.astype(np.float32))
     norms = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
@@ -51,7 +42,7 @@ def char_ngram_tfidf(texts: Sequence[str], idf: np.ndarray) -> sp.csr_matrix:
 
 
 def fit_idf(texts: Sequence[str]) -> np.ndarray:
-    counts = _vectoriser().transform(list(texts)).tocsr()
+    counts = hashed_counts(texts)
     df = np.bincount(counts.indices, minlength=N_FEATURES)
     return (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
 
