@@ -42,8 +42,10 @@ def char_ngram_tfidf(texts: Sequence[str], idf: np.ndarray) -> sp.csr_matrix:
 
 
 def fit_idf(texts: Sequence[str]) -> np.ndarray:
-    counts = hashed_counts(texts)
-    df = np.bincount(counts.indices, minlength=N_FEATURES)
+    """Smoothed idf over every text; document frequencies counted a chunk of texts at a time (memory)."""
+    df = np.zeros(N_FEATURES, dtype=np.int64)
+    for start in range(0, len(texts), ENCODE_CHUNK):
+        df += np.bincount(hashed_counts(texts[start : start + ENCODE_CHUNK]).indices, minlength=N_FEATURES)
     return (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
 
 
