@@ -20,7 +20,7 @@ import numpy as np
 import polars as pl
 
 from bench.load import LoadConfig, latency_stats, run_load
-from core.settings import Settings
+from core.settings import load_settings
 
 CALLS_PER_KIND = 20  # citizens (and vacancies) each kind of call is timed over
 CONSULTANT, EMPLOYER = "konsulent-odense", "arbejdsgiver-odense"  # demo accounts every workspace has
@@ -34,7 +34,7 @@ def serve(home: Path, calls: int = CALLS_PER_KIND) -> dict[str, Any]:
         copy = Path(tmp) / "home"
         shutil.copytree(home, copy, ignore=shutil.ignore_patterns("bench", "reports", "ops.duckdb*"))
         started = time.perf_counter()
-        ws = Workspace.open(Settings(home=copy))
+        ws = Workspace.open(load_settings(home=copy))
         cold_open_s = time.perf_counter() - started
         try:
             if ws.problems:
@@ -75,7 +75,7 @@ def _timed_calls(call: Callable[[str], Any], subjects: list[str]) -> dict[str, A
 
 def load(home: Path, threads: int, duration_s: float) -> dict[str, Any]:
     """``bench.load`` on ``home`` (it works on its own copy); the result without its world counts (the settings' defaults)."""
-    result = run_load(Settings(home=home), LoadConfig(threads=threads, duration_s=duration_s), progress=False)
+    result = run_load(load_settings(home=home), LoadConfig(threads=threads, duration_s=duration_s), progress=False)
     result.pop("world", None)  # the defaults' counts, not this world's: bench.scale records the real ones
     return result
 

@@ -66,7 +66,7 @@ class CharEncoderConfig(ModelConfig):
     # The SVD is fitted on at most this many texts (a seeded sample above it; the idf still counts them all):
     # its cost grows with the corpus, and a Copenhagen-sized world's 155,000 texts took minutes for a basis
     # that 30,000 texts already pin down. The default world's corpus (about 29,000 texts) is used whole.
-    svd_sample: int = Field(30_000, ge=2)
+    svd_sample: int = Field(default=30_000, ge=2)
 
 
 class CharNgramEncoder(Encoder):

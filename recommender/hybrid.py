@@ -50,7 +50,7 @@ class HybridConfig(ModelConfig):
     # Citizens (groups) the citizen-side trees learn from at most: a seeded sample above it. The default
     # world has about 3,900, all kept; a Copenhagen-sized one about 10x that, whose 2.6M rows took the trees
     # many minutes (twice per build, with the calibration's twin) for no measurable gain.
-    max_ranker_citizens: int | None = Field(10_000, ge=1)
+    max_ranker_citizens: int | None = Field(default=10_000, ge=1)
     seen_negatives: bool = False  # also learn from what the citizen was shown and did not apply to
     seed: int = 0  # draws the sampled negatives
     apply_trees: TreeConfig = TreeConfig(objective="lambdarank")
