@@ -75,7 +75,9 @@ def _timed_calls(call: Callable[[str], Any], subjects: list[str]) -> dict[str, A
 
 def load(home: Path, threads: int, duration_s: float) -> dict[str, Any]:
     """``bench.load`` on ``home`` (it works on its own copy); the result without its world counts (the settings' defaults)."""
-    result = run_load(load_settings(home=home), LoadConfig(threads=threads, duration_s=duration_s), progress=False)
+    result = run_load(
+        load_settings(home=home), LoadConfig(threads=threads, duration_s=duration_s), progress=False
+    )
     result.pop("world", None)  # the defaults' counts, not this world's: bench.scale records the real ones
     return result
 
