@@ -1,7 +1,7 @@
 """`jobmatch bench scale`: generate (optionally), build and serve one world, each step in its own process.
 
 Each step is a child process (``jobmatch generate``, ``jobmatch build``, ``bench.scale_serve serve`` and
-``... load``), so its wall time and peak resident memory (``os.wait4``'s ``ru_maxrss``) are its own. The
+``... load``), so its wall time and peak resident memory (its own VmHWM, written as it exits) are its own. The
 result records the world's counts (open vacancies by the product's own rule), the size on disk, the load
 average before and after each step and the machine, since a shared machine moves every timing.
 """
@@ -40,8 +40,31 @@ class ScaleConfig:
     duration_s: float = 60.0
 
 
+# Runs a module as ``python -m`` would and, at exit, writes the process's own peak RSS (VmHWM, KiB) to a file.
+# The rusage a parent gets back is no good here: Linux carries the parent's peak into a child at fork and exec,
+# so a small step started from a big process would report the big one's memory.
+_PEAK_WRAPPER = """
+import atexit, runpy, sys
+out, module = sys.argv[1], sys.argv[2]
+def peak():
+    with open("/proc/self/status") as status:
+        kib = next((line.split()[1] for line in status if line.startswith("VmHWM:")), "")
+    with open(out, "w") as f:
+        f.write(kib)
+atexit.register(peak)
+sys.argv = [module, *sys.argv[3:]]
+runpy.run_module(module, run_name="__main__", alter_sys=True)
+"""
+
+
 def run_step(argv: list[str], log: Path) -> dict[str, Any]:
-    """Run one child process to its end: wall seconds, its own peak RSS, load average before and after."""
+    """Run one child process to its end: wall seconds, its own peak RSS, load average before and after.
+
+    ``argv`` is ``[python, "-m", module, *args]`` (the module runs under a wrapper that records its peak
+    memory) or any other command (its peak: the rusage of the wait, which may include the parent's)."""
+    peak_file = log.with_suffix(".peak")
+    if argv[1:2] == ["-m"]:
+        argv = [argv[0], "-c", _PEAK_WRAPPER, str(peak_file), *argv[2:]]
     before = os.getloadavg()
     started = time.perf_counter()
     with log.open("w", encoding="utf-8") as out:
@@ -51,8 +74,10 @@ def run_step(argv: list[str], log: Path) -> dict[str, Any]:
     seconds = time.perf_counter() - started
     if child.returncode != 0:
         tail = log.read_text(encoding="utf-8", errors="replace")[-2000:]
-        raise RuntimeError(f"{' '.join(argv[2:])} exited with {child.returncode}:\n{tail}")
-    return {"seconds": round(seconds, 1), "peak_rss_mib": round(usage.ru_maxrss / 1024),
+        raise RuntimeError(f"{' '.join(argv[3:])} exited with {child.returncode}:\n{tail}")
+    recorded = peak_file.read_text(encoding="utf-8").strip() if peak_file.is_file() else ""
+    peak_kib = int(recorded) if recorded.isdigit() else usage.ru_maxrss
+    return {"seconds": round(seconds, 1), "peak_rss_mib": round(peak_kib / 1024),
             "loadavg_before": list(before), "loadavg_after": list(os.getloadavg())}  # fmt: skip
 
 

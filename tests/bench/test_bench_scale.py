@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import shutil
 import sys
 from pathlib import Path
@@ -15,16 +16,21 @@ from core.errors import MissingFileError
 from core.settings import Settings
 
 
-def test_a_step_reports_its_own_peak_memory(tmp_path: Path) -> None:
-    """ru_maxrss of the step's own child: one that touches 300 MiB reports at least that, one that does
-    not reports far less, whatever ran before it in this process."""
-    big = [sys.executable, "-c", "b = bytearray(300 * 2**20); b[::4096] = b'x' * len(b[::4096])"]
-    small = [sys.executable, "-c", "pass"]
-    heavy, light = run_step(big, tmp_path / "big.log"), run_step(small, tmp_path / "small.log")
-    assert heavy["peak_rss_mib"] >= 300 > light["peak_rss_mib"]
+def test_a_step_reports_its_own_peak_memory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The step's own peak: a module that touches 300 MiB reports at least that, one that does not reports
+    far less, however big the process that starts them (this test process holds 400 MiB more meanwhile)."""
+    ballast = bytearray(400 * 2**20)
+    ballast[:: 2**12] = b"x" * len(ballast[:: 2**12])
+    (tmp_path / "big_step.py").write_text("b = bytearray(300 * 2**20)\nb[::4096] = b'x' * len(b[::4096])\n")
+    (tmp_path / "small_step.py").write_text("import sys\nsys.exit(int(sys.argv[1]))\n")
+    monkeypatch.setenv("PYTHONPATH", f"{tmp_path}{os.pathsep}{os.environ.get('PYTHONPATH', '')}")
+    heavy = run_step([sys.executable, "-m", "big_step"], tmp_path / "big.log")
+    light = run_step([sys.executable, "-m", "small_step", "0"], tmp_path / "small.log")
+    with pytest.raises(RuntimeError, match="small_step 3 exited with 3"):
+        run_step([sys.executable, "-m", "small_step", "3"], tmp_path / "fail.log")
+    assert heavy["peak_rss_mib"] >= 300 > 200 > light["peak_rss_mib"]
     assert heavy["seconds"] >= 0 and len(heavy["loadavg_before"]) == len(heavy["loadavg_after"]) == 3
-    with pytest.raises(RuntimeError, match="exited with 3"):
-        run_step([sys.executable, "-c", "import sys; sys.exit(3)"], tmp_path / "fail.log")
+    assert len(ballast) == 400 * 2**20
 
 
 @pytest.fixture(scope="module")
