@@ -21,7 +21,9 @@ Sections (each reuses the project's own benchmark function, with quick parameter
 - ``startup``: `make run`'s steps on an unchanged world until the dashboard answers (target 20 s) and a
   dashboard process's cold start (target 3 s) (``bench.startup``);
 - ``ops``: two dashboard processes x 10 consultants on one PostgreSQL operations store (``bench.ops``): audit
-  records lost and duplicated, decisions, the chain.
+  records lost and duplicated, decisions, the chain;
+- ``scale``: the Copenhagen-sized world's generate / build / serve times, memory and load, read from the last
+  ``jobmatch bench scale`` (``bench.scale``; a run takes long, so the suite does not repeat it) and marked so.
 
 Every figure is a median over repeated measurements; ``n`` says over how many and of what (runs, queries,
 requests, calls). A ratio compares a figure with its baseline measured in the same run, oriented so that
@@ -42,6 +44,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
+from core.errors import MissingFileError
 from core.machine import machine_info
 from core.reporting import markdown_table
 from core.reporting import write_results as report_files
@@ -58,6 +61,7 @@ SECTIONS = (
     "live",
     "startup",
     "ops",
+    "scale",
 )
 COMMITTED_METRICS = Path(__file__).resolve().parent / "results" / "recommender" / "metrics.json"
 FROM_LAST_EVALUATION = "from the last evaluation run (evaluation/results/recommender/metrics.json)"
@@ -396,6 +400,52 @@ def section_ops(settings: Settings, full: bool, say: Callable[[str], None]) -> t
     ], raw  # fmt: skip
 
 
+def section_scale(settings: Settings, full: bool, say: Callable[[str], None]) -> tuple[list[Figure], Any]:
+    from bench.scale import preset_of, read_results
+
+    say("reading the last scale run")
+    try:
+        raw = read_results(settings.bench_dir)
+    except MissingFileError as exc:  # never run here: said in the report, not a failure of the suite
+        return [], {"skipped": str(exc)}
+    world, steps = raw["world"], raw["steps"]
+    label = f"{preset_of(world)} world ({world['seekers']:,} citizens, {world['open_vacancies']:,} open vacancies)"
+    source = f"from the last scale run ({raw['machine']['when']}, bench/scale.json)"
+
+    def fig(name: str, unit: str, value: float, n_of: str = "runs", n: int = 1, note: str = "") -> Figure:
+        return Figure("scale", f"{name}, {label}", unit, [float(value)], n_of, n, source=source, note=note)
+
+    figures = []
+    for step, s in steps.items():
+        load = f"load average {s['loadavg_before'][0]:.2f} before"
+        figures += [
+            fig(f"{step} wall time", "s", s["seconds"], note=load),
+            fig(f"{step} peak RSS", "MiB", s["peak_rss_mib"]),
+        ]
+    figures.append(fig("Workspace cold open", "s", steps["serve"]["cold_open_s"]))
+    for kind, c in steps["serve"]["calls"].items():
+        if c.get("n"):
+            figures.append(fig(f"single call p50, {kind}", "ms", c["p50_ms"], "calls", c["n"]))
+    load = steps["load"]
+    threads = load["config"]["threads"]
+    figures.append(
+        fig(
+            f"throughput, {threads} concurrent consultants",
+            "calls/s",
+            load["throughput_calls_per_s"],
+            "calls",
+            load["calls"],
+        )
+    )
+    figures[-1].higher_is_better = True
+    for op, o in load["operations"].items():
+        figures.append(
+            fig(f"{op} p95 under load ({threads} consultants)", "ms", o["p95_ms"], "calls", o["n"])
+        )
+    figures.append(fig("load errors", "", load["errors"], "calls", load["calls"], note="must be 0"))
+    return figures, raw
+
+
 SECTION_FUNCS: dict[str, Callable[[Settings, bool, Callable[[str], None]], tuple[list[Figure], Any]]] = {
     "generate": section_generate,
     "encoders": section_encoders,
@@ -407,6 +457,7 @@ SECTION_FUNCS: dict[str, Callable[[Settings, bool, Callable[[str], None]], tuple
     "live": section_live,
     "startup": section_startup,
     "ops": section_ops,
+    "scale": section_scale,
 }
 
 
@@ -536,6 +587,14 @@ def to_markdown(result: dict[str, Any]) -> str:
         rows.append((f["section"], name, _fmt(f["value"]), f["unit"], base, ratio, f"{f['n']} {f['n_of']}"))
     columns = ("section", "figure", "value", "unit", "baseline", "ratio", "n")
     lines.append(markdown_table(rows, columns, right=("value", "ratio")))
+    skipped = {
+        name: r["skipped"]
+        for name, r in result.get("raw", {}).items()
+        if isinstance(r, dict) and "skipped" in r
+    }
+    if skipped:
+        lines += ["", "Sections without figures:", ""]
+        lines += [f"- {name}: {why}" for name, why in skipped.items()]
     if result["failed"]:
         lines += ["", "Failed sections:", ""]
         lines += [f"- {name}: {err.splitlines()[0]}" for name, err in result["failed"].items()]

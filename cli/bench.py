@@ -14,6 +14,7 @@ from cli.context import settings
 from cli.progress import steps
 from cli.render import console, show_table, show_text, show_written
 from core.reporting import write_results
+from core.settings import WorldSizeName
 
 bench_app = typer.Typer(
     help="Benchmarks that print their figures and write a results file.", no_args_is_help=True
@@ -238,6 +239,45 @@ def bench_ops(
         raise typer.Exit(1)
 
 
+@bench_app.command("scale")
+def bench_scale(
+    ctx: typer.Context,
+    world: Annotated[
+        Path | None, typer.Option(help="Home folder of the world to measure (default: this home).")
+    ] = None,
+    size: Annotated[
+        WorldSizeName | None,
+        typer.Option(help="Generate this size preset into the world first (replaces it; a backup is kept)."),
+    ] = None,
+    build: Annotated[bool, typer.Option("--build/--no-build", help="Run `jobmatch build` first.")] = True,
+    threads: Annotated[int, typer.Option(min=1, help="Concurrent consultants in the load step.")] = 100,
+    duration: Annotated[float, typer.Option(min=1, help="Seconds of the load step.")] = 60.0,
+    last: Annotated[
+        bool,
+        typer.Option("--last", help="Show the last run's results instead of running (a run takes long)."),
+    ] = False,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/scale.json).")
+    ] = None,
+) -> None:
+    """Generate (with --size), build and serve one world, each step in its own process: wall time and peak
+    memory per step, cold open and single-call latency, then concurrent consultants under load."""
+    from bench.scale import ScaleConfig, read_results, run_scale, to_markdown, write_results
+
+    s = settings(ctx)
+    target = json_out or s.bench_dir / "scale.json"
+    if last:
+        show_text(to_markdown(read_results(target.parent, target.stem)))
+        return
+    measured = s.model_copy(update={"home": world}) if world else s
+    config = ScaleConfig(size=size, build=build, threads=threads, duration_s=duration)
+    with steps("scale") as step:
+        result = run_scale(measured, config, say=step)
+    paths = write_results(result, target.parent, target.stem)
+    show_text(to_markdown(result))
+    show_written(paths.values())
+
+
 @bench_app.command("all")
 def bench_all(
     ctx: typer.Context,
@@ -248,7 +288,7 @@ def bench_all(
         list[str] | None,
         typer.Option(
             help="Sections to run (repeatable): generate, encoders, retrieval, recommender, "
-            "interventions, dashboard, load, live, startup, ops. Default: all."
+            "interventions, dashboard, load, live, startup, ops, scale (read from the last `bench scale`). Default: all."
         ),
     ] = None,
     out: Annotated[

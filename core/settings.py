@@ -24,6 +24,16 @@ from core.errors import MissingFileError
 from core.releases import live_release, new_release, release_dir
 
 TaxonomyName = Literal["builtin", "esco"]
+WorldSizeName = Literal["default", "copenhagen"]
+WorldCountName = Literal["seekers", "vacancies", "interactions", "episodes"]
+
+# A world size preset names every count at once. "copenhagen" is a Copenhagen-sized job centre: 60,000
+# citizens, 2,000,000 events and 92,500 vacancies over the year of history, of which about 25,000 are open on
+# the reference date (the generator keeps about 27.5 % open); episodes scale with the citizens as in "default".
+WORLD_SIZES: dict[WorldSizeName, dict[WorldCountName, int]] = {
+    "default": {"seekers": 20_000, "vacancies": 6_000, "interactions": 150_000, "episodes": 25_000},
+    "copenhagen": {"seekers": 60_000, "vacancies": 92_500, "interactions": 2_000_000, "episodes": 75_000},
+}
 
 
 class Settings(BaseSettings):
@@ -39,10 +49,16 @@ class Settings(BaseSettings):
         "processes pin the live one when they start (see core/releases.py).",
     )
     seed: int = Field(42, description="Seed of the default synthetic world.")
-    seekers: int = Field(20_000, ge=1, description="Seekers in the default world.")
-    vacancies: int = Field(6_000, ge=1, description="Vacancies in the default world.")
-    interactions: int = Field(150_000, ge=0, description="Target number of interaction events.")
-    episodes: int = Field(25_000, ge=0, description="Target number of intervention episodes.")
+    seekers: int = Field(WORLD_SIZES["default"]["seekers"], ge=1, description="Seekers in the default world.")
+    vacancies: int = Field(
+        WORLD_SIZES["default"]["vacancies"], ge=1, description="Vacancies in the default world."
+    )
+    interactions: int = Field(
+        WORLD_SIZES["default"]["interactions"], ge=0, description="Target number of interaction events."
+    )
+    episodes: int = Field(
+        WORLD_SIZES["default"]["episodes"], ge=0, description="Target number of intervention episodes."
+    )
     taxonomy: TaxonomyName = Field("builtin", description="Taxonomy the world is generated from.")
     import_max_bytes: int = Field(
         200 * 1024 * 1024, ge=1, description="Largest file `jobmatch import` reads."
@@ -176,6 +192,24 @@ def writing_release(settings: Settings, *, what: str, fresh: bool = False) -> It
     live when the block succeeds (``core.releases.new_release``)."""
     with new_release(settings.home, settings.db_file, what=what, fresh=fresh) as folder:
         yield settings.model_copy(update={"release": folder.name})
+
+
+def world_counts(
+    settings: Settings, size: WorldSizeName | None, explicit: dict[WorldCountName, int | None]
+) -> dict[WorldCountName, int]:
+    """The counts a world is generated with: explicit counts > the named preset > the settings' counts."""
+    base: dict[WorldCountName, int] = (
+        dict(WORLD_SIZES[size])
+        if size
+        else {
+            "seekers": settings.seekers,
+            "vacancies": settings.vacancies,
+            "interactions": settings.interactions,
+            "episodes": settings.episodes,
+        }
+    )
+    chosen = {name: value for name, value in explicit.items() if value is not None}
+    return {**base, **chosen}
 
 
 def load_settings(**overrides: object) -> Settings:

@@ -217,6 +217,7 @@ def _frame(rows: list[dict[str, Any]], columns: list[str]) -> pl.DataFrame:
     }
     if not rows:
         return pl.DataFrame(schema={c: (t or pl.String) for c, t in schema.items()})
-    return pl.DataFrame(rows, schema_overrides={c: t for c, t in schema.items() if t is not None}).select(
-        columns
-    )
+    # Types from every row: a column that is null in the first 100 (polars' default sample) and set later, as
+    # a Copenhagen-sized world's 200 candidates can have, was refused.
+    overrides = {c: t for c, t in schema.items() if t is not None}
+    return pl.DataFrame(rows, schema_overrides=overrides, infer_schema_length=None).select(columns)

@@ -106,3 +106,14 @@ def test_stale_index_is_refused_with_rebuild_hint(
 def test_matcher_never_sees_protected_attributes(matcher: Matcher) -> None:
     assert not {"gender", "age", "origin_group", "disability"} & set(matcher.seekers.frame.columns)
     assert KBH["postcode"] == 2100
+
+
+def test_a_column_null_in_the_first_hundred_rows_is_still_typed_from_the_rest() -> None:
+    """Polars types dict rows from the first 100 by default; 200 candidates whose first 150 have no value
+    in a text column (as at Copenhagen size) came back as an error instead of a frame."""
+    from matching.retrieval import _frame
+
+    rows = [{"vacancy_id": f"v{i}", "desired_label": None if i < 150 else "Mejerist"} for i in range(200)]
+    frame = _frame(rows, ["vacancy_id", "desired_label"])
+    assert frame.height == 200 and frame["desired_label"].dtype == pl.String
+    assert frame["desired_label"].drop_nulls().to_list() == ["Mejerist"] * 50
