@@ -43,7 +43,7 @@ from core.releases import POINTER, RELEASES
 from data.store import Store
 from data.synthetic.generate import WorldSize
 
-__all__ = ["STEPS", "FaultConfig", "Kill", "Probe", "classify", "run_faults", "serve", "settings_for",
+__all__ = ["STEPS", "FaultConfig", "Kill", "Probe", "classify", "landing", "run_faults", "serve", "settings_for",
            "to_markdown", "verify_artefacts", "write_results"]  # fmt: skip
 
 SWITCH_AIM_S = 0.01  # release-switch kills land within this of the reference run's pointer swap
@@ -136,8 +136,8 @@ def classify(kill: Kill, served: dict[str, Any], expect: dict[str, Any]) -> None
         kill.served = kill.live
     else:
         kill.served = "DIFFERENT"
-        wrong = [k for k in ("match", "recommend", "programmes") if served.get(k) != expect[kill.live].get(k)]
-        kill.problems.append(f"{', '.join(wrong)}: neither the {kill.live} release's answers")
+        wrong = [k for k in content(served) if served.get(k) != expect[kill.live].get(k)]
+        kill.problems.append(f"{', '.join(wrong)}: not the {kill.live} release's answers")
 
 
 def _check_release(kill: Kill, home: Path, source: dict[str, Any]) -> None:

@@ -61,9 +61,13 @@ def answer(loaded: Any, probe: Probe) -> dict[str, Any]:
     recommend, programmes; a model the release could not load is the refusal a consultant would get."""
     from recommender.interventions import recommend_programmes
 
-    out: dict[str, Any] = {"release": loaded.release, "data_version": loaded.data_version}
+    out: dict[str, Any] = {"release": loaded.release, "data_version": loaded.data_version, "trained on": {}}
     refused = "; ".join(loaded.problems)
     service = loaded.service
+    if service is not None:  # which data each model was trained on: what tells a build's release apart
+        out["trained on"]["hybrid"] = str(service.meta.get("data_version", ""))
+    if loaded.interventions is not None:
+        out["trained on"]["programmes"] = str(loaded.interventions.data_version_)
     if service is None:
         out["match"] = out["recommend"] = f"refused: {refused}"
     else:
