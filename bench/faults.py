@@ -36,8 +36,15 @@ import numpy as np
 from bench.faults_report import STEPS, summarise, to_markdown
 from bench.faults_report import write_results as write_results
 from bench.faults_watch import LINKS, Layout, Timeline, kill_after, look, watch
-from bench.faults_world import Probe, prepare, serve, settings_for, table_checksums, verify_artefacts
-from bench.faults_world import write_config as write_config
+from bench.faults_world import (
+    Probe,
+    prepare,
+    serve,
+    settings_for,
+    table_checksums,
+    verify_artefacts,
+    write_config,
+)
 from core.errors import StoreError
 from core.releases import POINTER, RELEASES
 from data.store import Store

@@ -146,13 +146,18 @@ def kill_after(cmd: list[str], env: dict[str, str], home: Path, trigger: str, de
     proc = subprocess.Popen(cmd, env=env, cwd=home.parent, stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)  # fmt: skip
     armed = started if trigger == "start" else None
-    while proc.poll() is None:
-        now = time.perf_counter()
-        if armed is None and event(before, look(home)):
-            armed = now
-        if armed is not None and now - armed >= delay:
+    try:
+        while proc.poll() is None:
+            now = time.perf_counter()
+            if armed is None and event(before, look(home)):
+                armed = now
+            if armed is not None and now - armed >= delay:
+                os.killpg(proc.pid, signal.SIGKILL)
+                proc.wait()
+                return True, now - started
+            time.sleep(POLL_S)
+    finally:  # the harness itself interrupted: leave no writer running in its own session
+        if proc.poll() is None:
             os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
-            return True, now - started
-        time.sleep(POLL_S if armed is not None or trigger != "start" else 0.005)
     return False, time.perf_counter() - started
