@@ -103,14 +103,17 @@ def bench_recommender(
 def bench_faults(
     ctx: typer.Context,
     kills: Annotated[
-        int, typer.Option(min=3, help="SIGKILLs in all, spread over import, build, training.")
-    ] = 24,
+        int,
+        typer.Option(
+            min=5, help="SIGKILLs in all, spread over import, its refresh, build, training, release switch."
+        ),
+    ] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the kill times.")] = 0,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/faults.json).")
     ] = None,
 ) -> None:
-    """Crash safety: kill import / build / training at random points, check the store and artefacts, rerun."""
+    """Crash safety: kill import, refresh, build, training and the release switch; check what serves, rerun."""
     import tempfile
 
     from bench.faults import FaultConfig, run_faults, write_results

@@ -109,7 +109,7 @@ def new_release(home: Path, db_file: str, *, what: str, fresh: bool = False) -> 
     (it writes new version folders and replaces pointers by rename)."""
     with writer_lock(home):
         root = releases_root(home)
-        _remove_leftovers(root)
+        _remove_leftovers(home)
         name = f"r{datetime.now(UTC):%Y%m%dT%H%M%S%f}-{uuid.uuid4().hex[:6]}"
         tmp = root / f".{name}.tmp"
         tmp.mkdir()
@@ -169,8 +169,13 @@ def _describe(folder: Path) -> dict[str, Any]:
     return {"artefacts": versions}
 
 
-def _remove_leftovers(root: Path) -> None:
-    """Folders of writers that crashed (only a writer holding the lock calls this, so none is in use)."""
+def _remove_leftovers(home: Path) -> None:
+    """Folders, pointers and links of writers that crashed (only a writer holding the lock calls this, so
+    none is in use)."""
+    for link in home.glob(".*.link"):  # a link being swapped by _link_live
+        if link.is_symlink():
+            link.unlink(missing_ok=True)
+    root = releases_root(home)
     for child in root.iterdir():
         if child.name.startswith(".r") and child.name.endswith(".tmp"):
             shutil.rmtree(child, ignore_errors=True)
