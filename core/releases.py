@@ -176,11 +176,14 @@ def _remove_leftovers(home: Path) -> None:
         if link.is_symlink():
             link.unlink(missing_ok=True)
     root = releases_root(home)
+    live = live_release(home)
     for child in root.iterdir():
         if child.name.startswith(".r") and child.name.endswith(".tmp"):
             shutil.rmtree(child, ignore_errors=True)
         elif child.name.startswith(f".{POINTER}."):
             child.unlink(missing_ok=True)
+        elif live is not None and child.is_dir() and child.name.startswith("r") and child.name > live:
+            shutil.rmtree(child, ignore_errors=True)  # renamed into place, never made live (names sort by time)
 
 
 def _retire_in_place(home: Path, db_file: str) -> None:
