@@ -124,6 +124,7 @@ def test_a_kill_while_publishing_leaves_one_consistent_live_release(tmp_path: Pa
     with new_release(home, DB, what="next"):
         pass
     assert _leftovers(home) == []
+    assert not any((home / RELEASES / name).exists() for name in unpublished)  # never live: removed
     after = live_release(home)
     assert after is not None and after != live
     assert _complete(home, after) == world
