@@ -23,7 +23,7 @@ def matcher_finder(matcher: Any) -> EmployerFinder:
     """Vacancies from ``matching.retrieval.Matcher.vacancies_for_seeker`` (open, within commute, hours)."""
 
     def find(seeker: Mapping[str, Any], k: int) -> pl.DataFrame:
-        frame = matcher.vacancies_for_seeker(str(seeker[C.SEEKER_ID]), k)
+        frame = matcher.vacancies_for_seeker(str(seeker[C.SEEKER_ID]), k, explain=False)
         found: pl.DataFrame = frame.select(C.EMPLOYER_ID, "title", "distance_km")
         return found
 

@@ -106,3 +106,15 @@ def test_stale_index_is_refused_with_rebuild_hint(
 def test_matcher_never_sees_protected_attributes(matcher: Matcher) -> None:
     assert not {"gender", "age", "origin_group", "disability"} & set(matcher.seekers.frame.columns)
     assert KBH["postcode"] == 2100
+
+
+@pytest.mark.parametrize("sid", ["K-TRUCK", *KNOWN_SEEKERS[:3]])
+def test_unexplained_result_locates_the_same_vacancies(matcher: Matcher, sid: str) -> None:
+    """``explain=False`` (the programme view's employers) finds what the explained call finds, same
+    distances (rounded alike), only without the explanation columns."""
+    full = matcher.vacancies_for_seeker(sid, k=40)
+    bare = matcher.vacancies_for_seeker(sid, k=40, explain=False)
+    cols = ["rank", "vacancy_id", "title", "employer_id", "occupation_id", "hours", "distance_km"]
+    assert bare.select(cols).equals(full.select(cols))
+    assert (bare["similarity"].round(4) == full["similarity"]).all()
+    assert "summary_da" not in bare.columns

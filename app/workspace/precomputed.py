@@ -1,0 +1,88 @@
+"""What the consultant's views read instead of computing: the programme table and a suggestion cache.
+
+Both are keyed by what their content depends on, so a hot-swapped model or a new data version never
+serves an old answer: the programme table is used only while it names the loaded intervention model's
+version and the workspace's data version; a cached suggestion list is keyed by citizen, filters, k,
+the vacancies hidden as rejected, model version and data version. Neither touches the audit log: every
+display is still audited by the view that shows it.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections import OrderedDict
+from collections.abc import Callable, Hashable
+from typing import Any
+
+import polars as pl
+
+from core.errors import JobmatchError
+
+SUGGESTION_CACHE_SIZE = 4096  # lists kept; one is ~10 rows, a few KB
+
+
+class SuggestionCache:
+    """A bounded, thread-safe LRU of suggestion frames (polars frames are immutable, so shared safely)."""
+
+    def __init__(self, size: int = SUGGESTION_CACHE_SIZE) -> None:
+        self.size = size
+        self._frames: OrderedDict[Hashable, pl.DataFrame] = OrderedDict()
+        self._lock = threading.Lock()
+        self.hits = self.misses = 0
+
+    def get(self, key: Hashable, compute: Callable[[], pl.DataFrame]) -> pl.DataFrame:
+        with self._lock:
+            frame = self._frames.get(key)
+            if frame is not None:
+                self._frames.move_to_end(key)
+                self.hits += 1
+                return frame
+            self.misses += 1
+        frame = compute()  # outside the lock: two threads may compute the same list once each, both right
+        with self._lock:
+            self._frames[key] = frame
+            self._frames.move_to_end(key)
+            while len(self._frames) > self.size:
+                self._frames.popitem(last=False)
+        return frame
+
+
+_LOCK = threading.Lock()
+
+
+def suggestion_cache(ws: Any) -> SuggestionCache:
+    """The workspace's cache, made on first use."""
+    cache = getattr(ws, "_suggestion_cache", None)
+    if cache is None:
+        with _LOCK:
+            cache = getattr(ws, "_suggestion_cache", None) or SuggestionCache()
+            ws._suggestion_cache = cache
+    return cache
+
+
+def programme_table(ws: Any) -> Any | None:
+    """The precomputed programme table when it matches the loaded model and data, else None (compute live).
+
+    Loaded once per (model object, data version): a swapped model or data version looks again."""
+    key = (id(ws.interventions), ws.data_version)
+    held = getattr(ws, "_programme_table", None)
+    if held is not None and held[0] == key:
+        return held[1]
+    with _LOCK:
+        held = getattr(ws, "_programme_table", None)
+        if held is None or held[0] != key:
+            held = (key, _load(ws))
+            ws._programme_table = held
+    return held[1]
+
+
+def _load(ws: Any) -> Any | None:
+    from recommender.interventions.precomputed import ProgrammeTable
+
+    if ws.interventions is None:
+        return None
+    try:
+        table = ProgrammeTable.load(ws.settings.models_dir)
+    except JobmatchError:  # not built (yet): the live path serves
+        return None
+    return table if table.serves(ws.interventions, ws.data_version) else None
