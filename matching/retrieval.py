@@ -148,21 +148,8 @@ class Matcher:
         if f.open_only:
             allowed &= self.open_now()
         scores, positions = self._rank(self.vacancies.index, self.seeker_vector(s), allowed, k)
-        if not explain:
-            return self._located(scores, positions, dist)
-        rows = []
-        for rank, (score, pos) in enumerate(zip(scores, positions, strict=True), start=1):
-            v = self.vacancies.frame.row(int(self.vacancies.pos_row[pos]), named=True)
-            why = explain_match(
-                self.taxonomy, seeker_skills=s["skills"], seeker_desired=s["desired_occupations"],
-                vacancy_occupation=v[C.OCCUPATION_ID], essential=v["essential_skills"],
-                optional=v["optional_skills"], similarity=score, distance_km=dist[pos], hours=v["hours"],
-            )  # fmt: skip
-            rows.append({"rank": rank, C.VACANCY_ID: v[C.VACANCY_ID], "title": v["title"],
-                         C.EMPLOYER_ID: v[C.EMPLOYER_ID], C.OCCUPATION_ID: v[C.OCCUPATION_ID],
-                         "occupation": self.taxonomy.label(v[C.OCCUPATION_ID]), "hours": v["hours"],
-                         "deadline": v["deadline"], "lat": v["lat"], "lon": v["lon"], **why.as_dict()})  # fmt: skip
-        return _frame(rows, _VACANCY_COLUMNS)
+        located = self._located(scores, positions, dist)
+        return self.explain_located(s, located) if explain else located
 
     def _located(self, scores: np.ndarray, positions: np.ndarray, dist: np.ndarray) -> pl.DataFrame:
         """The unexplained result: the vacancies' own columns taken in rank order, plus score and distance."""
@@ -172,9 +159,27 @@ class Matcher:
         return taken.with_columns(
             pl.Series("rank", np.arange(1, len(rows) + 1), dtype=pl.Int64),
             pl.Series("similarity", np.asarray(scores, dtype=np.float64)),
-            # rounded as the explanation rounds it (explain_match), so both results agree
-            pl.Series("distance_km", [round(float(d), 1) for d in dist[positions]], dtype=pl.Float64),
+            pl.Series("distance_km", np.asarray(dist[positions], dtype=np.float64)),  # unrounded
         )
+
+    def explain_located(self, seeker: str | dict[str, Any], located: pl.DataFrame) -> pl.DataFrame:
+        """The explained result for rows of an unexplained one (``explain=False``), in their order: the
+        serving funnel explains only the few it shows, after ranking, instead of every candidate."""
+        s = self.seekers.row(seeker) if isinstance(seeker, str) else seeker
+        rows = []
+        for r in located.iter_rows(named=True):
+            v = self.vacancies.row(r[C.VACANCY_ID])
+            why = explain_match(
+                self.taxonomy, seeker_skills=s["skills"], seeker_desired=s["desired_occupations"],
+                vacancy_occupation=v[C.OCCUPATION_ID], essential=v["essential_skills"],
+                optional=v["optional_skills"], similarity=r["similarity"], distance_km=r["distance_km"],
+                hours=v["hours"],
+            )  # fmt: skip
+            rows.append({"rank": r["rank"], C.VACANCY_ID: v[C.VACANCY_ID], "title": v["title"],
+                         C.EMPLOYER_ID: v[C.EMPLOYER_ID], C.OCCUPATION_ID: v[C.OCCUPATION_ID],
+                         "occupation": self.taxonomy.label(v[C.OCCUPATION_ID]), "hours": v["hours"],
+                         "deadline": v["deadline"], "lat": v["lat"], "lon": v["lon"], **why.as_dict()})  # fmt: skip
+        return _frame(rows, _VACANCY_COLUMNS)
 
     def seekers_for_vacancy(
         self, vacancy: str | dict[str, Any], k: int = 10, filters: MatchFilters | None = None

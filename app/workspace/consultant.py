@@ -11,7 +11,7 @@ import polars as pl
 
 from app.access import Role, User
 from app.workspace.base import ISCED_LABELS_DA, Shown, _r
-from app.workspace.precomputed import programme_table, suggestion_cache
+from app.workspace.precomputed import employer_names, programme_table, suggestion_cache
 from app.workspace.queue import QueueViews
 from data import columns as C
 from data.clock import OPEN_VACANCY_SQL
@@ -70,8 +70,7 @@ class ConsultantViews(QueueViews):
         """The list as computed (not audited: the caller logs every display, from the cache or not)."""
         frame = self.service.for_seeker(seeker_id, k + len(rejected), MatchFilters(max_distance_km=max_km))  # type: ignore[union-attr]
         frame = frame.filter(~pl.col(C.VACANCY_ID).is_in(list(rejected))).head(k)
-        employers = self._q("SELECT employer_id, name AS employer FROM employers")
-        frame = frame.join(employers, on=C.EMPLOYER_ID, how="left").sort("rank")
+        frame = frame.join(employer_names(self), on=C.EMPLOYER_ID, how="left").sort("rank")
         return self._with_relevance(frame.with_columns(pl.int_range(1, frame.height + 1).alias("rank")))
 
     def _with_relevance(self, frame: pl.DataFrame) -> pl.DataFrame:

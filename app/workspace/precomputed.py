@@ -60,6 +60,17 @@ def suggestion_cache(ws: Any) -> SuggestionCache:
     return cache
 
 
+def employer_names(ws: Any) -> pl.DataFrame:
+    """``employer_id, employer`` (the name), read once per data version instead of once per list: the
+    employers table changes only with an import, which makes a new data version."""
+    held = getattr(ws, "_employer_names", None)
+    if held is None or held[0] != ws.data_version:
+        held = (ws.data_version, ws._q("SELECT employer_id, name AS employer FROM employers"))
+        ws._employer_names = held  # a tuple swapped whole: a reader sees the old pair or the new one
+    names: pl.DataFrame = held[1]
+    return names
+
+
 def programme_table(ws: Any) -> Any | None:
     """The precomputed programme table when it matches the loaded model and data, else None (compute live).
 

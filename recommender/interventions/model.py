@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 from pydantic import ValidationError
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from core.errors import ArtefactError, NotFittedError
 from data import columns as C
@@ -99,7 +99,7 @@ class InterventionModel:
 
     def _training_metrics(self, data: EpisodeData) -> dict[str, Any]:
         eff = self.learner_.training_effects(data.X)
-        z = float(norm.ppf(0.5 + self.params.level / 2))
+        z = float(ndtri(0.5 + self.params.level / 2))
         per_arm = {}
         for k, arm in enumerate(TREATED):
             s = eff.supported[:, k]
