@@ -66,11 +66,15 @@ class TreeModel:
 
     def raw(self, x: np.ndarray) -> np.ndarray:
         """Raw scores (log-odds for ``binary``; the ranking scale for ``lambdarank``)."""
-        return np.asarray(self._booster().predict(x, raw_score=True, num_threads=_threads(x)), dtype=np.float64)
+        return np.asarray(
+            self._booster().predict(x, raw_score=True, num_threads=_threads(x)), dtype=np.float64
+        )
 
     def contributions(self, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(per-feature contributions (rows, features), base value (rows,))``; they sum to :meth:`raw`."""
-        out = np.asarray(self._booster().predict(x, pred_contrib=True, num_threads=_threads(x)), dtype=np.float64)
+        out = np.asarray(
+            self._booster().predict(x, pred_contrib=True, num_threads=_threads(x)), dtype=np.float64
+        )
         return out[:, :-1], out[:, -1]
 
     def importance(self) -> dict[str, float]:

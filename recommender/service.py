@@ -35,8 +35,9 @@ def model_root(settings: Settings) -> Any:
 
 
 def context_with_vectors(store: Store, matcher: Matcher) -> RecContext:
-    """The recommender context, reusing the matching index's vectors (no re-encoding)."""
-    ctx = RecContext.from_store(store)
+    """The recommender context, reusing the matching index's vectors (no re-encoding) and the matcher's
+    copies of the seekers and vacancies tables (the same ``SELECT *`` of the same store, not read twice)."""
+    ctx = RecContext.from_frames(matcher.seekers.frame, matcher.vacancies.frame, store.table("employers"))
     for side, ids in ((matcher.seekers, ctx.seekers.ids), (matcher.vacancies, ctx.vacancies.ids)):
         index = side.index
         positions = np.array([index.position(i) if i in index else -1 for i in ids.tolist()])
