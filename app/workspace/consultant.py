@@ -44,16 +44,8 @@ class ConsultantViews(QueueViews):
         s = self._own_seeker(user, seeker_id)
         self._need_suggestions("service")
         rejected = self._rejected(seeker_id)
-        key = (
-            seeker_id,
-            k,
-            max_km,
-            tuple(sorted(rejected)),
-            self.model_version,
-            self.data_version,
-            id(self.service),
-            id(self.calibration),
-        )  # a swapped model or calibration: new lists
+        # the cache is per model objects (``suggestion_cache``); the key holds what the list depends on
+        key = (seeker_id, k, max_km, tuple(sorted(rejected)), self.model_version, self.data_version)
         frame = suggestion_cache(self).get(key, lambda: self._suggestions(seeker_id, k, max_km, rejected))
         seq = self._log(user, "vacancy_suggestions", seeker_id, {
             "filters": {"max_km": max_km, "commute_limit_km": s["max_commute_km"]},

@@ -3,7 +3,8 @@
 Both are keyed by what their content depends on, so a hot-swapped model or a new data version never
 serves an old answer: the programme table is used only while it names the loaded intervention model's
 version and the workspace's data version; a cached suggestion list is keyed by citizen, filters, k,
-the vacancies hidden as rejected, model version and data version. Neither touches the audit log: every
+the vacancies hidden as rejected, model version and data version, in a cache that belongs to the model
+objects loaded now (a hot-swapped service or calibration starts an empty one). Neither touches the audit log: every
 display is still audited by the view that shows it.
 """
 
@@ -24,8 +25,9 @@ SUGGESTION_CACHE_SIZE = 4096  # lists kept; one is ~10 rows, a few KB
 class SuggestionCache:
     """A bounded, thread-safe LRU of suggestion frames (polars frames are immutable, so shared safely)."""
 
-    def __init__(self, size: int = SUGGESTION_CACHE_SIZE) -> None:
+    def __init__(self, size: int = SUGGESTION_CACHE_SIZE, serves: tuple[Any, ...] = ()) -> None:
         self.size = size
+        self.serves = serves  # the model objects its lists came from; another object means a new cache
         self._frames: OrderedDict[Hashable, pl.DataFrame] = OrderedDict()
         self._lock = threading.Lock()
         self.hits = self.misses = 0
@@ -51,13 +53,22 @@ _LOCK = threading.Lock()
 
 
 def suggestion_cache(ws: Any) -> SuggestionCache:
-    """The workspace's cache, made on first use."""
-    cache = getattr(ws, "_suggestion_cache", None)
-    if cache is None:
+    """The workspace's cache for the models it holds now: made on first use, and made anew (the old lists
+    dropped) when a model or the calibration is swapped for another object."""
+    now = (ws.service, ws.calibration)
+    cache: SuggestionCache | None = getattr(ws, "_suggestion_cache", None)
+    if cache is None or not _same(cache.serves, now):
         with _LOCK:
-            cache = getattr(ws, "_suggestion_cache", None) or SuggestionCache()
-            ws._suggestion_cache = cache
+            cache = getattr(ws, "_suggestion_cache", None)
+            if cache is None or not _same(cache.serves, now):
+                cache = SuggestionCache(serves=now)
+                ws._suggestion_cache = cache
     return cache
+
+
+def _same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """The very same objects (identity, not equality: a retrained model may compare equal)."""
+    return len(a) == len(b) and all(x is y for x, y in zip(a, b, strict=True))
 
 
 def employer_names(ws: Any) -> pl.DataFrame:
@@ -75,16 +86,15 @@ def programme_table(ws: Any) -> Any | None:
     """The precomputed programme table when it matches the loaded model and data, else None (compute live).
 
     Loaded once per (model object, data version): a swapped model or data version looks again."""
-    key = (id(ws.interventions), ws.data_version)
     held = getattr(ws, "_programme_table", None)
-    if held is not None and held[0] == key:
-        return held[1]
+    if held is not None and held[0] is ws.interventions and held[1] == ws.data_version:
+        return held[2]
     with _LOCK:
         held = getattr(ws, "_programme_table", None)
-        if held is None or held[0] != key:
-            held = (key, _load(ws))
+        if held is None or held[0] is not ws.interventions or held[1] != ws.data_version:
+            held = (ws.interventions, ws.data_version, _load(ws))
             ws._programme_table = held
-    return held[1]
+    return held[2]
 
 
 def _load(ws: Any) -> Any | None:

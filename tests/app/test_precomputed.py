@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import json
 from pathlib import Path
 
@@ -10,7 +11,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from app.workspace import Workspace
-from app.workspace.precomputed import SuggestionCache, programme_table
+from app.workspace.precomputed import SuggestionCache, programme_table, suggestion_cache
 from core.settings import Settings
 from data.store import Store
 from recommender.interventions import InterventionModel, precomputed
@@ -159,3 +160,20 @@ def test_suggestion_cache_is_bounded_and_least_recently_used_goes_first() -> Non
         cache.get(key, lambda key=key: make(key))  # type: ignore[misc]
     assert calls == ["a", "b", "c", "b"]  # "b" was the least recently used when "c" came
     assert (cache.hits, cache.misses) == (2, 4)
+
+
+def test_a_swapped_model_gets_a_fresh_suggestion_cache_and_table_lookup(ws: Workspace) -> None:
+    """A release swapped into a running workspace never serves lists or programme rows of the old one."""
+    konsulent = users(ws)["konsulent-odense"]
+    sid = caseload_of(ws, konsulent)[0]
+    ws.suggest_vacancies(konsulent, sid, k=5)
+    before = suggestion_cache(ws)
+    assert before.misses == 1 and suggestion_cache(ws) is before
+    ws.service = copy.copy(ws.service)  # another object, equal in every field
+    after = suggestion_cache(ws)
+    assert after is not before and (after.hits, after.misses) == (0, 0)
+    ws.suggest_vacancies(konsulent, sid, k=5)
+    assert after.misses == 1
+    assert programme_table(ws) is None  # nothing built in this home
+    ws.interventions = copy.copy(ws.interventions)
+    assert programme_table(ws) is None and ws._programme_table[0] is ws.interventions
