@@ -30,6 +30,7 @@ class RefreshReport:
     data_version: str
     indexed: dict[str, dict[str, Any]]  # side -> build_indexes' statistics
     seconds: float
+    programmes: str = ""  # what happened to the precomputed programme table
 
     @property
     def upserted(self) -> int:
@@ -40,7 +41,10 @@ class RefreshReport:
             f"{self.indexed[side]['upserted']:,} {side} embedded, {self.indexed[side]['removed']:,} removed"
             for side in ("vacancies", "seekers")
         ]
-        return f"refreshed for data version {self.data_version}: {'; '.join(parts)} in {self.seconds} s"
+        return (
+            f"refreshed for data version {self.data_version}: {'; '.join(parts)}; {self.programmes} "
+            f"in {self.seconds} s"
+        )
 
 
 def refresh_release(settings: Settings, *, progress: Callable[[str], None] | None = None) -> RefreshReport:
@@ -49,11 +53,31 @@ def refresh_release(settings: Settings, *, progress: Callable[[str], None] | Non
 
     started = time.perf_counter()
     stats = build_indexes(settings, progress=progress)
+    if progress is not None:
+        progress("precomputing programme suggestions for new or changed citizens")
+    programmes = _extend_programmes(settings, stats["seekers"]["changed_ids"])
     return RefreshReport(
         data_version=str(stats["data_version"]),
-        indexed={side: stats[side] for side in ("vacancies", "seekers")},
+        indexed={
+            side: {k: v for k, v in stats[side].items() if k != "changed_ids"}
+            for side in ("vacancies", "seekers")
+        },
         seconds=round(time.perf_counter() - started, 2),
+        programmes=programmes,
     )
+
+
+def _extend_programmes(settings: Settings, seeker_ids: list[str]) -> str:
+    """New or changed citizens' programme suggestions added to the release's precomputed table (the others
+    are kept; their employer lists are refreshed by the next build). Without a table: computed live."""
+    from recommender.interventions.precomputed import extend_programme_table
+
+    try:
+        with Store(settings.db_path, read_only=True) as store:
+            extend_programme_table(settings, store, seeker_ids)
+    except ArtefactError as exc:
+        return f"programme table not extended ({exc}); programme suggestions are computed per click"
+    return f"programme suggestions precomputed for {len(seeker_ids):,} new or changed citizens"
 
 
 def is_current(settings: Settings) -> bool:

@@ -153,6 +153,9 @@ def bench_load(
     ctx: typer.Context,
     threads: Annotated[int, typer.Option(min=1, help="Concurrent consultants (threads).")] = 20,
     duration: Annotated[float, typer.Option(min=1, help="Seconds the consultants work.")] = 60.0,
+    think: Annotated[
+        float, typer.Option(min=0, help="Seconds each consultant pauses after an answer (0: back to back).")
+    ] = 0.0,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/load.json).")
     ] = None,
@@ -161,7 +164,7 @@ def bench_load(
     from bench.load import LoadConfig, run_load, to_markdown, write_results
 
     s = settings(ctx)
-    result = run_load(s, LoadConfig(threads=threads, duration_s=duration))
+    result = run_load(s, LoadConfig(threads=threads, duration_s=duration, think_s=think))
     paths = write_results(result, json_out or s.bench_dir / "load.json")
     show_text(to_markdown(result))
     show_written(paths.values())

@@ -47,6 +47,7 @@ def _build(s: Settings, fingerprint: dict[str, Any]) -> None:
     from matching.build import build_indexes
     from recommender.calibration_build import calibrate_and_save
     from recommender.interventions import load_or_fit
+    from recommender.interventions.precomputed import ensure_programme_table
     from recommender.service import train_and_save
 
     with steps("taking over the consultants' decisions for training") as step:
@@ -60,8 +61,12 @@ def _build(s: Settings, fingerprint: dict[str, Any]) -> None:
         step("fitting the intervention model (kept if the data has not changed)")
         with Store(s.db_path, read_only=True) as store:
             try:
-                _, refitted = load_or_fit(s.models_dir, store)
+                model, refitted = load_or_fit(s.models_dir, store)
                 intervention_note = "fitted" if refitted else "up to date"
+                step(
+                    "precomputing every citizen's programme suggestions (kept if model and data are unchanged)"
+                )
+                intervention_note += f"; programme table {ensure_programme_table(s, model, store)}"
             except ValueError as exc:  # too few episodes per programme in a tiny world
                 intervention_note = f"not fitted ({exc}); programme suggestions stay off"
     record_build(s, fingerprint)

@@ -183,7 +183,9 @@ def _remove_leftovers(home: Path) -> None:
         elif child.name.startswith(f".{POINTER}."):
             child.unlink(missing_ok=True)
         elif live is not None and child.is_dir() and child.name.startswith("r") and child.name > live:
-            shutil.rmtree(child, ignore_errors=True)  # renamed into place, never made live (names sort by time)
+            shutil.rmtree(
+                child, ignore_errors=True
+            )  # renamed into place, never made live (names sort by time)
 
 
 def _retire_in_place(home: Path, db_file: str) -> None:

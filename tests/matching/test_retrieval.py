@@ -117,3 +117,19 @@ def test_a_column_null_in_the_first_hundred_rows_is_still_typed_from_the_rest() 
     frame = _frame(rows, ["vacancy_id", "desired_label"])
     assert frame.height == 200 and frame["desired_label"].dtype == pl.String
     assert frame["desired_label"].drop_nulls().to_list() == ["Mejerist"] * 50
+
+
+@pytest.mark.parametrize("sid", ["K-TRUCK", "K-NURSE"])
+def test_unexplained_result_locates_the_same_vacancies(matcher: Matcher, sid: str) -> None:
+    """``explain=False`` (the programme view's employers, the funnel's candidates) finds what the explained
+    call finds; explaining its rows afterwards (any subset) gives the explained call's rows exactly."""
+    full = matcher.vacancies_for_seeker(sid, k=40)
+    bare = matcher.vacancies_for_seeker(sid, k=40, explain=False)
+    assert full.height > 0
+    cols = ["rank", "vacancy_id", "title", "employer_id", "occupation_id", "hours"]
+    assert bare.select(cols).equals(full.select(cols))
+    assert [round(d, 1) for d in bare["distance_km"]] == full["distance_km"].to_list()
+    assert "summary_da" not in bare.columns
+    assert matcher.explain_located(sid, bare).equals(full)
+    pick = [2, 0] if bare.height > 2 else [0]
+    assert matcher.explain_located(sid, bare[pick]).equals(full[pick])
