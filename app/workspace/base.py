@@ -71,21 +71,13 @@ class Loaded:
     calibration: tuple[Any, dict[str, Any]] | None  # (ScoreCalibrator, its meta) when built
     problems: list[str]  # why a model is unavailable, shown to users with the rebuild command
     taxonomy: Taxonomy
+    data_version: str  # read once at load: a published release never changes
     local: threading.local = field(default_factory=threading.local)  # per-thread world cursors
     caches: dict[str, dict[Any, Any]] = field(default_factory=dict)
 
     @property
     def release(self) -> str:
         return self.settings.release
-
-    @property
-    def data_version(self) -> str:
-        """Read once at load (a published release never changes; the world's own connection is not for
-        the threads that serve)."""
-        found: str | None = self.caches.setdefault("release", {}).get("data_version")
-        if found is None:
-            found = self.caches["release"]["data_version"] = self.cursor().data_version
-        return found
 
     def cursor(self) -> Store:
         """This thread's cursor on the world store (DuckDB connections are not shared across threads)."""
@@ -118,9 +110,8 @@ def load_release(settings: Settings) -> Loaded:
     except JobmatchError as exc:
         problems.append(_problem("intervention model", exc))
     taxonomy = world.load_taxonomy(world.meta("taxonomy") or "builtin")
-    loaded = Loaded(pinned, world, service, interventions, _calibration(pinned), problems, taxonomy)
-    loaded.caches["release"] = {"data_version": world.data_version}
-    return loaded
+    return Loaded(pinned, world, service, interventions, _calibration(pinned), problems, taxonomy,
+                  world.data_version)  # fmt: skip
 
 
 RELEASE_CHECK_S = 1.0  # how often a process looks for a newer release (a file read)
