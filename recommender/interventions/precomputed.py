@@ -232,4 +232,4 @@ def ensure_programme_table(settings: Settings, model: InterventionModel, store: 
     except ArtefactError:
         pass
     folder = build_table(settings.models_dir, model, store, matcher=_matcher(settings, store))
-    return f"computed -> {folder}"
+    return f"computed (version {folder.name})"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import copy
+import dataclasses
 import json
 from pathlib import Path
 
@@ -169,11 +170,11 @@ def test_a_swapped_model_gets_a_fresh_suggestion_cache_and_table_lookup(ws: Work
     ws.suggest_vacancies(konsulent, sid, k=5)
     before = suggestion_cache(ws)
     assert before.misses == 1 and suggestion_cache(ws) is before
-    ws.service = copy.copy(ws.service)  # another object, equal in every field
+    ws._loaded = dataclasses.replace(ws._loaded, service=copy.copy(ws.service))  # a swap: an equal, other object
     after = suggestion_cache(ws)
     assert after is not before and (after.hits, after.misses) == (0, 0)
     ws.suggest_vacancies(konsulent, sid, k=5)
     assert after.misses == 1
     assert programme_table(ws) is None  # nothing built in this home
-    ws.interventions = copy.copy(ws.interventions)
+    ws._loaded = dataclasses.replace(ws._loaded, interventions=copy.copy(ws.interventions))
     assert programme_table(ws) is None and ws._programme_table[0] is ws.interventions
