@@ -65,7 +65,9 @@ def run_dashboard_benchmark(settings: Settings, n_citizens: int = 25, progress: 
     with tempfile.TemporaryDirectory(prefix="jobmatch-bench-dashboard-") as tmp:
         home = Path(tmp) / "home"
         say("copying the home folder")
-        shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"))
+        shutil.copytree(
+            settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"), symlinks=True
+        )
         old_env = os.environ.get("JOBMATCH_HOME")
         os.environ["JOBMATCH_HOME"] = str(home)
         try:

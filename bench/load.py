@@ -203,7 +203,9 @@ def run_load(
     cfg = config or LoadConfig()
     with tempfile.TemporaryDirectory(prefix="jobmatch-load-") as tmp:
         home = Path(tmp) / "home"
-        shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"))
+        shutil.copytree(
+            settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"), symlinks=True
+        )
         ws = Workspace.open(settings.model_copy(update={"home": home, "ops_url": ""}))  # a private ops store
         try:
             if ws.problems:

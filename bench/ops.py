@@ -151,7 +151,9 @@ def run_ops(
     with tempfile.TemporaryDirectory(prefix="jobmatch-ops-") as tmp, \
             (_given(ops_url) if ops_url else private_server()) as url:  # fmt: skip
         home = Path(tmp) / "home"
-        shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"))
+        shutil.copytree(
+            settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"), symlinks=True
+        )
         served_settings = settings.model_copy(update={"home": home, "ops_url": url, "demo_login": False})
         users = _prepare(served_settings, cfg.processes * cfg.threads)
         from app.ops import OpsStore

@@ -32,7 +32,7 @@ def serve(home: Path, calls: int = CALLS_PER_KIND) -> dict[str, Any]:
 
     with tempfile.TemporaryDirectory(prefix="jobmatch-scale-") as tmp:
         copy = Path(tmp) / "home"
-        shutil.copytree(home, copy, ignore=shutil.ignore_patterns("bench", "reports", "ops.duckdb*"))
+        shutil.copytree(home, copy, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"), symlinks=True)
         started = time.perf_counter()
         ws = Workspace.open(load_settings(home=copy))
         cold_open_s = time.perf_counter() - started

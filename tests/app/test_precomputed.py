@@ -170,7 +170,9 @@ def test_a_swapped_model_gets_a_fresh_suggestion_cache_and_table_lookup(ws: Work
     ws.suggest_vacancies(konsulent, sid, k=5)
     before = suggestion_cache(ws)
     assert before.misses == 1 and suggestion_cache(ws) is before
-    ws._loaded = dataclasses.replace(ws._loaded, service=copy.copy(ws.service))  # a swap: an equal, other object
+    ws._loaded = dataclasses.replace(
+        ws._loaded, service=copy.copy(ws.service)
+    )  # a swap: an equal, other object
     after = suggestion_cache(ws)
     assert after is not before and (after.hits, after.misses) == (0, 0)
     ws.suggest_vacancies(konsulent, sid, k=5)
