@@ -30,6 +30,8 @@ $(VENV)/.installed-dev: $(VENV)/.installed
 	$(PY) -m pip install --quiet -e '.[dev,minilm,evaluation]'
 	# The browser test drives Debian's chromium (Playwright cannot download its own browsers here).
 	command -v chromium >/dev/null || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; }
+	# The operations store's tests run on PostgreSQL too: Debian's server, started by scripts/pg_server.sh.
+	command -v initdb >/dev/null || ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null; }
 	touch $@
 
 install: $(VENV)/.installed

@@ -64,8 +64,9 @@ class AuditLog:
         self, actor: Actor, kind: str, *, subject: str | None = None, payload: dict[str, Any] | None = None,
         model_version: str | None = None, data_version: str | None = None, ts: datetime | None = None,
     ) -> int:  # fmt: skip
-        """Add one record; returns its sequence number."""
-        with self.ops.write() as cur:
+        """Add one record; returns its sequence number. The last record is read and the new one written
+        under the chain's cross-process lock, so two processes never give out the same ``seq``."""
+        with self.ops.write(lock="audit") as cur:
             return self._append_in(cur, actor, kind, subject, payload, model_version, data_version, ts)
 
     def _append_in(
@@ -126,16 +127,13 @@ class AuditLog:
         return VerifyResult(True, len(rows), prev, purges=purges)
 
     def _anchor_logged(self, anchor: str) -> bool:
-        logged = self.ops.rows(
-            "SELECT count(*) FROM audit_log WHERE kind = ? AND json_extract_string(payload, '$.new_anchor') = ?",
-            [PURGE_KIND, anchor],
-        )
-        return bool(logged[0][0])
+        purges = self.ops.rows("SELECT payload FROM audit_log WHERE kind = ?", [PURGE_KIND])
+        return any(json.loads(payload).get("new_anchor") == anchor for (payload,) in purges)
 
     def purge(self, actor: Actor, retention_days: int, now: datetime | None = None) -> int:
         """Delete records older than the retention period (oldest first); returns how many were deleted."""
         cutoff = (now or now_utc()) - timedelta(days=retention_days)
-        with self.ops.write() as cur:
+        with self.ops.write(lock="audit") as cur:
             found = cur.execute(
                 "SELECT seq, hash FROM audit_log WHERE seq = (SELECT max(seq) FROM audit_log WHERE ts < ?)",
                 [cutoff],

@@ -24,7 +24,7 @@ import polars as pl
 
 from app.access import Role, User
 from app.audit import Actor, AuditLog
-from app.ops import OpsStore, now_utc
+from app.ops import OpsStore, in_list, now_utc
 from core.errors import CaseloadError
 from data.store import Store
 
@@ -84,14 +84,15 @@ class Caseload:
     def follow_ups_in(self, jobcenter_id: str | None) -> pl.DataFrame:
         """Follow-up dates set by the consultants of one job centre."""
         return self.ops.query("SELECT f.seeker_id, f.due FROM follow_ups f JOIN users u ON u.user_id = f.set_by "
-                              "WHERE u.jobcenter_id = ?", [jobcenter_id])  # fmt: skip
+                              "WHERE u.jobcenter_id = ?", [jobcenter_id], {"seeker_id": pl.String(), "due": pl.Date()})  # fmt: skip
 
     def listing(self, *, user_id: str | None = None, team: str | None = None) -> pl.DataFrame:
         """Assignments, optionally of one consultant or one team, with follow-up dates."""
+        where = [f"c.{col} = ?" for col, value in (("user_id", user_id), ("team", team)) if value is not None]
         sql = ("SELECT c.seeker_id, c.user_id, c.team, c.assigned_at, c.assigned_by, f.due AS follow_up "
-               "FROM caseload c LEFT JOIN follow_ups f USING (seeker_id) WHERE (? IS NULL OR c.user_id = ?) "
-               "AND (? IS NULL OR c.team = ?) ORDER BY c.user_id, c.seeker_id")  # fmt: skip
-        return self.ops.query(sql, [user_id, user_id, team, team])
+               f"FROM caseload c LEFT JOIN follow_ups f USING (seeker_id) WHERE {' AND '.join(where) or 'TRUE'} "
+               "ORDER BY c.user_id, c.seeker_id")  # fmt: skip
+        return self.ops.query(sql, [v for v in (user_id, team) if v is not None], {"follow_up": pl.Date()})
 
     # --- changes ---------------------------------------------------------------------------------------
 
@@ -112,12 +113,12 @@ class Caseload:
 
     def unassign(self, seeker_ids: Sequence[str], by: Actor = CLI_ACTOR) -> int:
         """Take citizens out of their consultant's caseload (a team lead then sees them as unassigned)."""
+        ids = list(seeker_ids)
         with self.ops.write() as cur:
-            held = cur.execute("SELECT seeker_id FROM caseload WHERE seeker_id IN (SELECT unnest(?::VARCHAR[]))",
-                               [list(seeker_ids)]).fetchall()  # fmt: skip
-            cur.execute(
-                "DELETE FROM caseload WHERE seeker_id IN (SELECT unnest(?::VARCHAR[]))", [list(seeker_ids)]
-            )
+            held = cur.execute(
+                f"SELECT seeker_id FROM caseload WHERE seeker_id IN {in_list(ids)}", ids
+            ).fetchall()
+            cur.execute(f"DELETE FROM caseload WHERE seeker_id IN {in_list(ids)}", ids)
             _bump(cur)
         AuditLog(self.ops).append(by, "caseload_unassign", payload={"seekers": sorted(r[0] for r in held)})
         return len(held)
@@ -147,16 +148,12 @@ class Caseload:
         return found[0][0] if found else None
 
     def _write(self, frame: pl.DataFrame, by: str) -> None:
+        now = now_utc()
+        rows = [(*row, now, by) for row in frame.select("seeker_id", "user_id", "team").iter_rows()]
         with self.ops.write() as cur:
-            cur.register(
-                "incoming_caseload", frame.with_columns(pl.lit(now_utc()).alias("assigned_at")).to_arrow()
-            )
-            try:
-                cur.execute("INSERT INTO caseload SELECT seeker_id, user_id, team, assigned_at, ? FROM incoming_caseload "
-                            "ON CONFLICT (seeker_id) DO UPDATE SET user_id = excluded.user_id, team = excluded.team,"
-                            " assigned_at = excluded.assigned_at, assigned_by = excluded.assigned_by", [by])  # fmt: skip
-            finally:
-                cur.unregister("incoming_caseload")
+            cur.executemany("INSERT INTO caseload VALUES (?, ?, ?, ?, ?) ON CONFLICT (seeker_id) DO UPDATE SET "
+                            "user_id = excluded.user_id, team = excluded.team, assigned_at = excluded.assigned_at, "
+                            "assigned_by = excluded.assigned_by", rows)  # fmt: skip
             _bump(cur)
 
 
@@ -169,9 +166,9 @@ def _check_assignment(ops: OpsStore, world: Store, pairs: Sequence[tuple[str, st
     """Every consultant's team; raises naming each citizen/user pair that cannot be assigned."""
     if not pairs:
         raise CaseloadError("no assignments given")
+    wanted = sorted({u for _, u in pairs})
     users = {r[0]: r[1:] for r in ops.rows(
-        "SELECT user_id, role, jobcenter_id, team FROM users WHERE active AND user_id IN (SELECT unnest(?::VARCHAR[]))",
-        [sorted({u for _, u in pairs})])}  # fmt: skip
+        f"SELECT user_id, role, jobcenter_id, team FROM users WHERE active AND user_id IN {in_list(wanted)}", wanted)}  # fmt: skip
     homes = dict(world.query("SELECT seeker_id, jobcenter_id FROM seekers WHERE seeker_id IN "
                              "(SELECT unnest(?::VARCHAR[]))", [sorted({s for s, _ in pairs})]).iter_rows())  # fmt: skip
     problems: list[str] = []

@@ -1,82 +1,125 @@
-"""The operations store: users, the audit log, the stop switch and caseloads, in their own DuckDB file.
+"""The operations store: users, the audit log, the stop switch, caseloads, and the dashboard's decisions,
+contact requests and employer marks, apart from the world store.
 
-Kept apart from the world store on purpose: regenerating or re-importing the world replaces that file, but
-the audit trail, the accounts and which consultant holds which citizen (``caseload``, with the follow-up dates
-consultants set) must survive it, and an operator can permission and back up this file on
-its own. One process writes it (the dashboard or a CLI command); writes are serialised by a lock.
+Kept apart on purpose: regenerating or re-importing the world replaces that store, but the audit trail, the
+accounts, which consultant holds which citizen and what consultants decided must survive it, and an operator
+can permission and back it up on its own. Several processes write it at once (dashboards, CLI admin
+commands): an embedded SQLite file by default, PostgreSQL where dashboards run on several hosts
+(``Settings.ops_url``; ``app.ops_backend``).
 """
 
 from __future__ import annotations
 
 import secrets
+import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import polars as pl
 
-from core.errors import StoreError
+from app.ops_backend import TYPES, Backend, Cursor, frame
+from core.settings import Settings
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS ops_meta (key VARCHAR PRIMARY KEY, value VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS users (
-    user_id VARCHAR PRIMARY KEY, display_name VARCHAR NOT NULL, role VARCHAR NOT NULL,
-    jobcenter_id VARCHAR, employer_id VARCHAR, password_hash VARCHAR, oidc_email VARCHAR,
-    active BOOLEAN NOT NULL DEFAULT TRUE, demo BOOLEAN NOT NULL DEFAULT FALSE);
-CREATE TABLE IF NOT EXISTS audit_log (
-    seq BIGINT PRIMARY KEY, ts TIMESTAMP NOT NULL, user_id VARCHAR NOT NULL, role VARCHAR NOT NULL,
-    jobcenter_id VARCHAR, kind VARCHAR NOT NULL, subject VARCHAR, model_version VARCHAR,
-    data_version VARCHAR, payload VARCHAR NOT NULL, prev_hash VARCHAR NOT NULL, hash VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS switches (
-    name VARCHAR PRIMARY KEY, enabled BOOLEAN NOT NULL, changed_at TIMESTAMP NOT NULL,
-    changed_by VARCHAR NOT NULL, reason VARCHAR NOT NULL);
-ALTER TABLE users ADD COLUMN IF NOT EXISTS team VARCHAR;
-ALTER TABLE users ADD COLUMN IF NOT EXISTS team_lead BOOLEAN DEFAULT FALSE;
-CREATE TABLE IF NOT EXISTS caseload (
-    seeker_id VARCHAR PRIMARY KEY, user_id VARCHAR NOT NULL, team VARCHAR,
-    assigned_at TIMESTAMP NOT NULL, assigned_by VARCHAR NOT NULL);
-CREATE TABLE IF NOT EXISTS follow_ups (
-    seeker_id VARCHAR PRIMARY KEY, due DATE NOT NULL, set_by VARCHAR NOT NULL, set_at TIMESTAMP NOT NULL);
-"""
+# The tables, each column as (name, type and constraints); the type is a key of ``ops_backend.TYPES``.
+TABLES: dict[str, tuple[tuple[str, str], ...]] = {
+    "ops_meta": (("key", "text PRIMARY KEY"), ("value", "text NOT NULL")),
+    "users": (("user_id", "text PRIMARY KEY"), ("display_name", "text NOT NULL"), ("role", "text NOT NULL"),
+              ("jobcenter_id", "text"), ("employer_id", "text"), ("password_hash", "text"), ("oidc_email", "text"),
+              ("active", "bool NOT NULL DEFAULT TRUE"), ("demo", "bool NOT NULL DEFAULT FALSE"), ("team", "text"),
+              ("team_lead", "bool DEFAULT FALSE")),
+    "audit_log": (("seq", "int PRIMARY KEY"), ("ts", "ts NOT NULL"), ("user_id", "text NOT NULL"),
+                  ("role", "text NOT NULL"), ("jobcenter_id", "text"), ("kind", "text NOT NULL"), ("subject", "text"),
+                  ("model_version", "text"), ("data_version", "text"), ("payload", "text NOT NULL"),
+                  ("prev_hash", "text NOT NULL"), ("hash", "text NOT NULL")),
+    "switches": (("name", "text PRIMARY KEY"), ("enabled", "bool NOT NULL"), ("changed_at", "ts NOT NULL"),
+                 ("changed_by", "text NOT NULL"), ("reason", "text NOT NULL")),
+    "caseload": (("seeker_id", "text PRIMARY KEY"), ("user_id", "text NOT NULL"), ("team", "text"),
+                 ("assigned_at", "ts NOT NULL"), ("assigned_by", "text NOT NULL")),
+    "follow_ups": (("seeker_id", "text PRIMARY KEY"), ("due", "date NOT NULL"), ("set_by", "text NOT NULL"),
+                   ("set_at", "ts NOT NULL")),
+    "login_attempts": (("ts", "ts NOT NULL"), ("user_key", "text NOT NULL"), ("client_key", "text NOT NULL")),
+    # A consultant's decisions and employers' contact requests (append-only; ``ord`` keeps the order they were
+    # made in), each request's steps, and employers' saved and hidden candidates: the dashboard's writes,
+    # kept here so the world store stays read-only for it (``app.decision_log`` copies decisions to the world).
+    "decisions": (("ord", "serial"), ("decision_id", "text NOT NULL UNIQUE"), ("ts", "ts NOT NULL"),
+                  ("user_id", "text NOT NULL"), ("role", "text NOT NULL"), ("jobcenter_id", "text"),
+                  ("seeker_id", "text"), ("vacancy_id", "text"), ("programme", "text"), ("action", "text NOT NULL"),
+                  ("reason", "text"), ("model_version", "text"), ("data_version", "text")),
+    "contact_request_status": (("request_id", "text NOT NULL"),
+                               ("status", "text NOT NULL CHECK (status IN ('seen', 'answered'))"),
+                               ("ts", "ts NOT NULL"), ("user_id", "text NOT NULL"), ("note", "text"),
+                               ("", "PRIMARY KEY (request_id, status)")),
+    "employer_marks": (("vacancy_id", "text NOT NULL"), ("seeker_id", "text NOT NULL"),
+                       ("mark", "text NOT NULL CHECK (mark IN ('saved', 'hidden'))"), ("ts", "ts NOT NULL"),
+                       ("user_id", "text NOT NULL"), ("", "PRIMARY KEY (vacancy_id, seeker_id)")),
+}  # fmt: skip
+INDEXES = ("CREATE INDEX IF NOT EXISTS decisions_seeker ON decisions (seeker_id)",
+           "CREATE INDEX IF NOT EXISTS decisions_vacancy ON decisions (vacancy_id)",
+           "CREATE INDEX IF NOT EXISTS decisions_jobcenter ON decisions (jobcenter_id)")  # fmt: skip
+COLUMN_TYPES: dict[str, pl.DataType] = {
+    name: TYPES[spec.split()[0]][2] for columns in TABLES.values() for name, spec in columns if name
+}
 
 RECOMMENDATIONS = "recommendations"  # the administrators' stop switch
 SWITCH_TTL_S = 1.0  # how long a read of a switch is reused (each page rerun reads it)
+LEGACY_FILE = "ops.duckdb"  # the embedded DuckDB store of earlier versions, copied over once
 
 
 def now_utc() -> datetime:
-    """Naive UTC timestamp, as DuckDB TIMESTAMP columns store it."""
+    """Naive UTC timestamp, as the stores' TIMESTAMP columns hold it."""
     return datetime.now(UTC).replace(tzinfo=None)
 
 
 class OpsStore:
-    """One read-write connection to ``ops.duckdb``; reads from other threads use their own cursor."""
+    """The operations store on its backend: a file path (embedded SQLite) or a ``postgresql://`` URL."""
 
-    def __init__(self, path: str | Path) -> None:
-        self.path = Path(path)
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        try:
-            self._con = duckdb.connect(str(self.path))
-        except duckdb.Error as exc:
-            raise StoreError(
-                f"cannot open the operations store {self.path}: {exc} "
-                "(only one process may write it: stop the dashboard before running this command)"
-            ) from exc
-        self.write_lock = threading.RLock()
-        self._local = threading.local()
+    def __init__(self, target: str | Path, *, legacy: Path | None = None) -> None:
+        self.backend = Backend(target)
+        self.write_lock = threading.RLock()  # this process's writers queue here, not in the database
         self._switches: dict[str, tuple[float, bool]] = {}  # name -> (monotonic time read, enabled)
-        with self.write_lock:
-            self._con.execute(_SCHEMA)
-            if not self._con.execute("SELECT 1 FROM ops_meta WHERE key = 'pseudonym_key'").fetchall():
-                # Per-deployment key for employer-facing pseudonyms; never leaves this file.
-                self._con.execute("INSERT INTO ops_meta VALUES ('pseudonym_key', ?)", [secrets.token_hex(32)])
+        self.notices: list[str] = []  # what opening did that its user should hear of (a migration)
+        with self.write(lock="schema") as cur:  # two processes starting at once create the tables once
+            for name, columns in TABLES.items():
+                cur.execute(self._ddl(name, columns))
+            for index in INDEXES:
+                cur.execute(index)
+        if legacy is not None and legacy.exists():
+            from app.ops_migrate import copy_legacy
+
+            notice = copy_legacy(self, legacy)
+            if notice:
+                self.notices.append(notice)
+        with self.write() as cur:
+            if not cur.execute("SELECT 1 FROM ops_meta WHERE key = 'pseudonym_key'").fetchall():
+                # Per-deployment key for employer-facing pseudonyms; never leaves this store.
+                cur.execute("INSERT INTO ops_meta VALUES ('pseudonym_key', ?)", [secrets.token_hex(32)])
+
+    @classmethod
+    def open(cls, settings: Settings) -> OpsStore:
+        """The installation's store: ``ops_url`` if set, else the embedded file in ``home``; an
+        ``ops.duckdb`` of an earlier version is copied over the first time (said on standard error)."""
+        store = cls(settings.ops_url or settings.ops_path, legacy=settings.home / LEGACY_FILE)
+        for notice in store.notices:
+            print(notice, file=sys.stderr)
+        return store
+
+    def _ddl(self, name: str, columns: tuple[tuple[str, str], ...]) -> str:
+        parts = []
+        for column, spec in columns:
+            kind, _, rest = spec.partition(" ")
+            parts.append(spec if not column else f"{column} {self.backend.column_type(kind)} {rest}".strip())
+        return f"CREATE TABLE IF NOT EXISTS {name} ({', '.join(parts)})"
+
+    def describe(self) -> str:
+        return self.backend.describe()
 
     def close(self) -> None:
-        self._con.close()
+        self.backend.close()
 
     def __enter__(self) -> OpsStore:
         return self
@@ -84,32 +127,22 @@ class OpsStore:
     def __exit__(self, *exc: object) -> None:
         self.close()
 
-    def _cursor(self) -> duckdb.DuckDBPyConnection:
-        cur = getattr(self._local, "cursor", None)
-        if cur is None:
-            cur = self._con.cursor()
-            self._local.cursor = cur
-        return cur
+    def query(
+        self, sql: str, params: Sequence[Any] | None = None, schema: Mapping[str, pl.DataType] | None = None
+    ) -> pl.DataFrame:
+        """Rows as a frame; columns of the ops tables keep their declared types, others as ``schema`` says."""
+        cur = self.backend.cursor().execute(sql, params or ())
+        return frame(cur, cur.fetchall(), COLUMN_TYPES, schema or {})
 
-    def query(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
-        value: pl.DataFrame = self._cursor().sql(sql, params=params or None).pl()
-        return value
-
-    def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        return self._cursor().execute(sql, params or []).fetchall()
+    def rows(self, sql: str, params: Sequence[Any] | None = None) -> list[tuple[Any, ...]]:
+        return self.backend.cursor().execute(sql, params or ()).fetchall()
 
     @contextmanager
-    def write(self) -> Iterator[duckdb.DuckDBPyConnection]:
-        """Serialised, all-or-nothing write: one thread at a time, one transaction."""
-        with self.write_lock:
-            cur = self._cursor()
-            cur.begin()
-            try:
-                yield cur
-            except BaseException:
-                cur.rollback()
-                raise
-            cur.commit()
+    def write(self, lock: str | None = None) -> Iterator[Cursor]:
+        """Serialised, all-or-nothing write: one thread of this process at a time, one transaction, and
+        with ``lock`` (``ops_backend.LOCKS``) one writer of that kind across every process."""
+        with self.write_lock, self.backend.transaction(lock) as cur:
+            yield cur
 
     def meta(self, key: str) -> str | None:
         found = self.rows("SELECT value FROM ops_meta WHERE key = ?", [key])
@@ -142,3 +175,14 @@ class OpsStore:
                 [name, enabled, now_utc(), user_id, reason],
             )
         self._switches.pop(name, None)
+
+
+def in_list(values: Sequence[Any]) -> str:
+    """``(?, ?, ...)`` for ``values`` (``(NULL)`` for none, which matches nothing): a portable IN list."""
+    return "(" + ", ".join("?" * len(values)) + ")" if values else "(NULL)"
+
+
+def ops_exists(settings: Settings) -> bool:
+    """Whether there is a store to read: a PostgreSQL one always; an embedded one once written (or an
+    earlier version's, which opening copies over)."""
+    return bool(settings.ops_url) or settings.ops_path.exists() or (settings.home / LEGACY_FILE).exists()

@@ -20,8 +20,6 @@ from app.audit import Actor, AuditLog
 from app.ops import OpsStore, now_utc
 from core.settings import Settings
 
-_SCHEMA = """CREATE TABLE IF NOT EXISTS login_attempts (
-    ts TIMESTAMP NOT NULL, user_key VARCHAR NOT NULL, client_key VARCHAR NOT NULL)"""
 _MAX_KEY = 64  # a user name or client longer than this is cut, so the table and the log stay small
 ANONYMOUS = "anonymous"  # the role audited for attempts that did not (yet) prove who they are
 
@@ -57,8 +55,6 @@ class PasswordLogin:
         self.limit = settings.login_max_failures
         self.window = timedelta(minutes=settings.login_window_minutes)
         self.allow_demo = settings.demo_login
-        with ops.write() as cur:
-            cur.execute(_SCHEMA)
 
     def attempt(self, user_id: str, password: str, client: str) -> SignIn:
         key, client = user_id.strip()[:_MAX_KEY], client[:_MAX_KEY]

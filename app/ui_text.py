@@ -384,6 +384,33 @@ SECURITY_TEXT: dict[str, dict[str, str]] = {
 }
 
 
+# the administrator's view of the release being served (app/ui/admin.py release_notice)
+RELEASE_TEXT: dict[str, dict[str, str]] = {
+    "rel_serving": {
+        "da": "Serverer udgivelse {release} (data {data}).",
+        "en": "Serving release {release} (data {data}).",
+    },
+    "rel_stale": {
+        "da": "Modellerne er trænet på data {built}; nye borgere og stillinger siden da vurderes ud fra deres "
+        "oplysninger uden genoptræning. Den planlagte `jobmatch build` genoptræner dem.",
+        "en": "The models were trained on data {built}; citizens and vacancies added since are scored from "
+        "their details without retraining. The scheduled `jobmatch build` retrains them.",
+    },
+    "rel_never_built": {
+        "da": "Udgivelsen har ingen modeller endnu: kør `jobmatch build`.",
+        "en": "The release has no models yet: run `jobmatch build`.",
+    },
+    "rel_switching": {
+        "da": "En nyere udgivelse ({live}) indlæses; den nuværende serverer imens.",
+        "en": "A newer release ({live}) is loading; the current one serves meanwhile.",
+    },
+    "rel_failed": {
+        "da": "Den nyere udgivelse {release} kunne ikke indlæses ({why}); den nuværende serverer fortsat.",
+        "en": "The newer release {release} could not be loaded ({why}); the current one keeps serving.",
+    },
+}
+
+
 def _merged(*parts: dict[str, dict[str, str]]) -> None:
     for part in parts:
         clash = set(part) & set(TEXT)
@@ -392,7 +419,9 @@ def _merged(*parts: dict[str, dict[str, str]]) -> None:
         TEXT.update(part)
 
 
-_merged(DECISIONS_TEXT, CARDS_TEXT, CASELOAD_TEXT, EMPLOYER_TEXT, ANALYST_ADMIN_TEXT, SECURITY_TEXT)
+_merged(
+    DECISIONS_TEXT, CARDS_TEXT, CASELOAD_TEXT, EMPLOYER_TEXT, ANALYST_ADMIN_TEXT, SECURITY_TEXT, RELEASE_TEXT
+)
 
 
 def t(key: str, lang: str = "da") -> str:

@@ -65,11 +65,13 @@ def run_dashboard_benchmark(settings: Settings, n_citizens: int = 25, progress: 
     with tempfile.TemporaryDirectory(prefix="jobmatch-bench-dashboard-") as tmp:
         home = Path(tmp) / "home"
         say("copying the home folder")
-        shutil.copytree(settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.duckdb*"))
+        shutil.copytree(
+            settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"), symlinks=True
+        )
         old_env = os.environ.get("JOBMATCH_HOME")
         os.environ["JOBMATCH_HOME"] = str(home)
         try:
-            ws = Workspace.open(settings.model_copy(update={"home": home}))
+            ws = Workspace.open(settings.model_copy(update={"home": home, "release": "", "ops_url": ""}))
             users = {u.user_id: u for u in ws.directory.users()}
             consultant = users["konsulent-odense"]
             citizens = ws.queue(consultant)["seeker_id"].to_list()

@@ -25,13 +25,13 @@ users_app = typer.Typer(
 def audit_verify(ctx: typer.Context) -> None:
     """Recompute the audit log's hash chain; exit 1 and name the first bad record if it was tampered with."""
     from app.audit import AuditLog
-    from app.ops import OpsStore
+    from app.ops import OpsStore, ops_exists
 
     s = settings(ctx)
-    if not s.ops_path.exists():  # a fresh install: nothing logged, and a check creates nothing
+    if not ops_exists(s):  # a fresh install: nothing logged, and a check creates nothing
         console.print(f"no records yet: nothing has been logged in {s.ops_path}")
         return
-    with OpsStore(s.ops_path) as ops:
+    with OpsStore.open(s) as ops:
         result = AuditLog(ops).verify()
     if result.ok and result.records == 0:
         console.print("no records yet")
@@ -56,7 +56,7 @@ def audit_purge(
 
     s = settings(ctx)
     retention = days or s.audit_retention_days
-    with OpsStore(s.ops_path) as ops:
+    with OpsStore.open(s) as ops:
         deleted = AuditLog(ops).purge(Actor("cli", "admin"), retention)
     console.print(f"deleted {deleted:,} audit records older than {retention} days")
 
@@ -95,7 +95,7 @@ def users_add(
     consultant = r is Role.CONSULTANT
     user = User(user_id, name or user_id, r, jobcenter if consultant else None,
                 employer if r is Role.EMPLOYER else None, team if consultant else None, team_lead)  # fmt: skip
-    with OpsStore(settings(ctx).ops_path) as ops:
+    with OpsStore.open(settings(ctx)) as ops:
         Directory(ops).add(user, password=secret, oidc_email=email)
     console.print(f"user {user_id}: {r} {user.jobcenter_id or user.employer_id or ''}")
 
@@ -105,13 +105,13 @@ def users_list(ctx: typer.Context, fmt: FormatOption = "table") -> None:
     """Active users with role and scope; the demo users (password 'demo', while demo_login is on) are marked
     as demo, listed from the world even before the dashboard has created them."""
     from app.access import Directory
-    from app.ops import OpsStore
+    from app.ops import OpsStore, ops_exists
 
     s = settings(ctx)
     stored: list[User] = []
     demo: set[str] = set()
-    if s.ops_path.exists():  # listing users never creates the operations store
-        with OpsStore(s.ops_path) as ops:
+    if ops_exists(s):  # listing users never creates the operations store
+        with OpsStore.open(s) as ops:
             directory = Directory(ops)
             stored, demo = directory.users(), {u.user_id for u in directory.users(demo_only=True)}
     pending = [u for u in _demo_users(s) if u.user_id not in {x.user_id for x in stored}]

@@ -42,7 +42,7 @@ def main_options(
     ] = None,
 ) -> None:
     """Settings come from jobmatch.toml (or $JOBMATCH_CONFIG) and JOBMATCH_* variables."""
-    ctx.obj = load_settings(**({"home": home} if home else {}))
+    ctx.obj = load_settings(**({"home": home} if home else {})).pinned()  # one release per command
 
 
 # Top-level commands first (unnamed groups merge into the root), then the named groups.

@@ -37,7 +37,7 @@ def log(
     from app.audit import Actor, AuditLog
     from app.ops import OpsStore
 
-    with OpsStore(settings(ctx).ops_path) as ops:
+    with OpsStore.open(settings(ctx)) as ops:
         return AuditLog(ops).append(
             Actor(cli_user(), CLI_ROLE), kind, subject=subject, payload=payload,
             model_version=model_version, data_version=data_version,

@@ -30,8 +30,9 @@ def world_rows(path: Path) -> int:
         return 1
 
 
-def backup_path(path: Path) -> Path:
-    return path.with_name(path.name + ".bak")
+def backup_path(path: Path, home: Path | None = None) -> Path:
+    """Beside the store, or in the home (a release folder is never written once published)."""
+    return (home or path.parent) / (path.name + ".bak")
 
 
 def interactive() -> bool:
@@ -39,24 +40,26 @@ def interactive() -> bool:
     return sys.stdin.isatty()
 
 
-def confirm_replace(path: Path, *, force: bool) -> None:
+def confirm_replace(path: Path, *, force: bool, home: Path | None = None) -> None:
     """Go on only with --force, a yes at the prompt (stdin a terminal), or when there is no world to lose."""
     rows = world_rows(path)
     if force or rows == 0:
         return
     what = f"{path} holds a world ({rows:,} rows of seekers, vacancies, employers and interactions, imports included)"
     if interactive():
-        typer.confirm(f"{what}; replace it (the current file is kept as {backup_path(path)})?", abort=True)
+        typer.confirm(
+            f"{what}; replace it (the current file is kept as {backup_path(path, home)})?", abort=True
+        )
         return
     raise InputError(
         f"{what}: not replaced without --force",
-        hint=f"pass --force to replace it (the current file is kept as {backup_path(path)}), "
+        hint=f"pass --force to replace it (the current file is kept as {backup_path(path, home)}), "
         "or --if-absent to keep it",
     )
 
 
 @contextmanager
-def kept_as_backup(path: Path) -> Iterator[Path | None]:
+def kept_as_backup(path: Path, home: Path | None = None) -> Iterator[Path | None]:
     """Keep the current store as <store>.bak while the block replaces it; a failed block leaves no backup.
 
     A hard link costs nothing and still names the old file after the atomic rename; where links are not
@@ -64,7 +67,7 @@ def kept_as_backup(path: Path) -> Iterator[Path | None]:
     if not path.exists():
         yield None
         return
-    backup = backup_path(path)
+    backup = backup_path(path, home)
     backup.unlink(missing_ok=True)
     try:
         os.link(path, backup)

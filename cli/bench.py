@@ -14,6 +14,7 @@ from cli.context import settings
 from cli.progress import steps
 from cli.render import console, show_table, show_text, show_written
 from core.reporting import write_results
+from core.settings import WorldSizeName
 
 bench_app = typer.Typer(
     help="Benchmarks that print their figures and write a results file.", no_args_is_help=True
@@ -102,14 +103,17 @@ def bench_recommender(
 def bench_faults(
     ctx: typer.Context,
     kills: Annotated[
-        int, typer.Option(min=3, help="SIGKILLs in all, spread over import, build, training.")
-    ] = 24,
+        int,
+        typer.Option(
+            min=5, help="SIGKILLs in all, spread over import, its refresh, build, training, release switch."
+        ),
+    ] = 10,
     seed: Annotated[int, typer.Option(help="Seed of the kill times.")] = 0,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/faults.json).")
     ] = None,
 ) -> None:
-    """Crash safety: kill import / build / training at random points, check the store and artefacts, rerun."""
+    """Crash safety: kill import, refresh, build, training and the release switch; check what serves, rerun."""
     import tempfile
 
     from bench.faults import FaultConfig, run_faults, write_results
@@ -149,6 +153,9 @@ def bench_load(
     ctx: typer.Context,
     threads: Annotated[int, typer.Option(min=1, help="Concurrent consultants (threads).")] = 20,
     duration: Annotated[float, typer.Option(min=1, help="Seconds the consultants work.")] = 60.0,
+    think: Annotated[
+        float, typer.Option(min=0, help="Seconds each consultant pauses after an answer (0: back to back).")
+    ] = 0.0,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/load.json).")
     ] = None,
@@ -157,12 +164,124 @@ def bench_load(
     from bench.load import LoadConfig, run_load, to_markdown, write_results
 
     s = settings(ctx)
-    result = run_load(s, LoadConfig(threads=threads, duration_s=duration))
+    result = run_load(s, LoadConfig(threads=threads, duration_s=duration, think_s=think))
     paths = write_results(result, json_out or s.bench_dir / "load.json")
     show_text(to_markdown(result))
     show_written(paths.values())
     if not result["ok"]:
         raise typer.Exit(1)
+
+
+@bench_app.command("live")
+def bench_live(
+    ctx: typer.Context,
+    threads: Annotated[int, typer.Option(min=1, help="Concurrent consultants (threads).")] = 20,
+    duration: Annotated[float, typer.Option(min=10, help="Seconds the consultants work.")] = 90.0,
+    import_after: Annotated[
+        float, typer.Option(min=0, help="Seconds into the run the import starts.")
+    ] = 15.0,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/live.json).")
+    ] = None,
+) -> None:
+    """An import while consultants work: seconds until the new vacancy is suggested to the consultant it
+    fits (target 60), with the load test's checks (no errors or refusals, audit rows = lists served, chain)."""
+    from bench.live import LiveConfig, run_live, to_markdown, write_results
+
+    s = settings(ctx)
+    result = run_live(s, LiveConfig(threads=threads, duration_s=duration, import_after_s=import_after))
+    paths = write_results(result, json_out or s.bench_dir / "live.json")
+    show_text(to_markdown(result))
+    show_written(paths.values())
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@bench_app.command("startup")
+def bench_startup(
+    ctx: typer.Context,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/startup.json).")
+    ] = None,
+) -> None:
+    """`make run`'s steps on this (built, unchanged) home until the dashboard answers, and a dashboard
+    process's cold start (targets 20 s and 3 s)."""
+    from bench.startup import run_startup, to_markdown, write_results
+
+    s = settings(ctx)
+    result = run_startup(s)
+    paths = write_results(result, json_out or s.bench_dir / "startup.json")
+    show_text(to_markdown(result))
+    show_written(paths.values())
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@bench_app.command("ops")
+def bench_ops(
+    ctx: typer.Context,
+    processes: Annotated[int, typer.Option(min=1, help="Dashboard processes (OS processes).")] = 2,
+    threads: Annotated[int, typer.Option(min=1, help="Consultant threads per process.")] = 10,
+    duration: Annotated[float, typer.Option(min=1, help="Seconds the consultants work.")] = 60.0,
+    ops_url: Annotated[
+        str | None,
+        typer.Option(
+            help="An EMPTY PostgreSQL database to use (default: a private server, Debian's postgresql)."
+        ),
+    ] = None,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/ops.json).")
+    ] = None,
+) -> None:
+    """Dashboard processes on one PostgreSQL operations store: audit records lost / duplicated, chain, decisions."""
+    from bench.ops import OpsConfig, run_ops, to_markdown, write_results
+
+    s = settings(ctx)
+    result = run_ops(s, OpsConfig(processes=processes, threads=threads, duration_s=duration), ops_url=ops_url)
+    paths = write_results(result, json_out or s.bench_dir / "ops.json")
+    show_text(to_markdown(result))
+    show_written(paths.values())
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@bench_app.command("scale")
+def bench_scale(
+    ctx: typer.Context,
+    world: Annotated[
+        Path | None, typer.Option(help="Home folder of the world to measure (default: this home).")
+    ] = None,
+    size: Annotated[
+        WorldSizeName | None,
+        typer.Option(help="Generate this size preset into the world first (replaces it; a backup is kept)."),
+    ] = None,
+    build: Annotated[bool, typer.Option("--build/--no-build", help="Run `jobmatch build` first.")] = True,
+    threads: Annotated[int, typer.Option(min=1, help="Concurrent consultants in the load step.")] = 100,
+    duration: Annotated[float, typer.Option(min=1, help="Seconds of the load step.")] = 60.0,
+    last: Annotated[
+        bool,
+        typer.Option("--last", help="Show the last run's results instead of running (a run takes long)."),
+    ] = False,
+    json_out: Annotated[
+        Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/scale.json).")
+    ] = None,
+) -> None:
+    """Generate (with --size), build and serve one world, each step in its own process: wall time and peak
+    memory per step, cold open and single-call latency, then concurrent consultants under load."""
+    from bench.scale import ScaleConfig, read_results, run_scale, to_markdown, write_results
+
+    s = settings(ctx)
+    target = json_out or s.bench_dir / "scale.json"
+    if last:
+        show_text(to_markdown(read_results(target.parent, target.stem)))
+        return
+    measured = s.model_copy(update={"home": world, "release": ""}) if world else s
+    config = ScaleConfig(size=size, build=build, threads=threads, duration_s=duration)
+    with steps("scale") as step:
+        result = run_scale(measured, config, say=step)
+    paths = write_results(result, target.parent, target.stem)
+    show_text(to_markdown(result))
+    show_written(paths.values())
 
 
 @bench_app.command("all")
@@ -175,7 +294,7 @@ def bench_all(
         list[str] | None,
         typer.Option(
             help="Sections to run (repeatable): generate, encoders, retrieval, recommender, "
-            "interventions, dashboard, load. Default: all."
+            "interventions, dashboard, load, live, startup, ops, scale (read from the last `bench scale`). Default: all."
         ),
     ] = None,
     out: Annotated[

@@ -29,7 +29,7 @@ def _opened(ctx: typer.Context) -> Iterator[tuple[Caseload, Store]]:
     from data.store import Store
 
     s = settings(ctx)
-    with Store(s.db_path, read_only=True) as world, OpsStore(s.ops_path) as ops:
+    with Store(s.db_path, read_only=True) as world, OpsStore.open(s) as ops:
         yield Caseload(ops), world
 
 
@@ -75,13 +75,13 @@ def list_caseload(
 ) -> None:
     """Assignments with who made them and when, and the follow-up date where one is set."""
     from app.caseload import Caseload
-    from app.ops import OpsStore
+    from app.ops import OpsStore, ops_exists
 
     s = settings(ctx)
-    if not s.ops_path.exists():  # listing never creates the operations store
+    if not ops_exists(s):  # listing never creates the operations store
         console.print("no caseload yet: assign citizens with `jobmatch caseload assign` or `import`")
         return
-    with OpsStore(s.ops_path) as ops:
+    with OpsStore.open(s) as ops:
         frame = Caseload(ops).listing(user_id=user, team=team)
     if fmt != "table":
         show_machine(frame, fmt)

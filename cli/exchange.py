@@ -9,9 +9,11 @@ import typer
 
 from cli.audit_trail import log
 from cli.context import settings
+from cli.progress import steps
 from cli.render import console, say, show_definitions
 from core.echo import quoted
 from core.errors import InputError
+from core.settings import Settings, writing_release
 
 if TYPE_CHECKING:
     from data.import_labels import LabelResolver
@@ -60,11 +62,15 @@ def import_(
         )
     check_kind(table)
     s = settings(ctx)
-    with Store(s.db_path, read_only=False, create=False) as store:
-        resolve = _label_resolver(store, s.models_dir) if link else None
-        report = import_file(
-            store, table, file, max_bytes=s.import_max_bytes, replace=replace, resolve_labels=resolve
-        )
+    if not s.db_path.exists():
+        Store(s.db_path, read_only=False, create=False)  # refuses, naming how to create the world
+    with writing_release(s, what=f"import {table}") as w:
+        with Store(w.db_path, read_only=False, create=False) as store:
+            resolve = _label_resolver(store, w.models_dir) if link else None
+            report = import_file(
+                store, table, file, max_bytes=s.import_max_bytes, replace=replace, resolve_labels=resolve
+            )
+        refreshed = refresh_after_import(w)
     say(
         f"imported {report.rows:,} {table} rows from {file} ({report.encoding}"
         + (f", delimiter {report.delimiter!r}" if report.delimiter else "")
@@ -76,11 +82,26 @@ def import_(
         say(
             f"linked {quoted(text)} -> {found.concept_id} (matched {quoted(found.matched_label)}, score {found.score:.2f})"
         )
+    say(refreshed)
     if report.masked_cpr_rows:
         console.print(
             f"[yellow]masked CPR-number-like text in {len(report.masked_cpr_rows)} row(s): "
             f"{report.masked_cpr_rows[:20]}[/yellow]"
         )
+
+
+def refresh_after_import(w: Settings) -> str:
+    """Index the imported rows in the same release, so it goes live servable (models are not retrained)."""
+    from app.refresh import refresh_release
+
+    if not (w.indexes_dir / "vacancies").exists():  # a world never built: nothing to keep up to date
+        return "no indexes built yet: run `jobmatch build` to serve suggestions"
+    with steps("indexing the new rows") as step:
+        report = refresh_release(w, progress=step)
+    return (
+        f"{report.summary()}; live now for every running dashboard and command "
+        "(models keep their training; the nightly `jobmatch build` retrains them)"
+    )
 
 
 def _label_resolver(store: Store, models_dir: Path) -> LabelResolver:

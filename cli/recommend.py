@@ -21,7 +21,6 @@ from core.errors import ArtefactError, MissingFileError
 if TYPE_CHECKING:
     import polars as pl
 
-    from data.store import Store
     from recommender.interventions import InterventionModel, ProgrammeRecommendation
     from recommender.service import RecommendationService
 
@@ -91,7 +90,7 @@ def recommend_programmes_cmd(
     s = settings(ctx)
     with Store(s.db_path, read_only=True) as store:
         with console.status("loading the intervention model"):
-            model = load_intervention_model(s.models_dir, store)
+            model = load_intervention_model(s.models_dir)
         matcher = None
         if use_matcher:
             from matching.retrieval import Matcher
@@ -111,12 +110,13 @@ def recommend_programmes_cmd(
     _show_programmes(rec, as_json)
 
 
-def load_intervention_model(models_dir: Path, store: Store) -> InterventionModel:
-    """The saved model fitted on the store's current data; never fits one (that is `jobmatch build`'s job)."""
+def load_intervention_model(models_dir: Path) -> InterventionModel:
+    """The release's saved model (fitted on this world or, after an import, an earlier version of it: new
+    citizens are scored from their covariates); never fits one (that is `jobmatch build`'s job)."""
     from recommender.interventions import InterventionModel
 
     try:
-        return InterventionModel.load(models_dir, data_version=store.data_version)
+        return InterventionModel.load(models_dir)
     except ArtefactError as exc:
         raise ArtefactError(str(exc.args[0]), hint=REBUILD_HINT) from exc
 

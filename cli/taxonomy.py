@@ -9,7 +9,7 @@ import typer
 
 from cli.context import settings
 from cli.render import show_table
-from core.settings import TaxonomyName
+from core.settings import TaxonomyName, writing_release
 
 taxonomy_app = typer.Typer(
     help="Occupation and skill taxonomies (built-in Danish catalogue, ESCO).", no_args_is_help=True
@@ -37,7 +37,10 @@ def taxonomy_import_esco(
     from matching.linking.skill_labels import with_danish_skill_labels
 
     taxonomy = with_danish_skill_labels(load_esco(path, labels_da, progress=True), load_builtin())
-    with Store(settings(ctx).db_path, read_only=False) as store:
+    with (
+        writing_release(settings(ctx), what="taxonomy import-esco") as w,
+        Store(w.db_path, read_only=False) as store,
+    ):
         store.save_taxonomy(taxonomy)
     _show_summary("esco", taxonomy.summary())
 

@@ -10,7 +10,7 @@ import typer
 from cli.backup import confirm_replace, kept_as_backup
 from cli.context import settings
 from cli.render import console, say, show_frame, show_table
-from core.settings import TaxonomyName
+from core.settings import TaxonomyName, WorldSizeName, world_counts, writing_release
 from data.synthetic.world_forms import WorldForm as WorldFormName
 
 commands = typer.Typer()
@@ -20,6 +20,14 @@ data_app = typer.Typer(help="Inspect the data in the store.", no_args_is_help=Tr
 @commands.command()
 def generate(
     ctx: typer.Context,
+    size: Annotated[
+        WorldSizeName | None,
+        typer.Option(
+            "--size",
+            help="Preset of all counts: default (20,000 citizens) or copenhagen (60,000 citizens, 25,000 "
+            "open vacancies, 2 million events); explicit counts win over it.",
+        ),
+    ] = None,
     seekers: Annotated[int | None, typer.Option(min=1, help="Number of seekers.")] = None,
     vacancies: Annotated[int | None, typer.Option(min=1, help="Number of vacancies.")] = None,
     interactions: Annotated[
@@ -58,21 +66,23 @@ def generate(
     if if_absent and s.db_path.exists():
         console.print(f"store exists at {s.db_path}; nothing to generate")
         return
-    confirm_replace(s.db_path, force=force)
-    size = WorldSize(
-        seekers=seekers or s.seekers,
-        vacancies=vacancies or s.vacancies,
-        interactions=s.interactions if interactions is None else interactions,
-        episodes=s.episodes if episodes is None else episodes,
+    confirm_replace(s.db_path, force=force, home=s.home)
+    counts = world_counts(
+        s,
+        size,
+        {"seekers": seekers, "vacancies": vacancies, "interactions": interactions, "episodes": episodes},
+    )
+    world = WorldSize(
+        **counts,
         seed=s.seed if seed is None else seed,
         hidden_confounding=hidden_confounding,
         world_form=world_form,
     )
-    with kept_as_backup(s.db_path) as backup:
-        counts = generate_store(s.db_path, size, taxonomy or s.taxonomy)
-    rows = [(name, f"{n:,}") for name, n in counts.items() if not name.startswith("gt_")]
+    with kept_as_backup(s.db_path, s.home) as backup, writing_release(s, what="generate", fresh=True) as w:
+        rows_per_table = generate_store(w.db_path, world, taxonomy or s.taxonomy, taxonomies_from=s.db_path)
+    rows = [(name, f"{n:,}") for name, n in rows_per_table.items() if not name.startswith("gt_")]
     show_table(("table", "rows"), rows, title="Generated world")
-    say(f"store: {s.db_path}")
+    say(f"store: {s.live().db_path} (`jobmatch build` makes its indexes and models)")
     if backup:
         say(f"previous store kept as {backup}")
 
@@ -82,8 +92,8 @@ def migrate(ctx: typer.Context) -> None:
     """Create the store if needed and apply pending schema migrations."""
     from data.store import Store
 
-    with Store(settings(ctx).db_path, read_only=False) as store:
-        console.print(f"{store.path}: schema version {store.schema_version()}")
+    with writing_release(settings(ctx), what="migrate") as w, Store(w.db_path, read_only=False) as store:
+        console.print(f"{w.db_file}: schema version {store.schema_version()}")
 
 
 @data_app.command("report")

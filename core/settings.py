@@ -7,6 +7,8 @@ Precedence: explicit arguments > environment variables > settings file > default
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Literal
 
@@ -19,8 +21,19 @@ from pydantic_settings import (
 )
 
 from core.errors import MissingFileError
+from core.releases import live_release, new_release, release_dir
 
 TaxonomyName = Literal["builtin", "esco"]
+WorldSizeName = Literal["default", "copenhagen"]
+WorldCountName = Literal["seekers", "vacancies", "interactions", "episodes"]
+
+# A world size preset names every count at once. "copenhagen" is a Copenhagen-sized job centre: 60,000
+# citizens, 2,000,000 events and 92,500 vacancies over the year of history, of which about 25,000 are open on
+# the reference date (the generator keeps about 27.5 % open); episodes scale with the citizens as in "default".
+WORLD_SIZES: dict[WorldSizeName, dict[WorldCountName, int]] = {
+    "default": {"seekers": 20_000, "vacancies": 6_000, "interactions": 150_000, "episodes": 25_000},
+    "copenhagen": {"seekers": 60_000, "vacancies": 92_500, "interactions": 2_000_000, "episodes": 75_000},
+}
 
 
 class Settings(BaseSettings):
@@ -29,12 +42,23 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="JOBMATCH_", extra="forbid", validate_assignment=True)
 
     home: Path = Field(Path("artefacts"), description="Folder for every generated artefact (git-ignored).")
-    db_file: str = Field("jobmatch.duckdb", description="DuckDB file name inside `home`.")
+    db_file: str = Field("jobmatch.duckdb", description="DuckDB file name inside each release.")
+    release: str = Field(
+        "",
+        description="Serve this release (a folder name under `home/releases`) instead of the live one; "
+        "processes pin the live one when they start (see core/releases.py).",
+    )
     seed: int = Field(42, description="Seed of the default synthetic world.")
-    seekers: int = Field(20_000, ge=1, description="Seekers in the default world.")
-    vacancies: int = Field(6_000, ge=1, description="Vacancies in the default world.")
-    interactions: int = Field(150_000, ge=0, description="Target number of interaction events.")
-    episodes: int = Field(25_000, ge=0, description="Target number of intervention episodes.")
+    seekers: int = Field(WORLD_SIZES["default"]["seekers"], ge=1, description="Seekers in the default world.")
+    vacancies: int = Field(
+        WORLD_SIZES["default"]["vacancies"], ge=1, description="Vacancies in the default world."
+    )
+    interactions: int = Field(
+        WORLD_SIZES["default"]["interactions"], ge=0, description="Target number of interaction events."
+    )
+    episodes: int = Field(
+        WORLD_SIZES["default"]["episodes"], ge=0, description="Target number of intervention episodes."
+    )
     taxonomy: TaxonomyName = Field("builtin", description="Taxonomy the world is generated from.")
     import_max_bytes: int = Field(
         200 * 1024 * 1024, ge=1, description="Largest file `jobmatch import` reads."
@@ -43,7 +67,17 @@ class Settings(BaseSettings):
         "char", description="char | minilm | fusion | a Hugging Face model name or local folder (st:NAME)."
     )
     index_kind: Literal["auto", "flat", "ivf", "hnsw"] = Field("auto", description="FAISS index type.")
-    ops_file: str = Field("ops.duckdb", description="Operations store (users, audit log, stop switch).")
+    ops_file: str = Field(
+        "ops.sqlite",
+        description="Embedded operations store (users, audit log, decisions, switches) in `home`, used "
+        "when ops_url is empty.",
+    )
+    ops_url: str = Field(
+        "",
+        pattern=r"^(|postgres(ql)?://.+)$",
+        description="PostgreSQL operations store (postgresql://user@host:port/db) shared by several "
+        "dashboard processes; empty: the embedded file ops_file.",
+    )
     audit_retention_days: int = Field(
         365,
         ge=183,
@@ -94,8 +128,24 @@ class Settings(BaseSettings):
     )
 
     @property
+    def release_dir(self) -> Path:
+        """The release this process reads: the pinned one, else the live one (the home itself before the
+        first release). Read once per process and pinned (:meth:`pinned`), so one process never mixes two."""
+        return release_dir(self.home, self.release or live_release(self.home))
+
+    def pinned(self) -> Settings:
+        """These settings fixed to the release live now: later publications do not move them."""
+        if self.release:
+            return self
+        return self.model_copy(update={"release": live_release(self.home) or ""})
+
+    def live(self) -> Settings:
+        """These settings pinned to the release live now (after a command published a new one)."""
+        return self.model_copy(update={"release": ""}).pinned()
+
+    @property
     def db_path(self) -> Path:
-        return self.home / self.db_file
+        return self.release_dir / self.db_file
 
     @property
     def ops_path(self) -> Path:
@@ -107,11 +157,11 @@ class Settings(BaseSettings):
 
     @property
     def models_dir(self) -> Path:
-        return self.home / "models"
+        return self.release_dir / "models"
 
     @property
     def indexes_dir(self) -> Path:
-        return self.home / "indexes"
+        return self.release_dir / "indexes"
 
     @property
     def bench_dir(self) -> Path:
@@ -134,6 +184,32 @@ class Settings(BaseSettings):
         if path.is_file():
             sources.append(TomlConfigSettingsSource(settings_cls, toml_file=path))
         return tuple(sources)
+
+
+@contextmanager
+def writing_release(settings: Settings, *, what: str, fresh: bool = False) -> Iterator[Settings]:
+    """Settings whose world store, indexes and models are those of a new release being written; it goes
+    live when the block succeeds (``core.releases.new_release``)."""
+    with new_release(settings.home, settings.db_file, what=what, fresh=fresh) as folder:
+        yield settings.model_copy(update={"release": folder.name})
+
+
+def world_counts(
+    settings: Settings, size: WorldSizeName | None, explicit: dict[WorldCountName, int | None]
+) -> dict[WorldCountName, int]:
+    """The counts a world is generated with: explicit counts > the named preset > the settings' counts."""
+    base: dict[WorldCountName, int] = (
+        dict(WORLD_SIZES[size])
+        if size
+        else {
+            "seekers": settings.seekers,
+            "vacancies": settings.vacancies,
+            "interactions": settings.interactions,
+            "episodes": settings.episodes,
+        }
+    )
+    chosen = {name: value for name, value in explicit.items() if value is not None}
+    return {**base, **chosen}
 
 
 def load_settings(**overrides: object) -> Settings:

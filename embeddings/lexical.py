@@ -16,32 +16,25 @@ from typing import Any
 
 import numpy as np
 import scipy.sparse as sp
+from pydantic import Field
 from sklearn.decomposition import TruncatedSVD
-from sklearn.feature_extraction.text import HashingVectorizer
 
 from core import artefacts
 from core.config import ModelConfig
 from core.errors import ArtefactError, NotFittedError
 from embeddings.base import Encoder, Kind, normalise
+from embeddings.ngrams import N_FEATURES, hashed_counts
 
-N_FEATURES = 2**15
-NGRAMS = (2, 4)
 ARTEFACT_KIND = "char-ngram-encoder"
 FORMAT_VERSION = 1  # before: one bare .npz file, replaced atomically, with the model id as its checksum
 ARRAYS_FILE = "encoder.npz"
+ENCODE_CHUNK = 10_000  # texts turned into sparse n-gram rows at once (their matrix is the big one)
 REFIT_HINT = "refit it with `jobmatch build`"
-
-
-def _vectoriser() -> HashingVectorizer:
-    return HashingVectorizer(
-        analyzer="char_wb", ngram_range=NGRAMS, n_features=N_FEATURES, alternate_sign=False, norm=None,
-        lowercase=True,
-    )  # fmt: skip
 
 
 def char_ngram_tfidf(texts: Sequence[str], idf: np.ndarray) -> sp.csr_matrix:
     """Sublinear TF-IDF over hashed char n-grams, rows L2-normalised (also the lexical baseline's space)."""
-    counts = _vectoriser().transform(list(texts)).tocsr().astype(np.float32)
+    counts = hashed_counts(texts).astype(np.float32)
     counts.data = 1.0 + np.log(counts.data)
     tfidf = counts @ sp.diags(idf.astype(np.float32))
     norms = np.sqrt(np.asarray(tfidf.multiply(tfidf).sum(axis=1)).ravel())
@@ -49,9 +42,19 @@ def char_ngram_tfidf(texts: Sequence[str], idf: np.ndarray) -> sp.csr_matrix:
 
 
 def fit_idf(texts: Sequence[str]) -> np.ndarray:
-    counts = _vectoriser().transform(list(texts)).tocsr()
-    df = np.bincount(counts.indices, minlength=N_FEATURES)
+    """Smoothed idf over every text; document frequencies counted a chunk of texts at a time (memory)."""
+    df = np.zeros(N_FEATURES, dtype=np.int64)
+    for start in range(0, len(texts), ENCODE_CHUNK):
+        df += np.bincount(hashed_counts(texts[start : start + ENCODE_CHUNK]).indices, minlength=N_FEATURES)
     return (np.log((1 + len(texts)) / (1 + df)) + 1.0).astype(np.float32)
+
+
+def _sample(texts: list[str], size: int, seed: int) -> list[str]:
+    """``texts`` itself when it has at most ``size`` texts, else a seeded sample of ``size``, in corpus order."""
+    if len(texts) <= size:
+        return texts
+    keep = np.sort(np.random.default_rng(seed).choice(len(texts), size, replace=False))
+    return [texts[i] for i in keep]
 
 
 class CharEncoderConfig(ModelConfig):
@@ -60,6 +63,10 @@ class CharEncoderConfig(ModelConfig):
     dim: int = 256
     svd_iterations: int = 5  # power iterations of the randomized SVD
     seed: int = 0
+    # The SVD is fitted on at most this many texts (a seeded sample above it; the idf still counts them all):
+    # its cost grows with the corpus, and a Copenhagen-sized world's 155,000 texts took minutes for a basis
+    # that 30,000 texts already pin down. The default world's corpus (about 29,000 texts) is used whole.
+    svd_sample: int = Field(default=30_000, ge=2)
 
 
 class CharNgramEncoder(Encoder):
@@ -83,7 +90,7 @@ class CharNgramEncoder(Encoder):
         if seed is not None:
             self.config = self.config.updated(seed=seed)
         idf = fit_idf(texts)
-        tfidf = char_ngram_tfidf(texts, idf)
+        tfidf = char_ngram_tfidf(_sample(texts, self.config.svd_sample, self.config.seed), idf)
         k = min(self.dim, tfidf.shape[0] - 1, N_FEATURES - 1)
         svd = TruncatedSVD(
             n_components=k, algorithm="randomized", n_iter=self.config.svd_iterations,
@@ -108,7 +115,11 @@ class CharNgramEncoder(Encoder):
             raise NotFittedError(
                 "CharNgramEncoder is not fitted: call fit(corpus) or CharNgramEncoder.load(path)"
             )
-        return np.asarray(char_ngram_tfidf(texts, self.idf_) @ self.components_.T, dtype=np.float32)
+        out = np.empty((len(texts), self.dim), dtype=np.float32)
+        for start in range(0, len(texts), ENCODE_CHUNK):  # row by row the same; memory bounded by a chunk
+            chunk = texts[start : start + ENCODE_CHUNK]
+            out[start : start + len(chunk)] = char_ngram_tfidf(chunk, self.idf_) @ self.components_.T
+        return out
 
     def save(self, root: str | Path, *, meta: Mapping[str, Any] | None = None) -> Path:
         """A new live version under ``root`` (see ``core.artefacts``); returns its folder. ``meta``: what

@@ -89,13 +89,16 @@ def _build_side(
         previous.remove(vanished)
         index, mode = previous, "incremental"
         upserted, removed = len(changed), len(vanished)
+        changed_ids = [ids[i] for i in changed]
     else:
         vectors, encoded = encode_cached(store, encoder, texts, kind="passage", progress=True)
         index = VectorIndex.build(vectors, ids, kind=chosen, hashes=hashes)  # type: ignore[arg-type]
         mode, upserted, removed = "full", len(ids), 0
+        changed_ids = list(ids)
     manifest = index.save(folder, model_id=encoder.model_id, data_version=store.data_version)
     return {"mode": mode, "kind": manifest.kind, "count": manifest.alive, "encoded": encoded,
-            "upserted": upserted, "removed": removed, "seconds": round(time.perf_counter() - started, 2)}  # fmt: skip
+            "upserted": upserted, "removed": removed, "seconds": round(time.perf_counter() - started, 2),
+            "changed_ids": changed_ids}  # fmt: skip
 
 
 def _previous_index(folder: Path, encoder: Encoder, kind: str) -> VectorIndex | None:

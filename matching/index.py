@@ -87,6 +87,7 @@ class VectorIndex:
         self.hashes = np.asarray(hashes if hashes is not None else [""] * len(ids), dtype=object)
         self._positions = {v: i for i, v in enumerate(self.ids.tolist()) if alive[i]}
         self._direct_map = False
+        self._flat: np.ndarray | None = None  # a flat index's vectors, see _flat_matrix
 
     # --- building -------------------------------------------------------------------------------------
 
@@ -180,7 +181,18 @@ class VectorIndex:
         pos = np.asarray(positions, dtype=np.int64)
         if len(pos) == 0:
             return np.zeros((0, self.index.d), dtype=np.float32)
+        if self.kind == "flat":  # the same floats, gathered from a numpy copy (reconstruct_batch: ~5x slower)
+            return self._flat_matrix()[pos]
         return np.asarray(self.index.reconstruct_batch(pos), dtype=np.float32)
+
+    def _flat_matrix(self) -> np.ndarray:
+        """A flat index's vectors as one (n, d) array, copied once per size (an upsert makes a new one)."""
+        held = self._flat
+        if held is None or len(held) != self.index.ntotal:
+            codes = faiss.vector_to_array(self.index.codes)
+            held = codes.view(np.float32).reshape(self.index.ntotal, self.index.d)
+            self._flat = held
+        return held
 
     def vector(self, ext: str) -> np.ndarray:
         value: np.ndarray = self.vectors_at(np.array([self._positions[ext]]))[0]

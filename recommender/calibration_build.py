@@ -37,6 +37,10 @@ from recommender.context import RecContext
 
 TOP_K = 20  # per citizen: the suggestions a consultant could see (10 on a card list, plus margin)
 MAX_SEEKERS = 3_000
+# Citizens x live vacancies the twin scores at most: fewer citizens are sampled where the window holds many
+# vacancies. The default world's 2,700 live vacancies keep all 3,000 citizens; a Copenhagen-sized world's
+# 40,600 would make it 122 million scored pairs (the build's longest step), here 30 million, 739 citizens.
+MAX_PAIRS = 30_000_000
 HELD_OUT_SHARE = 0.3
 BATCH = 200
 Twin = Callable[[RecContext, TimeSplitFrames, int], Recommender]
@@ -44,14 +48,16 @@ Twin = Callable[[RecContext, TimeSplitFrames, int], Recommender]
 
 def held_out_pairs(
     ctx: RecContext, model: Recommender, events: pl.DataFrame, start: datetime, end: datetime, *,
-    top_k: int = TOP_K, max_seekers: int = MAX_SEEKERS, seed: int = 0,
+    top_k: int = TOP_K, max_seekers: int = MAX_SEEKERS, max_pairs: int = MAX_PAIRS, seed: int = 0,
 ) -> pl.DataFrame:  # fmt: skip
-    """(seeker_id, vacancy_id, score, applied) for each sampled citizen's top-k live, filtered vacancies."""
+    """(seeker_id, vacancy_id, score, applied) for each sampled citizen's top-k live, filtered vacancies;
+    at most ``max_seekers`` citizens, and fewer where they times the live vacancies exceed ``max_pairs``."""
     posted, deadline = ctx.vacancy_array("posted"), ctx.vacancy_array("deadline")
     live = np.flatnonzero((posted < np.datetime64(end.date())) & (deadline >= np.datetime64(start.date())))
     at_risk = np.flatnonzero(ctx.seeker_array("registered_at") < np.datetime64(start.date()))
     rng = np.random.default_rng(seed)
-    users = np.sort(rng.choice(at_risk, min(max_seekers, len(at_risk)), replace=False))
+    n_seekers = min(max_seekers, max(1, max_pairs // max(len(live), 1)), len(at_risk))
+    users = np.sort(rng.choice(at_risk, n_seekers, replace=False))
     users = users[np.argsort(ctx.seeker_array("lon")[users], kind="stable")]  # batches stay in one area
     applied = _applied_in(events, start, end)
     frames = [_score_batch(ctx, model, users[i : i + BATCH], live, top_k, applied)

@@ -26,7 +26,6 @@ from typing import Any, Literal, get_args
 
 import numpy as np
 import polars as pl
-from scipy.stats import binom
 
 from data import columns as C
 from data.protected import age_band, group_frame, protected_groups
@@ -241,6 +240,8 @@ def fair_minimum_table(k: int, p: float, alpha: float) -> list[int]:
 @lru_cache(maxsize=4096)
 def _cdf(k: int, p: float) -> np.ndarray:
     """BinomCDF(m; i, p) for i = 1..k (rows) and m = 0..k (columns)."""
+    from scipy.stats import binom  # here, not at import: scipy.stats costs ~1 s of every process's start
+
     i = np.arange(1, k + 1)[:, None]
     m = np.arange(k + 1)[None, :]
     return np.asarray(binom.cdf(m, i, p), dtype=np.float64)

@@ -19,6 +19,7 @@ from typing import Any
 
 import numpy as np
 import polars as pl
+from pydantic import Field
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
@@ -46,6 +47,10 @@ class HybridConfig(ModelConfig):
     # the benchmarks.
     use_lightfm: bool = False
     negatives_per_user: int = 50  # sampled non-applications per citizen for the citizen-side model
+    # Citizens (groups) the citizen-side trees learn from at most: a seeded sample above it. The default
+    # world has about 3,900, all kept; a Copenhagen-sized one about 10x that, whose 2.6M rows took the trees
+    # many minutes (twice per build, with the calibration's twin) for no measurable gain.
+    max_ranker_citizens: int | None = Field(default=10_000, ge=1)
     seen_negatives: bool = False  # also learn from what the citizen was shown and did not apply to
     seed: int = 0  # draws the sampled negatives
     apply_trees: TreeConfig = TreeConfig(objective="lambdarank")
@@ -95,7 +100,7 @@ class HybridRecommender(Recommender):
         cfg = self.config
         ex = apply_examples(ctx, events, lambda u, i: self._aligned(ctx, u, i, self.apply_features),
                             negatives=cfg.negatives_per_user, seed=cfg.seed, candidates=candidates,
-                            seen_negatives=cfg.seen_negatives)  # fmt: skip
+                            seen_negatives=cfg.seen_negatives, max_citizens=cfg.max_ranker_citizens)  # fmt: skip
         self.apply_ = TreeModel(self.apply_features, cfg.apply_trees, MONOTONE).fit(ex.x, ex.y, ex.groups)
         raw = self.apply_.raw(ex.x)
         self.calibration_ = _calibrate(raw, ex.y)

@@ -68,16 +68,22 @@ FeatureFn = Callable[[np.ndarray, np.ndarray], np.ndarray]  # aligned (users, it
 def apply_examples(
     ctx: RecContext, events: pl.DataFrame, features: FeatureFn, *, negatives: int, seed: int,
     candidates: dict[str, np.ndarray] | None = None, seen_negatives: bool = False,
+    max_citizens: int | None = None,
 ) -> Examples:  # fmt: skip
     """One group per citizen with at least one application: positives, sampled negatives, vetoes; the
-    features of every group's pairs are computed in one call."""
+    features of every group's pairs are computed in one call. ``max_citizens``: above this many citizens,
+    a seeded sample of them (a group per citizen either way; fewer are all kept, drawing nothing)."""
     rng = np.random.default_rng(seed)
     positives, vetoes = apply_labels(events)
     if seen_negatives:
         vetoes = pl.concat([vetoes, seen_not_applied(events)])
     vetoed = dict(vetoes.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID)).iter_rows())
     users, items, ys, sizes = [], [], [], []
-    for sid, vids in positives.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID)).sort(C.SEEKER_ID).iter_rows():
+    groups = positives.group_by(C.SEEKER_ID).agg(pl.col(C.VACANCY_ID)).sort(C.SEEKER_ID)
+    if max_citizens is not None and groups.height > max_citizens:
+        keep = np.random.default_rng([seed, max_citizens]).choice(groups.height, max_citizens, replace=False)
+        groups = groups[np.sort(keep)]
+    for sid, vids in groups.iter_rows():
         pos = _known(ctx, vids)
         if sid not in ctx.seekers or len(pos) == 0:
             continue

@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -33,8 +35,9 @@ def model_root(settings: Settings) -> Any:
 
 
 def context_with_vectors(store: Store, matcher: Matcher) -> RecContext:
-    """The recommender context, reusing the matching index's vectors (no re-encoding)."""
-    ctx = RecContext.from_store(store)
+    """The recommender context, reusing the matching index's vectors (no re-encoding) and the matcher's
+    copies of the seekers and vacancies tables (the same ``SELECT *`` of the same store, not read twice)."""
+    ctx = RecContext.from_frames(matcher.seekers.frame, matcher.vacancies.frame, store.table("employers"))
     for side, ids in ((matcher.seekers, ctx.seekers.ids), (matcher.vacancies, ctx.vacancies.ids)):
         index = side.index
         positions = np.array([index.position(i) if i in index else -1 for i in ids.tolist()])
@@ -84,7 +87,9 @@ class RecommendationService:
     @classmethod
     def open(cls, settings: Settings, store: Store) -> RecommendationService:
         matcher = Matcher.open(settings, store)
-        model, meta = load_hybrid(model_root(settings), data_version=store.data_version)
+        # Trained on an earlier data version is fine: new citizens and vacancies are scored from their
+        # features (cold start) until the scheduled build retrains; the release says how stale it is.
+        model, meta = load_hybrid(model_root(settings))
         return cls(
             matcher, context_with_vectors(store, matcher), model, meta, protected_source=settings.db_path
         )
@@ -95,15 +100,17 @@ class RecommendationService:
 
         The funnel (filters, retrieval depth, re-ranking) is ``recommender.serving``'s, which the evaluation
         runs too."""
-        found = self.matcher.vacancies_for_seeker(seeker_id, candidates_k, filters)
+        # Candidates unexplained: only the k shown are explained, after ranking (``explain``), not all 200.
+        found = self.matcher.vacancies_for_seeker(seeker_id, candidates_k, filters, explain=False)
         if found.height == 0:
-            return found.with_columns(
+            return self.matcher.explain_located(seeker_id, found).with_columns(
                 *(pl.lit(None, pl.Float64).alias(c) for c in _PARTS),
                 pl.lit(None, pl.String).alias("why_score"),
             )
         user = self.ctx.seekers.rows([seeker_id])
         items = self.ctx.vacancies.rows(found[C.VACANCY_ID].to_list())
-        return self._rank(found, user, items, k, by_item=True)
+        explain = partial(self.matcher.explain_located, seeker_id)
+        return self._rank(found, user, items, k, by_item=True, explain=explain)
 
     def for_vacancy(self, vacancy_id: str, k: int = 10, filters: MatchFilters | None = None,
                     candidates_k: int = 500, *, rerank: RerankMethod = "off",
@@ -144,8 +151,10 @@ class RecommendationService:
 
     def _rank(
         self, found: pl.DataFrame, users: np.ndarray, items: np.ndarray, k: int, by_item: bool,
-        keep_order: bool = False,
+        keep_order: bool = False, explain: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     ) -> pl.DataFrame:  # fmt: skip
+        """The top ``k`` of ``found`` with score parts and reasons; ``explain`` adds matching's explanation
+        to those rows when ``found`` came without it."""
         parts = self.model.parts(self.ctx, users, items)
         flat = {name: (m[0] if by_item else m[:, 0]) for name, m in parts.items()}
         # explanations only for what is shown: the costly part, per row
@@ -156,7 +165,8 @@ class RecommendationService:
         else:
             explained = [self.model.explain_with_base(self.ctx, int(u), items) for u in users[top]]
             rows, bases = [r[0][0] for r in explained], [r[1] for r in explained]
-        ranked = found[top].with_columns(
+        shown = found[top] if explain is None else explain(found[top])
+        ranked = shown.with_columns(
             pl.Series("p_apply", flat["p_apply"][top]), pl.Series("p_employer", flat["p_employer"][top]),
             pl.Series("reciprocal", flat["reciprocal"][top]), pl.Series("why_score", [reasons_text(x) for x in rows]),
             # The explanation's figures: ranking_score (ln reciprocal) = why_base + sum(why_contributions).

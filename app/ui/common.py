@@ -18,10 +18,11 @@ from core.settings import load_settings
 
 @st.cache_resource(show_spinner="Indlæser modeller og indeks …")
 def workspace(home: str, db_file: str) -> Workspace:
-    """One per process and store: models, indexes and the single writer connection. Employers' shortlists
-    are ranked in the background from the start, so no employer's first click pays for them."""
+    """One per process and home: the live release (world read-only, models, indexes), switched to a newer
+    one in the background when an import, refresh or build publishes it. Employers' shortlists are ranked in
+    the background from the start, so no employer's first click pays for them."""
     ws = Workspace.open(load_settings(home=home, db_file=db_file))
-    threading.Thread(target=ws.warm_shortlists, name="warm-shortlists", daemon=True).start()
+    threading.Thread(target=ws.warm, name="warm-release", daemon=True).start()
     return ws
 
 

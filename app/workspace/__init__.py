@@ -3,9 +3,10 @@
 Every method takes the signed-in ``User`` and enforces role and scope inside its own query (a consultant's
 citizen lookups carry ``jobcenter_id = ?``, an employer's vacancy lookups ``employer_id = ?``), so a page,
 URL parameter, cache or export can only ever receive what the user may see. Every list of suggestions
-shown is written to the hash-chained audit log; every consultant decision goes to ``decisions`` (where
-training picks it up) and to the audit log. The administrators' stop switch turns suggestions off and
-leaves manual search working.
+shown is written to the hash-chained audit log; every consultant decision goes to ``decisions`` in the
+operations store (the world writer copies it into the world, where training picks it up:
+``app.decision_log``) and to the audit log. The world store is only read. The administrators' stop switch
+turns suggestions off and leaves manual search working.
 
 One class per role's views (``consultant`` with its ``decisions``, ``employer``, ``analyst``, ``admin``), all on the shared state
 and plumbing of ``base``; :class:`Workspace` is their union, the one object a process opens.
@@ -44,3 +45,7 @@ __all__ = [
 
 class Workspace(DecisionViews, EmployerViews, AnalystViews, AdminViews):
     """One per process: the world store, the operations store, the loaded models; every role's views."""
+
+    def warm(self) -> None:
+        """Ahead of the first clicks on a newly loaded release: every employer's shortlists."""
+        self.warm_shortlists()

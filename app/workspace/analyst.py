@@ -84,9 +84,9 @@ class AnalystViews(WorkspaceBase):
 
 def consultant_decisions(ws: WorkspaceBase) -> pl.DataFrame:
     """Every accept, reject and override by a consultant: who, what, for which citizen."""
-    return ws._q(
-        "SELECT d.user_id, d.action, d.seeker_id FROM decisions d "
-        "WHERE d.role = 'consultant' AND d.action IN ('accept', 'reject', 'override')"
+    return ws.ops.query(
+        "SELECT user_id, action, seeker_id FROM decisions "
+        "WHERE role = 'consultant' AND action IN ('accept', 'reject', 'override') ORDER BY ts, ord"
     )
 
 

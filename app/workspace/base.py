@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+import inspect
 import threading
-from dataclasses import dataclass
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any, Literal, Self
 
@@ -12,8 +16,11 @@ import polars as pl
 from app.access import Directory, User
 from app.audit import AuditLog
 from app.caseload import ensure_demo_caseload
+from app.decision_log import adopt_world_decisions
 from app.ops import RECOMMENDATIONS, OpsStore
+from app.refresh import read_built
 from core.errors import AccessDenied, JobmatchError, ModelUnavailable, RecommendationsOff, StoreError
+from core.releases import live_release
 from core.settings import Settings
 from data.store import Store
 from data.taxonomy import Taxonomy
@@ -50,71 +57,228 @@ class Shown:
     audit_seq: int
 
 
-class WorkspaceBase:
-    """State and plumbing every role's views share: the stores, the loaded models, audit and pseudonyms."""
+@dataclass
+class Loaded:
+    """One release as this process loaded it: the world (read-only), models and indexes that serve together.
 
-    def __init__(self, settings: Settings, world: Store, ops: OpsStore, service: Any | None,
-                 interventions: Any | None, problems: list[str]) -> None:  # fmt: skip
-        self.settings, self.world, self.ops = settings, world, ops
+    Everything a call reads comes from one ``Loaded``, so a switch to a newer release never mixes the two
+    inside one answer; caches live here too, so they go with the release they were computed from."""
+
+    settings: Settings  # pinned to the release
+    world: Store
+    service: Any | None
+    interventions: Any | None
+    calibration: tuple[Any, dict[str, Any]] | None  # (ScoreCalibrator, its meta) when built
+    problems: list[str]  # why a model is unavailable, shown to users with the rebuild command
+    taxonomy: Taxonomy
+    data_version: str  # read once at load: a published release never changes
+    local: threading.local = field(default_factory=threading.local)  # per-thread world cursors
+    caches: dict[str, dict[Any, Any]] = field(default_factory=dict)
+
+    @property
+    def release(self) -> str:
+        return self.settings.release
+
+    def cursor(self) -> Store:
+        """This thread's cursor on the world store (DuckDB connections are not shared across threads)."""
+        db: Store | None = getattr(self.local, "db", None)
+        if db is None:
+            db = self.world.cursor()
+            self.local.db = db
+        return db
+
+
+def load_release(settings: Settings) -> Loaded:
+    """Open a release's world read-only and load whatever models it has; a missing model is a problem shown
+    to users, not a crash (and a model trained on an earlier data version serves: see app/refresh.py)."""
+    pinned = settings.pinned()
+    if not pinned.db_path.exists():
+        raise StoreError(f"no store at {pinned.db_path}: create it with `jobmatch generate` (or `make run`)")
+    world = Store(pinned.db_path, read_only=True)
+    problems: list[str] = []
+    service = interventions = None
+    try:
+        from recommender.service import RecommendationService
+
+        service = RecommendationService.open(pinned, world)
+    except JobmatchError as exc:  # a missing or unreadable artefact; a bug keeps its traceback
+        problems.append(_problem("matching/recommender", exc))
+    try:
+        from recommender.interventions import InterventionModel
+
+        interventions = InterventionModel.load(pinned.models_dir)
+    except JobmatchError as exc:
+        problems.append(_problem("intervention model", exc))
+    taxonomy = world.load_taxonomy(world.meta("taxonomy") or "builtin")
+    return Loaded(pinned, world, service, interventions, _calibration(pinned), problems, taxonomy,
+                  world.data_version)  # fmt: skip
+
+
+RELEASE_CHECK_S = 1.0  # how often a process looks for a newer release (a file read)
+RETRY_FAILED_S = 60.0  # a release that failed to load is tried again after this long
+
+
+class WorkspaceBase:
+    """State and plumbing every role's views share: the stores, the loaded release, audit and pseudonyms.
+
+    The loaded release is replaced when a newer one is published (an import, refresh or build): it is loaded
+    in a background thread while the current one keeps serving, then swapped in one assignment. Each public
+    call pins the release it started on (:func:`_pinned_call`), so its answer comes from one release."""
+
+    def __init__(self, settings: Settings, ops: OpsStore, loaded: Loaded) -> None:
+        self.home_settings, self.ops = settings, ops
         self.audit, self.directory = AuditLog(ops), Directory(ops)
-        self.service, self.interventions = service, interventions
-        self.calibration: tuple[Any, dict[str, Any]] | None = None  # (ScoreCalibrator, its meta) when built
-        self.problems = problems  # why a model is unavailable, shown to users with the rebuild command
-        self.data_version = world.data_version
-        self.taxonomy: Taxonomy = world.load_taxonomy(world.meta("taxonomy") or "builtin")
-        self._local = threading.local()
+        self._loaded: Loaded = loaded
+        self._retired: Loaded | None = None
+        self._pins = threading.local()
+        self._switch = threading.Lock()
+        self._release_checked, self._loading = time.monotonic(), False
+        self._failed: tuple[str, float, str] | None = None  # (release, when, why) of the last failed load
         self._write = threading.Lock()
         self._pseudonym_key = bytes.fromhex(ops.meta("pseudonym_key") or "00")
 
     @classmethod
     def open(cls, settings: Settings) -> Self:
-        """Open both stores and load whatever models are current; a missing model is a problem, not a crash."""
-        if not settings.db_path.exists():
+        """Open the operations store and load the live release."""
+        if not settings.pinned().db_path.exists():
             raise StoreError(
-                f"no store at {settings.db_path}: create it with `jobmatch generate` (or `make run`)"
+                f"no store at {settings.pinned().db_path}: create it with `jobmatch generate` (or `make run`)"
             )
-        world = Store(settings.db_path, read_only=False)
-        ops = OpsStore(settings.ops_path)
-        problems: list[str] = []
-        service = interventions = None
-        try:
-            from recommender.service import RecommendationService
-
-            service = RecommendationService.open(settings, world)
-        except JobmatchError as exc:  # a missing or stale artefact; a bug keeps its traceback
-            problems.append(_problem("matching/recommender", exc))
-        try:
-            from recommender.interventions import InterventionModel
-
-            interventions = InterventionModel.load(settings.models_dir, data_version=world.data_version)
-        except JobmatchError as exc:
-            problems.append(_problem("intervention model", exc))
-        ws = cls(settings, world, ops, service, interventions, problems)
-        ws.calibration = _calibration(settings, world)
-        if settings.demo_login:
-            ensure_demo_caseload(ops, world, ws.directory.ensure_demo_users(world))
+        ops = OpsStore.open(settings)
+        ws = cls(settings, ops, load_release(settings))
+        ws._after_load(ws._loaded)
         return ws
 
     def close(self) -> None:
-        self.world.close()
+        for loaded in (self._loaded, self._retired):
+            if loaded is not None:
+                loaded.world.close()
         self.ops.close()
+
+    # --- the release this call reads -------------------------------------------------------------------
+
+    def _view(self) -> Loaded:
+        pinned: Loaded | None = getattr(self._pins, "loaded", None)
+        if pinned is not None:
+            return pinned
+        self._maybe_switch()
+        return self._loaded
+
+    @property
+    def settings(self) -> Settings:
+        return self._view().settings
+
+    @property
+    def world(self) -> Store:
+        return self._view().world
+
+    @property
+    def service(self) -> Any | None:
+        return self._view().service
+
+    @property
+    def interventions(self) -> Any | None:
+        return self._view().interventions
+
+    @property
+    def calibration(self) -> tuple[Any, dict[str, Any]] | None:
+        return self._view().calibration
+
+    @property
+    def problems(self) -> list[str]:
+        return self._view().problems
+
+    @property
+    def taxonomy(self) -> Taxonomy:
+        return self._view().taxonomy
+
+    @property
+    def data_version(self) -> str:
+        return self._view().data_version
+
+    @property
+    def release(self) -> str:
+        return self._view().release
+
+    def _cache(self, name: str) -> dict[Any, Any]:
+        """A cache that belongs to the release this call reads (dropped with it)."""
+        return self._view().caches.setdefault(name, {})
+
+    def _maybe_switch(self) -> None:
+        """Look for a newer release at most every ``RELEASE_CHECK_S``; load it in the background."""
+        now = time.monotonic()
+        if now - self._release_checked < RELEASE_CHECK_S or self._loading or self.home_settings.release:
+            return
+        self._release_checked = now
+        live = live_release(self.home_settings.home)
+        if live is None or live == self._loaded.release:
+            return
+        if self._failed is not None and self._failed[0] == live and now - self._failed[1] < RETRY_FAILED_S:
+            return
+        with self._switch:
+            if self._loading:
+                return
+            self._loading = True
+        threading.Thread(target=self._load_next, args=(live,), name=f"load-{live}", daemon=True).start()
+
+    def _load_next(self, name: str) -> None:
+        try:
+            loaded = load_release(self.home_settings.model_copy(update={"release": name}))
+            self._after_load(loaded)
+        except Exception as exc:  # keep serving the current release; the administrator sees why
+            self._failed = (name, time.monotonic(), f"{type(exc).__name__}: {exc}")
+            self._loading = False
+            return
+        retired, self._retired = self._retired, self._loaded
+        self._loaded, self._failed, self._loading = loaded, None, False
+        if retired is not None:  # two switches ago: no call still reads it
+            retired.world.close()
+        threading.Thread(target=self._warm, args=(loaded,), name="warm-release", daemon=True).start()
+
+    def _after_load(self, loaded: Loaded) -> None:
+        """What a freshly loaded release needs before it serves: decisions an older installation kept in the
+        world moved to the operations store, the demo caseload for new citizens."""
+        adopt_world_decisions(self.ops, loaded.world)
+        if self.home_settings.demo_login:
+            ensure_demo_caseload(self.ops, loaded.world, self.directory.ensure_demo_users(loaded.world))
+
+    def _warm(self, loaded: Loaded) -> None:
+        """Work done ahead of the first click on a new release (subclasses add to it)."""
+        self._pins.loaded = loaded
+        try:
+            self.warm()
+        finally:
+            self._pins.loaded = None
+
+    def warm(self) -> None:
+        """Precompute what the first clicks on a release would otherwise wait for (none here)."""
+
+    def release_status(self) -> dict[str, Any]:
+        """For administrators: the release served, what its models were built for, a newer one that failed."""
+        loaded = self._view()
+        built = read_built(loaded.settings)
+        status: dict[str, Any] = {
+            "release": loaded.release or "(in place)", "data_version": loaded.data_version,
+            "has_models": loaded.service is not None, "models_built_for": (built or {}).get("data_version"),
+            "models_stale": built is not None and built.get("data_version") != loaded.data_version,
+            "live_release": live_release(self.home_settings.home), "switching": self._loading,
+            "failed": None if self._failed is None else {"release": self._failed[0], "why": self._failed[2]},
+        }  # fmt: skip
+        return status
 
     # --- plumbing --------------------------------------------------------------------------------------
 
     def _db(self) -> Store:
-        """This thread's cursor on the world store (DuckDB connections are not shared across threads)."""
-        db = getattr(self._local, "db", None)
-        if db is None:
-            db = self.world.cursor()
-            self._local.db = db
-        return db
+        """This thread's cursor on the world store of the release this call reads."""
+        return self._view().cursor()
 
     def _q(self, sql: str, params: list[Any] | None = None) -> pl.DataFrame:
         return self._db().query(sql, params)
 
     @property
     def model_version(self) -> str:
-        return self.service.model_version if self.service is not None else "none"
+        service = self.service
+        return service.model_version if service is not None else "none"
 
     def recommendations_enabled(self) -> bool:
         return self.ops.switch_enabled(RECOMMENDATIONS)
@@ -138,6 +302,13 @@ class WorkspaceBase:
         return self.audit.append(user.actor, kind, subject=subject, payload=payload,
                                  model_version=self.model_version, data_version=self.data_version)  # fmt: skip
 
+    def __init_subclass__(cls, **kwargs: Any) -> None:
+        """Every public method of a view class pins the release for the whole call (nested calls share it)."""
+        super().__init_subclass__(**kwargs)
+        for name, value in list(vars(cls).items()):
+            if not name.startswith("_") and inspect.isfunction(value):
+                setattr(cls, name, _pinned_call(value))
+
     def _labels(self, ids: list[str] | None) -> list[str]:
         return [self.taxonomy.label(i) for i in ids or []]
 
@@ -155,14 +326,32 @@ class WorkspaceBase:
         return self.ops.meta(RERANK_KEY) or "off"
 
 
-def _calibration(settings: Settings, world: Store) -> tuple[Any, dict[str, Any]] | None:
+def _calibration(settings: Settings) -> tuple[Any, dict[str, Any]] | None:
     """The relevance map built for this data, if any: without one, cards show no probability (not a fault)."""
     from recommender.calibration import calibration_root, load_calibration
 
     try:
-        return load_calibration(calibration_root(settings.models_dir), data_version=world.data_version)
+        return load_calibration(calibration_root(settings.models_dir))
     except JobmatchError:
         return None
+
+
+def _pinned_call(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    def call(self: WorkspaceBase, *args: Any, **kwargs: Any) -> Any:
+        if getattr(self._pins, "loaded", None) is not None:
+            return method(self, *args, **kwargs)
+        self._pins.loaded = self._view()
+        try:
+            return method(self, *args, **kwargs)
+        finally:
+            self._pins.loaded = None
+
+    return call
+
+
+for _name in ("log_redisplay", "recommendations_enabled", "shortlist_rerank", "release_status"):
+    setattr(WorkspaceBase, _name, _pinned_call(getattr(WorkspaceBase, _name)))
 
 
 def _problem(what: str, exc: JobmatchError) -> str:

@@ -11,6 +11,7 @@ import polars as pl
 
 from app.access import Role, User
 from app.workspace.base import ISCED_LABELS_DA, Shown, _r
+from app.workspace.precomputed import employer_names, programme_table, suggestion_cache
 from app.workspace.queue import QueueViews
 from data import columns as C
 from data.clock import OPEN_VACANCY_SQL
@@ -33,8 +34,8 @@ class ConsultantViews(QueueViews):
 
     def _rejected(self, seeker_id: str) -> set[str]:
         """Vacancies whose decision, as it stands now, is a rejection (an undone one is suggested again)."""
-        history = self._q("SELECT seeker_id, vacancy_id, programme, action FROM decisions WHERE seeker_id = ? "
-                          "AND vacancy_id IS NOT NULL ORDER BY ts, rowid", [seeker_id])  # fmt: skip
+        history = self.ops.query("SELECT seeker_id, vacancy_id, programme, action FROM decisions WHERE seeker_id = ? "
+                                 "AND vacancy_id IS NOT NULL ORDER BY ts, ord", [seeker_id])  # fmt: skip
         return set(final_states(history).filter(pl.col("action") == "reject")[C.VACANCY_ID].to_list())
 
     def suggest_vacancies(self, user: User, seeker_id: str, k: int = 10,
@@ -43,11 +44,9 @@ class ConsultantViews(QueueViews):
         s = self._own_seeker(user, seeker_id)
         self._need_suggestions("service")
         rejected = self._rejected(seeker_id)
-        frame = self.service.for_seeker(seeker_id, k + len(rejected), MatchFilters(max_distance_km=max_km))  # type: ignore[union-attr]
-        frame = frame.filter(~pl.col(C.VACANCY_ID).is_in(list(rejected))).head(k)
-        employers = self._q("SELECT employer_id, name AS employer FROM employers")
-        frame = frame.join(employers, on=C.EMPLOYER_ID, how="left").sort("rank")
-        frame = self._with_relevance(frame.with_columns(pl.int_range(1, frame.height + 1).alias("rank")))
+        # the cache is per model objects (``suggestion_cache``); the key holds what the list depends on
+        key = (seeker_id, k, max_km, tuple(sorted(rejected)), self.model_version, self.data_version)
+        frame = suggestion_cache(self).get(key, lambda: self._suggestions(seeker_id, k, max_km, rejected))
         seq = self._log(user, "vacancy_suggestions", seeker_id, {
             "filters": {"max_km": max_km, "commute_limit_km": s["max_commute_km"]},
             "hidden_rejected": sorted(rejected),
@@ -58,6 +57,13 @@ class ConsultantViews(QueueViews):
                        for r in frame.iter_rows(named=True)],
         })  # fmt: skip
         return Shown(frame, seq)
+
+    def _suggestions(self, seeker_id: str, k: int, max_km: float | None, rejected: set[str]) -> pl.DataFrame:
+        """The list as computed (not audited: the caller logs every display, from the cache or not)."""
+        frame = self.service.for_seeker(seeker_id, k + len(rejected), MatchFilters(max_distance_km=max_km))  # type: ignore[union-attr]
+        frame = frame.filter(~pl.col(C.VACANCY_ID).is_in(list(rejected))).head(k)
+        frame = frame.join(employer_names(self), on=C.EMPLOYER_ID, how="left").sort("rank")
+        return self._with_relevance(frame.with_columns(pl.int_range(1, frame.height + 1).alias("rank")))
 
     def _with_relevance(self, frame: pl.DataFrame) -> pl.DataFrame:
         """The calibrated P(applies within the window) beside the ranking score; null without a built map."""
@@ -91,11 +97,14 @@ class ConsultantViews(QueueViews):
         self._need_suggestions("interventions")
         from recommender.interventions import recommend_programmes
 
-        matcher = self.service.matcher if self.service is not None else None
-        assert self.interventions is not None  # _need_suggestions checked it
-        rec = recommend_programmes(
-            self.interventions, self._db(), seeker_id, matcher=matcher, taxonomy=self.taxonomy
-        )
+        table = programme_table(self)
+        rec = table.get(seeker_id) if table is not None else None
+        if rec is None:  # no table for this model and data, or a citizen it lacks: compute live, as before
+            matcher = self.service.matcher if self.service is not None else None
+            assert self.interventions is not None  # _need_suggestions checked it
+            rec = recommend_programmes(
+                self.interventions, self._db(), seeker_id, matcher=matcher, taxonomy=self.taxonomy
+            )
         seq = self._log(user, "programme_suggestions", seeker_id, {
             "ranked": [{k: (_r(v) if isinstance(v, float) else v) for k, v in r.items()
                         if k in ("programme", "rank", "effect", "lower", "upper", "supported", "reason_da")}
@@ -113,10 +122,15 @@ class ConsultantViews(QueueViews):
         from recommender.interventions.features import seeker_features
 
         assert self.interventions is not None  # _need_suggestions checked it
+        table = programme_table(self)
+        known = (table.drivers(seeker_id) if table is not None else None) or {}
+        wanted = [p for p in programmes if p != "none"]
+        if all(p in known for p in wanted):
+            return {p: known[p] for p in wanted}
         seekers = self._q("SELECT * FROM seekers WHERE seeker_id = ?", [seeker_id])
         features = seeker_features(seekers, self.taxonomy)
-        return {p: [(text, share) for _, share, text in self.interventions.drivers(features, p)]
-                for p in programmes if p != "none"}  # fmt: skip
+        return {p: known[p] if p in known else [(text, share) for _, share, text in self.interventions.drivers(features, p)]
+                for p in wanted}  # fmt: skip
 
     def manual_search(self, user: User, seeker_id: str | None = None, text: str = "",
                       occupation_id: str | None = None, max_km: float | None = None,

@@ -1,6 +1,6 @@
 """Contact requests from employers, both sides: their state (sent, seen, answered) and the consultant's steps.
 
-A request is the ``contact_request`` row in ``decisions``; what happened to it since is a row per step in
+A request is the ``contact_request`` row in ``decisions`` (operations store); what happened to it since is a row per step in
 ``contact_request_status`` ('seen' when the citizen's consultant opens the citizen, 'answered' when they
 answer), so :meth:`ContactRequests.request_states` is the one place that says what state a request is in.
 Every step is audited; the employer only ever sees the state, never the citizen's id or the answer.
@@ -13,8 +13,9 @@ from typing import Any
 import polars as pl
 
 from app.access import Role, User
-from app.ops import now_utc
+from app.ops import in_list, now_utc
 from app.workspace.base import MIN_REASON_CHARS, WorkspaceBase
+from app.workspace.world_rows import with_vacancies
 from core.errors import AccessDenied, InvalidDecision
 from data import columns as C
 
@@ -27,11 +28,11 @@ class ContactRequests(WorkspaceBase):
 
     def request_states(self, request_ids: list[str]) -> dict[str, str]:
         """The state of each known request: 'answered' once answered, else 'seen' once seen, else 'sent'."""
-        known = self._q("SELECT d.decision_id, max(CASE s.status WHEN 'answered' THEN 2 WHEN 'seen' THEN 1 "
-                        "ELSE 0 END) AS step FROM decisions d LEFT JOIN contact_request_status s "
-                        "ON s.request_id = d.decision_id WHERE d.action = 'contact_request' "
-                        "AND d.decision_id IN (SELECT unnest(?::VARCHAR[])) GROUP BY 1", [request_ids])  # fmt: skip
-        return {rid: REQUEST_STATES[int(step)] for rid, step in known.iter_rows()}
+        known = self.ops.rows("SELECT d.decision_id, max(CASE s.status WHEN 'answered' THEN 2 WHEN 'seen' THEN 1 "
+                              "ELSE 0 END) AS step FROM decisions d LEFT JOIN contact_request_status s "
+                              "ON s.request_id = d.decision_id WHERE d.action = 'contact_request' "
+                              f"AND d.decision_id IN {in_list(request_ids)} GROUP BY d.decision_id", request_ids)  # fmt: skip
+        return {rid: REQUEST_STATES[int(step)] for rid, step in known}
 
     def request_state(self, request_id: str) -> str:
         """The state of request ``request_id`` (sent / seen / answered)."""
@@ -41,10 +42,9 @@ class ContactRequests(WorkspaceBase):
         return state
 
     def _mark(self, request_ids: list[str], status: str, user: User, note: str | None = None) -> None:
-        with self._write, self.world.transaction():
-            for rid in request_ids:
-                self.world.execute("INSERT INTO contact_request_status VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
-                                   [rid, status, now_utc(), user.user_id, note])  # fmt: skip
+        with self.ops.write() as cur:
+            cur.executemany("INSERT INTO contact_request_status VALUES (?, ?, ?, ?, ?) ON CONFLICT DO NOTHING",
+                            [(rid, status, now_utc(), user.user_id, note) for rid in request_ids])  # fmt: skip
 
     def citizen_contact_requests(self, user: User, seeker_id: str) -> pl.DataFrame:
         """The requests employers sent about one of the consultant's citizens, newest first; the ones not seen
@@ -52,10 +52,11 @@ class ContactRequests(WorkspaceBase):
         user.require(Role.CONSULTANT)
         self._scoped_row("seekers", C.SEEKER_ID, seeker_id, C.JOBCENTER_ID, user.jobcenter_id,
                          f"ingen borger med id {seeker_id!r} i dit jobcenter")  # fmt: skip
-        found = self._q("SELECT d.decision_id AS request_id, d.ts AS requested_at, d.vacancy_id, v.title, "
-                        "e.name AS employer, d.reason AS message FROM decisions d JOIN vacancies v USING (vacancy_id) "
-                        "JOIN employers e USING (employer_id) WHERE d.seeker_id = ? AND d.action = 'contact_request' "
-                        "ORDER BY d.ts DESC", [seeker_id])  # fmt: skip
+        asked = self.ops.query("SELECT decision_id AS request_id, ts AS requested_at, vacancy_id, reason AS message "
+                               "FROM decisions WHERE seeker_id = ? AND action = 'contact_request' ORDER BY ts DESC",
+                               [seeker_id], {"requested_at": pl.Datetime("us")})  # fmt: skip
+        found = with_vacancies(self, asked, how="inner").filter(pl.col("employer").is_not_null()).select(
+            "request_id", "requested_at", C.VACANCY_ID, "title", "employer", "message")  # fmt: skip
         if found.height == 0:
             return found.with_columns(pl.lit(None, pl.String).alias("request_status"))
         states = self.request_states(found["request_id"].to_list())
@@ -85,9 +86,11 @@ class ContactRequests(WorkspaceBase):
 
     def _request(self, user: User, request_id: str) -> dict[str, Any]:
         """A request about a citizen of the consultant's job centre; the same refusal whether it exists or not."""
-        rows = self._q("SELECT d.* FROM decisions d JOIN seekers s USING (seeker_id) WHERE d.decision_id = ? "
-                       "AND d.action = 'contact_request' AND s.jobcenter_id = ?", [request_id, user.jobcenter_id])  # fmt: skip
-        if rows.height == 0:
+        rows = self.ops.query("SELECT * FROM decisions WHERE decision_id = ? AND action = 'contact_request'",
+                              [request_id])  # fmt: skip
+        ours = rows.height and self._q("SELECT 1 FROM seekers WHERE seeker_id = ? AND jobcenter_id = ?",
+                                       [rows[C.SEEKER_ID][0], user.jobcenter_id]).height  # fmt: skip
+        if not ours:
             raise AccessDenied(f"ingen kontaktanmodning med id {request_id!r} i dit jobcenter")
         row: dict[str, Any] = rows.row(0, named=True)
         return row

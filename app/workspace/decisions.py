@@ -20,6 +20,7 @@ from app.access import User
 from app.ops import now_utc
 from app.workspace.base import DECISION_ACTIONS, MIN_REASON_CHARS, _json_default
 from app.workspace.consultant import ConsultantViews
+from app.workspace.world_rows import with_vacancies
 from core.errors import InvalidDecision, RecommendationsOff
 from data import columns as C
 from data.decisions import PAIR_ACTIONS, UNDO, final_states, pair_of
@@ -29,6 +30,8 @@ REASONED = ("accept", "reject", "override", "note")
 ON_SUGGESTIONS = ("accept", "reject")  # refused while suggestions are switched off
 CONTACTABLE = ("accept", "override")
 _HISTORY = "SELECT decision_id, ts, user_id, seeker_id, vacancy_id, programme, action, reason FROM decisions "
+_COLUMNS = ("decision_id, ts, user_id, role, jobcenter_id, seeker_id, vacancy_id, programme, action, reason, "
+            "model_version, data_version")  # fmt: skip
 
 
 @dataclass(frozen=True)
@@ -57,14 +60,15 @@ class DecisionViews(ConsultantViews):
         self._own_seeker(user, seeker_id)
         text = self._checked(action, reason, vacancy_id, programme)
         decision_id = f"D-{uuid.uuid4().hex[:12]}"
-        with self._write:  # the state is checked and changed under one lock: two clicks cannot both pass
+        # The state is checked and changed in one transaction under the decisions' cross-process lock: two
+        # clicks, in this process or in another dashboard process, cannot both pass.
+        with self.ops.write(lock="decisions") as cur:
             undoes = self._allowed(user, seeker_id, action, vacancy_id, programme)
-            with self.world.transaction():
-                self.world.execute(
-                    "INSERT INTO decisions VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    [decision_id, now_utc(), user.user_id, str(user.role), user.jobcenter_id, seeker_id,
-                     vacancy_id, programme, action, text, self.model_version, self.data_version],
-                )  # fmt: skip
+            cur.execute(
+                f"INSERT INTO decisions ({_COLUMNS}) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                [decision_id, now_utc(), user.user_id, str(user.role), user.jobcenter_id, seeker_id,
+                 vacancy_id, programme, action, text, self.model_version, self.data_version],
+            )  # fmt: skip
         payload = {"decision_id": decision_id, "action": action, "reason": text, "vacancy_id": vacancy_id,
                    "programme": programme} | ({"undoes": undoes} if undoes else {})  # fmt: skip
         self._log(user, "decision", seeker_id, payload)
@@ -130,7 +134,7 @@ class DecisionViews(ConsultantViews):
         if pair is not None:
             where += f" AND {C.VACANCY_ID if pair[0] == 'vacancy' else 'programme'} = ?"
             params.append(pair[1])
-        final = final_states(self._q(_HISTORY + where + " ORDER BY ts, rowid", params))
+        final = final_states(self.ops.query(_HISTORY + where + " ORDER BY ts, ord", params))
         window = timedelta(minutes=self.settings.decision_undo_minutes)
         now = now_utc()
         states = {}
@@ -145,9 +149,10 @@ class DecisionViews(ConsultantViews):
     def decisions_for(self, user: User, seeker_id: str) -> pl.DataFrame:
         """The citizen's whole decision history, newest first, with the vacancy's title beside its id."""
         self._own_seeker(user, seeker_id)
-        return self._q("SELECT d.ts, d.user_id, d.role, d.action, v.title, d.vacancy_id, d.programme, d.reason "
-                       "FROM decisions d LEFT JOIN vacancies v ON v.vacancy_id = d.vacancy_id "
-                       "WHERE d.seeker_id = ? ORDER BY d.ts DESC, d.rowid DESC", [seeker_id])  # fmt: skip
+        history = self.ops.query("SELECT ts, user_id, role, action, vacancy_id, programme, reason FROM decisions "
+                                 "WHERE seeker_id = ? ORDER BY ts DESC, ord DESC", [seeker_id])  # fmt: skip
+        return with_vacancies(self, history).select("ts", "user_id", "role", "action", "title", C.VACANCY_ID,
+                                                 "programme", "reason")  # fmt: skip
 
     def export_citizen(self, user: User, seeker_id: str) -> tuple[str, bytes]:
         """The citizen's current suggestions with their explanations, as one JSON document (right to an

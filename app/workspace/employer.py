@@ -19,7 +19,7 @@ import polars as pl
 
 from app.access import Role, User
 from app.anonymity import QUASI_IDENTIFIERS, anonymise
-from app.ops import now_utc
+from app.ops import in_list, now_utc
 from app.workspace.base import EMPLOYER_FIELDS, MIN_REASON_CHARS, Shown, _r
 from app.workspace.contact import ANSWERED, ContactRequests
 from core.errors import AccessDenied, InvalidDecision
@@ -38,11 +38,13 @@ class EmployerViews(ContactRequests):
         """Own vacancies, open ones first, with the occupation in words and the number of contact requests."""
         user.require(Role.EMPLOYER)
         frame = self._q("SELECT v.vacancy_id, v.title, v.occupation_id, v.hours, v.positions, v.status, v.posted, "
-                        "v.deadline, (SELECT count(*) FROM decisions d WHERE d.vacancy_id = v.vacancy_id "
-                        "AND d.action = 'contact_request') AS contact_requests FROM vacancies v "
-                        "WHERE v.employer_id = ? ORDER BY v.status = 'open' DESC, v.posted DESC, v.vacancy_id",
-                        [user.employer_id])  # fmt: skip
-        return frame.with_columns(
+                        "v.deadline FROM vacancies v WHERE v.employer_id = ? "
+                        "ORDER BY v.status = 'open' DESC, v.posted DESC, v.vacancy_id", [user.employer_id])  # fmt: skip
+        ids = frame[C.VACANCY_ID].to_list()
+        asked = dict(self.ops.rows("SELECT vacancy_id, count(*) FROM decisions WHERE action = 'contact_request' "
+                                   f"AND vacancy_id IN {in_list(ids)} GROUP BY vacancy_id", ids))  # fmt: skip
+        counts = pl.Series("contact_requests", [int(asked.get(v, 0)) for v in ids], pl.Int64)
+        return frame.insert_column(8, counts).with_columns(
             pl.col(C.OCCUPATION_ID)
             .map_elements(self.taxonomy.label, return_dtype=pl.String)
             .alias("occupation")
@@ -61,9 +63,9 @@ class EmployerViews(ContactRequests):
     # --- shortlists ------------------------------------------------------------------------------------
 
     def _ranked(self, vacancy_id: str, method: str, n: int) -> pl.DataFrame:
-        """The model's top ``n`` consenting candidates for a vacancy, once per workspace (its world and models
+        """The model's top ``n`` consenting candidates for a vacancy, once per release (its world and models
         do not change): an employer's shortlists are read together, so each must not cost a model call per click."""
-        cache: dict[tuple[str, str, int], pl.DataFrame] = self.__dict__.setdefault("_ranked_cache", {})
+        cache: dict[tuple[str, str, int], pl.DataFrame] = self._cache("ranked")
         key = (vacancy_id, method, n)
         if key not in cache:
             cache[key] = self.service.for_vacancy(vacancy_id, n, MatchFilters(consent_only=True),  # type: ignore[union-attr]
@@ -87,8 +89,8 @@ class EmployerViews(ContactRequests):
         return open_ids.len()
 
     def _marks(self, vacancy_ids: list[str]) -> pl.DataFrame:
-        return self._q("SELECT vacancy_id, seeker_id, mark FROM employer_marks WHERE vacancy_id IN "
-                       "(SELECT unnest(?::VARCHAR[]))", [vacancy_ids])  # fmt: skip
+        return self.ops.query("SELECT vacancy_id, seeker_id, mark FROM employer_marks WHERE vacancy_id IN "
+                              f"{in_list(vacancy_ids)}", vacancy_ids)  # fmt: skip
 
     def _employer_cards(self, user: User, method: str, k: int) -> pl.DataFrame:
         """Every card the employer's shortlists show now (each open vacancy's top ``k`` consenting candidates
@@ -162,12 +164,13 @@ class EmployerViews(ContactRequests):
         if mark is not None and mark not in MARKS:
             raise InvalidDecision(f"unknown mark {mark!r}; one of {', '.join(MARKS)}")
         seeker_id = self._shown_seeker(user, vacancy_id, candidate)
-        with self._write, self.world.transaction():
-            self.world.execute("DELETE FROM employer_marks WHERE vacancy_id = ? AND seeker_id = ?",
-                               [vacancy_id, seeker_id])  # fmt: skip
+        with self.ops.write() as cur:
+            cur.execute(
+                "DELETE FROM employer_marks WHERE vacancy_id = ? AND seeker_id = ?", [vacancy_id, seeker_id]
+            )
             if mark is not None:
-                self.world.execute("INSERT INTO employer_marks VALUES (?, ?, ?, ?, ?)",
-                                   [vacancy_id, seeker_id, mark, now_utc(), user.user_id])  # fmt: skip
+                cur.execute("INSERT INTO employer_marks VALUES (?, ?, ?, ?, ?)",
+                            [vacancy_id, seeker_id, mark, now_utc(), user.user_id])  # fmt: skip
         self._log(
             user, "candidate_mark", vacancy_id, {"candidate": candidate, "seeker_id": seeker_id, "mark": mark}
         )
@@ -180,10 +183,8 @@ class EmployerViews(ContactRequests):
         """Undo every hide for this vacancy (they may come back on its shortlist); audited. How many."""
         self._own_vacancy(user, vacancy_id)
         hidden = self._marks([vacancy_id]).filter(pl.col("mark") == "hidden")[C.SEEKER_ID].to_list()
-        with self._write, self.world.transaction():
-            self.world.execute(
-                "DELETE FROM employer_marks WHERE vacancy_id = ? AND mark = 'hidden'", [vacancy_id]
-            )
+        with self.ops.write() as cur:
+            cur.execute("DELETE FROM employer_marks WHERE vacancy_id = ? AND mark = 'hidden'", [vacancy_id])
         self._log(user, "candidate_unhide", vacancy_id, {"seeker_ids": hidden})
         return len(hidden)
 
@@ -196,12 +197,14 @@ class EmployerViews(ContactRequests):
         if len(message.strip()) < MIN_REASON_CHARS:
             raise InvalidDecision("skriv en kort besked til jobcentret (mindst 3 tegn)")
         seeker_id = self._shown_seeker(user, vacancy_id, candidate)
-        if self._request_states_by_seeker(vacancy_id).get(seeker_id) not in (None, ANSWERED):
-            raise InvalidDecision("der er allerede sendt en anmodning om denne kandidat; jobcentret svarer")
         decision_id = f"D-{uuid.uuid4().hex[:12]}"
         jc = self._q("SELECT jobcenter_id FROM seekers WHERE seeker_id = ?", [seeker_id]).item()
-        with self._write, self.world.transaction():
-            self.world.execute(
+        with self.ops.write(lock="decisions") as cur:  # checked and written under one lock, across processes
+            if self._request_states_by_seeker(vacancy_id).get(seeker_id) not in (None, ANSWERED):
+                raise InvalidDecision(
+                    "der er allerede sendt en anmodning om denne kandidat; jobcentret svarer"
+                )
+            cur.execute(
                 "INSERT INTO decisions (decision_id, ts, user_id, role, jobcenter_id, seeker_id, vacancy_id, "
                 "programme, action, reason, model_version, data_version) "
                 "VALUES (?, ?, ?, ?, ?, ?, ?, NULL, 'contact_request', ?, ?, ?)",
@@ -213,9 +216,9 @@ class EmployerViews(ContactRequests):
         return decision_id
 
     def _requests(self, vacancy_id: str) -> pl.DataFrame:
-        return self._q("SELECT decision_id AS request_id, ts AS requested_at, seeker_id, reason AS message "
-                       "FROM decisions WHERE vacancy_id = ? AND action = 'contact_request' ORDER BY ts DESC",
-                       [vacancy_id])  # fmt: skip
+        return self.ops.query("SELECT decision_id AS request_id, ts AS requested_at, seeker_id, reason AS message "
+                              "FROM decisions WHERE vacancy_id = ? AND action = 'contact_request' ORDER BY ts DESC",
+                              [vacancy_id], {"requested_at": pl.Datetime("us")})  # fmt: skip
 
     def _request_states_by_seeker(self, vacancy_id: str) -> dict[str, str]:
         """Each requested candidate's latest request state for this vacancy."""

@@ -5,8 +5,8 @@ lookup goes through.
 Order of the queue: (0) new contact requests from employers, (1) a follow-up date that has come, (2) no
 consultant decision for ``Settings.queue_idle_weeks`` weeks (counted from registration if never), (3) the
 rest; inside each, the most requests, the oldest follow-up, the longest without a decision, the longest
-unemployed first. One SQL query on the world store per page; the caseload comes from the operations store
-as parameters of that query.
+unemployed first. One SQL query on the world store per page; the caseload and the decisions and requests
+come from the operations store as parameters of that query.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import polars as pl
 
 from app.access import Role, User
 from app.caseload import Caseload, may_open
+from app.ops import OpsStore
 from app.workspace.base import WorkspaceBase
 from core.errors import AccessDenied
 
@@ -51,12 +52,20 @@ class QueuePage:
         return max(1, math.ceil(self.total / self.page_size))
 
 
-def new_requests_sql() -> str:
-    """Employers' contact requests a consultant has not answered yet, per citizen: the one place that says
-    what "new" means (a request's state is kept in ``contact_request_status``; see ``workspace.contact``)."""
-    return ("SELECT r.seeker_id, count(*) AS new_requests FROM decisions r WHERE r.action = 'contact_request' "
-            "AND NOT EXISTS (SELECT 1 FROM contact_request_status s WHERE s.request_id = r.decision_id"
-            " AND s.status = 'answered') GROUP BY r.seeker_id")  # fmt: skip
+ACTIVITY_SCHEMA = {"seeker_id": pl.String(), "last_action": pl.Datetime("us"), "contact_requests": pl.Int64(),
+                   "new_requests": pl.Int64()}  # fmt: skip
+
+
+def activity(ops: OpsStore, jobcenter_id: str | None) -> pl.DataFrame:
+    """Per citizen of a job centre: the last consultant decision, employers' contact requests and the ones
+    not answered yet: the one place that says what "new" means (a request's state is kept in
+    ``contact_request_status``; see ``workspace.contact``)."""
+    return ops.query("SELECT d.seeker_id, max(CASE WHEN d.role = 'consultant' THEN d.ts END) AS last_action, "
+                     "count(CASE WHEN d.action = 'contact_request' THEN 1 END) AS contact_requests, "
+                     "count(CASE WHEN d.action = 'contact_request' AND s.request_id IS NULL THEN 1 END) AS new_requests "
+                     "FROM decisions d LEFT JOIN contact_request_status s ON s.request_id = d.decision_id "
+                     "AND s.status = 'answered' WHERE d.jobcenter_id = ? AND d.seeker_id IS NOT NULL "
+                     "GROUP BY d.seeker_id", [jobcenter_id], ACTIVITY_SCHEMA)  # fmt: skip
 
 
 class _Params:
@@ -111,6 +120,7 @@ class QueueViews(WorkspaceBase):
     def _queue_sql(self, user: User, filters: QueueFilters, today: date, p: _Params) -> str:
         held = self.caseload.holdings_in(user)
         due = self.caseload.follow_ups_in(user.jobcenter_id)
+        acts = activity(self.ops, user.jobcenter_id)
         scope = f"h.user_id = {p(user.user_id)}"
         if user.team_lead:
             scope += f" OR h.team = {p(user.team)} OR h.user_id IS NULL"
@@ -122,17 +132,17 @@ WITH held AS (SELECT unnest({p(held["seeker_id"].to_list())}::VARCHAR[]) AS seek
                      unnest({p(held["team"].to_list())}::VARCHAR[]) AS team),
      due AS (SELECT unnest({p(due["seeker_id"].to_list())}::VARCHAR[]) AS seeker_id,
                     unnest({p(due["due"].to_list())}::DATE[]) AS follow_up),
-     last AS (SELECT seeker_id, max(ts) AS last_action FROM decisions WHERE role = 'consultant' GROUP BY ALL),
-     asked AS (SELECT seeker_id, count(*) AS contact_requests FROM decisions
-               WHERE action = 'contact_request' GROUP BY ALL),
-     fresh AS ({new_requests_sql()}),
+     acts AS (SELECT unnest({p(acts["seeker_id"].to_list())}::VARCHAR[]) AS seeker_id,
+                     unnest({p(acts["last_action"].to_list())}::TIMESTAMP[]) AS last_action,
+                     unnest({p(acts["contact_requests"].to_list())}::BIGINT[]) AS contact_requests,
+                     unnest({p(acts["new_requests"].to_list())}::BIGINT[]) AS new_requests),
      rows AS (
        SELECT s.seeker_id, s.weeks_unemployed, s.benefit_type, s.target_group, s.desired_occupations,
-              s.consent_employer_view, s.registered_at, h.user_id AS consultant, d.follow_up, l.last_action,
-              coalesce(a.contact_requests, 0) AS contact_requests, coalesce(f.new_requests, 0) AS new_requests,
-              date_diff('day', coalesce(l.last_action::DATE, s.registered_at), {t}::DATE) // 7 AS idle_weeks
+              s.consent_employer_view, s.registered_at, h.user_id AS consultant, d.follow_up, a.last_action,
+              coalesce(a.contact_requests, 0) AS contact_requests, coalesce(a.new_requests, 0) AS new_requests,
+              date_diff('day', coalesce(a.last_action::DATE, s.registered_at), {t}::DATE) // 7 AS idle_weeks
        FROM seekers s LEFT JOIN held h USING (seeker_id) LEFT JOIN due d USING (seeker_id)
-            LEFT JOIN last l USING (seeker_id) LEFT JOIN asked a USING (seeker_id) LEFT JOIN fresh f USING (seeker_id)
+            LEFT JOIN acts a USING (seeker_id)
        WHERE {" AND ".join(where)}),
      ranked AS (
        SELECT *, CASE WHEN new_requests > 0 THEN {PRIORITY_REQUESTS}

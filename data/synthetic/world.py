@@ -26,10 +26,16 @@ def known_taxonomies(db_path: Path) -> dict[str, Taxonomy]:
 
 
 def generate_store(
-    db_path: Path, size: WorldSize, taxonomy: str = "builtin", *, show_progress: bool = True
+    db_path: Path,
+    size: WorldSize,
+    taxonomy: str = "builtin",
+    *,
+    show_progress: bool = True,
+    taxonomies_from: Path | None = None,
 ) -> dict[str, int]:
-    """Generate a world and atomically replace the store at ``db_path``; returns row counts per table."""
-    taxonomies = known_taxonomies(db_path)
+    """Generate a world and atomically replace the store at ``db_path``; returns row counts per table.
+    An imported taxonomy is carried over from the store at ``taxonomies_from`` (default: ``db_path``)."""
+    taxonomies = known_taxonomies(taxonomies_from or db_path)
     if taxonomy not in taxonomies:
         raise StoreError(
             f"taxonomy {taxonomy!r} is not loaded: run `jobmatch taxonomy import-esco PATH` first"

@@ -56,7 +56,9 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from scipy.stats import norm
+from scipy.special import (
+    ndtri,  # the normal quantile (scipy.stats.norm.ppf's kernel, without its import cost)
+)
 from sklearn.ensemble import HistGradientBoostingClassifier, HistGradientBoostingRegressor
 from sklearn.impute import SimpleImputer
 from sklearn.linear_model import LogisticRegression
@@ -379,7 +381,7 @@ class DRLearner:
         se = np.full((m, a - 1), np.nan)
         supported = self._support(e)
         reason = np.full((m, a - 1), "", dtype=object)
-        z = float(norm.ppf(0.5 + self.params.level / 2))
+        z = float(ndtri(0.5 + self.params.level / 2))
         cov = self.effect_cov(X) if self._posterior_intervals() else None
         for k in range(1, a):
             if k not in self.final_models_:

@@ -23,8 +23,12 @@ def matcher_finder(matcher: Any) -> EmployerFinder:
     """Vacancies from ``matching.retrieval.Matcher.vacancies_for_seeker`` (open, within commute, hours)."""
 
     def find(seeker: Mapping[str, Any], k: int) -> pl.DataFrame:
-        frame = matcher.vacancies_for_seeker(str(seeker[C.SEEKER_ID]), k)
-        found: pl.DataFrame = frame.select(C.EMPLOYER_ID, "title", "distance_km")
+        frame = matcher.vacancies_for_seeker(str(seeker[C.SEEKER_ID]), k, explain=False)
+        # rounded to 0.1 km as the explained result shows it (``explain_match``), which this used before
+        km = [round(float(d), 1) for d in frame["distance_km"]]
+        found: pl.DataFrame = frame.select(C.EMPLOYER_ID, "title").with_columns(
+            pl.Series("distance_km", km, dtype=pl.Float64)
+        )
         return found
 
     return find

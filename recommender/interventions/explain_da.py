@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
@@ -25,7 +26,7 @@ from recommender.interventions.ranking import (
 )
 
 if TYPE_CHECKING:
-    from recommender.interventions.model import InterventionModel
+    from recommender.interventions.model import InterventionModel, Similar
 
 FEATURE_LABELS_DA: dict[str, str] = {
     "isced_level": "uddannelsesniveau (ISCED)",
@@ -116,14 +117,26 @@ def band_da(row: Mapping[str, Any]) -> str:
     return f"{pct(level, 0)}-interval" if level is not None else "usikkerhed"
 
 
+@dataclass(frozen=True)
+class Known:
+    """Parts of one citizen's explanation computed beforehand, per programme."""
+
+    drivers: Mapping[str, list[tuple[str, float, str]]] = field(default_factory=dict)
+    similar: Mapping[str, Similar] = field(default_factory=dict)
+
+
 def explanation_da(
     model: InterventionModel,
     one: pl.DataFrame,
     ranking: pl.DataFrame,
     employers: Mapping[str, pl.DataFrame] | None,
     top: int,
+    known: Known | None = None,
 ) -> str:
     """The explanation of :meth:`InterventionModel.explain` for the citizen in ``one`` (its ranking rows).
+
+    ``known``: per programme, drivers and similar citizens already computed in a batch (the precomputed
+    table); what it lacks is computed here.
 
     Every number is called what it is: an "anslået effekt"; its band a "{level}-interval" only where that
     programme's coverage was measured and held (``interval_level``), otherwise "usikkerhed" without a level.
@@ -142,7 +155,7 @@ def explanation_da(
             "Bemærk: selv for den bedste indsats rummer usikkerheden 0, så en gevinst er ikke sikker."
         )
     for r in ranked.head(top).iter_rows(named=True):
-        lines.extend(_programme_lines(model, one, r, base, employers))
+        lines.extend(_programme_lines(model, one, r, base, employers, known or Known()))
     missing = ranking.filter(~pl.col(SUPPORTED))
     for r in missing.iter_rows(named=True):
         lines.append(f"Intet skøn for {r[LABEL]}: {r[REASON]}.")
@@ -156,6 +169,7 @@ def _programme_lines(
     r: Mapping[str, Any],
     base: float,
     employers: Mapping[str, pl.DataFrame] | None,
+    known: Known,
 ) -> list[str]:
     """One ranked programme: estimated gain with its uncertainty, drivers, similar citizens, employers."""
     lines: list[str] = []
@@ -169,13 +183,13 @@ def _programme_lines(
         f"{r[RANK]}. {r[LABEL]}: anslået effekt {pp(r[EFFECT])} procentpoint ({band_da(r)} {pp(r[LOWER])} til "
         f"{pp(r[UPPER])}), dvs. fra {pct(base, 0)} til {pct(min(max(base + r[EFFECT], 0.0), 1.0), 0)}{tie}."
     )
-    drivers = model.drivers(one, p)
+    drivers = known.drivers[p] if p in known.drivers else model.drivers(one, p)
     if drivers:
         text = "; ".join(f"{t} ({pp(c)} pp)" for _, c, t in drivers)
         lines.append(f"   Det der især påvirker skønnet for denne borger (mod en typisk borger): {text}.")
     else:
         lines.append("   Skønnet afhænger kun lidt af borgerens forhold: effekten er omtrent ens for alle.")
-    sim = model.similar(one, p)
+    sim = known.similar[p] if p in known.similar else model.similar(one, p)
     if sim.n_programme and sim.n_none:
         lines.append(
             f"   Lignende borgere: af de {sim.n_programme} mest lignende, der fik {r[LABEL].lower()}, kom "

@@ -10,13 +10,13 @@ from typing import Any
 import numpy as np
 import polars as pl
 from pydantic import ValidationError
-from scipy.stats import norm
+from scipy.special import ndtri
 
 from core.errors import ArtefactError, NotFittedError
 from data import columns as C
 from recommender.interventions import coverage, persistence
 from recommender.interventions.dr_learner import DRLearner, Effects
-from recommender.interventions.explain_da import describe_modifier, explanation_da
+from recommender.interventions.explain_da import Known, describe_modifier, explanation_da
 from recommender.interventions.features import (
     ARMS,
     EFFECT_MODIFIERS,
@@ -61,6 +61,7 @@ class InterventionModel:
     metrics_: dict[str, Any]
     data_version_: str
     coverage_: dict[str, Any]  # programme -> measured coverage and the level its interval may be called
+    version_: str = ""  # the saved version this model is (its artefact folder); "" until saved or loaded
 
     @property
     def fitted(self) -> bool:
@@ -91,13 +92,14 @@ class InterventionModel:
         self.train_t_ = data.t.astype(np.int8)
         self.train_y_ = data.y.astype(np.float32)
         self.data_version_ = data_version
+        self.version_ = ""  # refitted: no saved version until save()
         self.metrics_ = self._training_metrics(data)
         self.coverage_ = coverage.measured(self.params)
         return self
 
     def _training_metrics(self, data: EpisodeData) -> dict[str, Any]:
         eff = self.learner_.training_effects(data.X)
-        z = float(norm.ppf(0.5 + self.params.level / 2))
+        z = float(ndtri(0.5 + self.params.level / 2))
         per_arm = {}
         for k, arm in enumerate(TREATED):
             s = eff.supported[:, k]
@@ -135,36 +137,54 @@ class InterventionModel:
 
     def drivers(self, features: pl.DataFrame, programme: str, top: int = 3) -> list[tuple[str, float, str]]:
         """The modifier groups that move this citizen's effect most vs a typical citizen: (group, pp, text)."""
+        return self.drivers_many(features.head(1), programme, top)[0]
+
+    def drivers_many(
+        self, features: pl.DataFrame, programme: str, top: int = 3
+    ) -> list[list[tuple[str, float, str]]]:
+        """:meth:`drivers` for every row of ``features`` in one prediction (the precomputed table's batch)."""
         self._check_fitted()
         arm = ARMS.index(programme)
-        X = feature_matrix(features)[:1]
+        X = feature_matrix(features)
         groups = {g: [EFFECT_MODIFIERS.index(f) for f in cols] for g, cols in MODIFIER_GROUPS.items()}
         contrib = self.learner_.contributions(X, arm, groups, self.reference_)
-        v = X[0, [FEATURES.index(f) for f in EFFECT_MODIFIERS]]
-        out = [
-            (g, float(c[0]), describe_modifier(g, v)) for g, c in contrib.items() if abs(float(c[0])) >= 0.002
-        ]
-        out.sort(key=lambda r: -abs(r[1]))
-        return out[:top]
+        V = X[:, [FEATURES.index(f) for f in EFFECT_MODIFIERS]]
+        out = []
+        for i in range(len(X)):
+            row = [(g, float(c[i]), describe_modifier(g, V[i])) for g, c in contrib.items()
+                   if abs(float(c[i])) >= 0.002]  # fmt: skip
+            row.sort(key=lambda r: -abs(r[1]))
+            out.append(row[:top])
+        return out
 
     def similar(self, features: pl.DataFrame, programme: str, k: int = 50) -> Similar:
         """Outcomes of the ``k`` most similar historical citizens who got ``programme``, and who got none."""
+        return self.similar_many(features.head(1), [programme], k)[0][programme]
+
+    def similar_many(
+        self, features: pl.DataFrame, programmes: list[str], k: int = 50, chunk: int = 16
+    ) -> list[dict[str, Similar]]:
+        """:meth:`similar` for every row of ``features`` and each of ``programmes``; the distances to the
+        historical citizens are computed once per row, ``chunk`` rows at a time (memory: chunk x history)."""
         self._check_fitted()
-        v = feature_matrix(features)[0, [FEATURES.index(f) for f in EFFECT_MODIFIERS]]
+        V = feature_matrix(features)[:, [FEATURES.index(f) for f in EFFECT_MODIFIERS]]
         med = (
             self.learner_.final_models_[next(iter(self.learner_.final_models_))].fill_
             if self.learner_.final_models_
             else self.center_
         )
-        v = np.where(np.isnan(v), med, v)
+        V = np.where(np.isnan(V), med, V)
         z = (self.train_v_ - self.center_) / self.scale_
-        d = np.sqrt(((z - (v - self.center_) / self.scale_) ** 2).sum(axis=1))
-        out = []
-        for arm in (ARMS.index(programme), 0):
-            rows = np.flatnonzero(self.train_t_ == arm)
-            near = rows[np.argsort(d[rows], kind="stable")[:k]]
-            out.append((len(near), float(self.train_y_[near].mean()) if len(near) else float("nan")))
-        return Similar(out[0][0], out[0][1], out[1][0], out[1][1])
+        arm_rows = {arm: np.flatnonzero(self.train_t_ == arm) for arm in {0, *map(ARMS.index, programmes)}}
+        out: list[dict[str, Similar]] = []
+        for start in range(0, len(V), chunk):
+            q = (V[start : start + chunk] - self.center_) / self.scale_
+            for d in np.sqrt(((z[None, :, :] - q[:, None, :]) ** 2).sum(axis=2)):
+                near = {arm: _nearest(d, rows, k) for arm, rows in arm_rows.items()}
+                seen = {arm: (len(n), float(self.train_y_[n].mean()) if len(n) else float("nan"))
+                        for arm, n in near.items()}  # fmt: skip
+                out.append({p: Similar(*seen[ARMS.index(p)], *seen[0]) for p in programmes})
+        return out
 
     def explain(
         self,
@@ -172,6 +192,7 @@ class InterventionModel:
         ranking: pl.DataFrame | None = None,
         employers: Mapping[str, pl.DataFrame] | None = None,
         top: int = 3,
+        known: Known | None = None,
     ) -> str:
         """A Danish explanation for the consultant: gain in percentage points with its interval, the main
         drivers for this person, what similar citizens experienced, concrete employers, and why some
@@ -180,7 +201,7 @@ class InterventionModel:
         one = features.head(1)
         sid = one[C.SEEKER_ID].item()
         ranking = self.rank(one) if ranking is None else ranking.filter(pl.col(C.SEEKER_ID) == sid)
-        return explanation_da(self, one, ranking, employers, top)
+        return explanation_da(self, one, ranking, employers, top, known)
 
     # --- persistence
 
@@ -196,7 +217,11 @@ class InterventionModel:
             "metrics": self.metrics_,
             "interval_coverage": self.coverage_,
         }
-        return persistence.write_state(models_dir, {name: getattr(self, name) for name in FITTED_STATE}, meta)
+        folder = persistence.write_state(
+            models_dir, {name: getattr(self, name) for name in FITTED_STATE}, meta
+        )
+        self.version_ = folder.name
+        return folder
 
     @classmethod
     def load(cls, models_dir: str | Path, data_version: str | None = None) -> InterventionModel:
@@ -225,4 +250,16 @@ class InterventionModel:
         model.metrics_ = dict(meta.get("metrics") or {})
         model.coverage_ = dict(meta.get("interval_coverage") or {})
         model.data_version_ = str(meta.get("data_version", ""))
+        model.version_ = str(meta.get(persistence.VERSION_KEY, ""))
         return model
+
+
+def _nearest(d: np.ndarray, rows: np.ndarray, k: int) -> np.ndarray:
+    """The ``k`` of ``rows`` nearest by ``d``, ties by position: a stable sort's first ``k``, without
+    sorting every row (the batch computes this for each citizen)."""
+    dist = d[rows]
+    if len(rows) > k:
+        cut = np.partition(dist, k - 1)[k - 1]
+        keep = np.flatnonzero(dist <= cut)
+        rows, dist = rows[keep], dist[keep]
+    return rows[np.argsort(dist, kind="stable")[:k]]

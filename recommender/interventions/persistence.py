@@ -26,6 +26,7 @@ ARTEFACT_KIND = "intervention-model"
 FORMAT_VERSION = 4
 STATE_FILE = "model.joblib"
 REFIT_HINT = "refit it with `jobmatch build`"
+VERSION_KEY = "artefact_version"  # read_state adds the live version's folder name to the metadata it returns
 
 
 def artefact_root(models_dir: str | Path) -> Path:
@@ -57,4 +58,4 @@ def read_state(models_dir: str | Path, expect: Mapping[str, Any]) -> tuple[dict[
         raise ArtefactError(f"intervention model {folder} is unreadable ({exc})", hint=REFIT_HINT) from exc
     if not isinstance(state, dict):
         raise ArtefactError(f"{folder / STATE_FILE} holds no intervention model state", hint=REFIT_HINT)
-    return state, manifest.meta
+    return state, {**manifest.meta, VERSION_KEY: folder.name}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -18,8 +19,9 @@ T0 = datetime(2026, 1, 5, 9, 0)
 
 
 @pytest.fixture()
-def ops(tmp_path: Path) -> OpsStore:
-    with OpsStore(tmp_path / "ops.duckdb") as store:
+def ops(ops_target: str) -> Iterator[OpsStore]:
+    """An operations store on each backend (embedded SQLite, PostgreSQL)."""
+    with OpsStore(ops_target) as store:
         yield store
 
 
@@ -43,23 +45,23 @@ def test_intact_chain_verifies_and_links_each_record_to_the_one_before(ops: OpsS
 
 
 @pytest.mark.parametrize(
-    ("sql", "bad_seq", "problem"),
+    ("sql", "params", "bad_seq", "problem"),
     [
-        ('UPDATE audit_log SET payload = \'{"ranked":["V0"]}\' WHERE seq = 3', 3, "content"),
-        ("UPDATE audit_log SET user_id = 'someone-else' WHERE seq = 1", 1, "content"),
-        ("UPDATE audit_log SET ts = ts + INTERVAL 1 SECOND WHERE seq = 6", 6, "content"),
-        ("DELETE FROM audit_log WHERE seq = 4", 5, "missing"),
-        ("DELETE FROM audit_log WHERE seq = 1", 2, "link"),
-        ("UPDATE audit_log SET seq = 10 + seq WHERE seq IN (2, 3)", 4, "missing"),
+        ('UPDATE audit_log SET payload = \'{"ranked":["V0"]}\' WHERE seq = 3', [], 3, "content"),
+        ("UPDATE audit_log SET user_id = 'someone-else' WHERE seq = 1", [], 1, "content"),
+        ("UPDATE audit_log SET ts = ? WHERE seq = 6", [T0 + timedelta(days=150, seconds=1)], 6, "content"),
+        ("DELETE FROM audit_log WHERE seq = 4", [], 5, "missing"),
+        ("DELETE FROM audit_log WHERE seq = 1", [], 2, "link"),
+        ("UPDATE audit_log SET seq = 10 + seq WHERE seq IN (2, 3)", [], 4, "missing"),
     ],
 )
 def test_tampering_is_detected_at_the_first_bad_record(
-    ops: OpsStore, sql: str, bad_seq: int, problem: str
+    ops: OpsStore, sql: str, params: list[object], bad_seq: int, problem: str
 ) -> None:
     log = AuditLog(ops)
     fill(log)
     with ops.write() as cur:
-        cur.execute(sql)
+        cur.execute(sql, params)
     result = log.verify()
     assert not result.ok and result.first_bad_seq == bad_seq and problem in result.problem
 
@@ -68,7 +70,7 @@ def test_rewriting_a_record_and_its_hash_still_breaks_the_next_link(ops: OpsStor
     log = AuditLog(ops)
     fill(log)
     with ops.write() as cur:
-        cur.execute("UPDATE audit_log SET hash = repeat('a', 64) WHERE seq = 2")
+        cur.execute("UPDATE audit_log SET hash = ? WHERE seq = 2", ["a" * 64])
     result = log.verify()
     assert not result.ok and result.first_bad_seq == 2
 
@@ -94,11 +96,11 @@ def test_retention_purge_deletes_the_oldest_and_is_itself_logged(ops: OpsStore) 
 
 def test_cli_verify_exits_1_on_tampering(tmp_path: Path) -> None:
     runner = CliRunner()
-    with OpsStore(tmp_path / "ops.duckdb") as ops:
+    with OpsStore(tmp_path / "ops.sqlite") as ops:
         fill(AuditLog(ops))
     ok = runner.invoke(app, ["--home", str(tmp_path), "audit", "verify"])
     assert ok.exit_code == 0 and "6 records" in ok.output
-    with OpsStore(tmp_path / "ops.duckdb") as ops, ops.write() as cur:
+    with OpsStore(tmp_path / "ops.sqlite") as ops, ops.write() as cur:
         cur.execute("UPDATE audit_log SET subject = 'P-x' WHERE seq = 2")
     bad = runner.invoke(app, ["--home", str(tmp_path), "audit", "verify"])
     assert bad.exit_code == 1 and "record 2" in bad.output

@@ -10,11 +10,13 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from app.access import User
+from app.access import Directory, User
 from app.caseload import Caseload, ensure_demo_caseload
-from app.ops import now_utc
+from app.ops import OpsStore, now_utc
 from app.workspace import UNASSIGNED, QueueFilters, Workspace
 from core.errors import AccessDenied, CaseloadError
+from core.settings import Settings
+from data.store import Store
 
 TODAY = date(2031, 1, 15)  # after every registration in the synthetic world: idle weeks are all positive
 
@@ -37,8 +39,11 @@ def whole_queue(ws: Workspace, user: User, **filters: str | None) -> pl.DataFram
 
 
 def decide_at(ws: Workspace, seeker_id: str, action: str, role: str, ts: object) -> None:
-    ws.world.execute("INSERT INTO decisions VALUES (?, ?, 'x', ?, NULL, ?, NULL, NULL, ?, 'r', NULL, NULL)",
-                     [f"D-{uuid.uuid4().hex[:12]}", ts, role, seeker_id, action])  # fmt: skip
+    """A decision (or an employer's request) about an Odense citizen, made at ``ts``, in the operations store."""
+    with ws.ops.write() as cur:
+        cur.execute("INSERT INTO decisions (decision_id, ts, user_id, role, jobcenter_id, seeker_id, action, reason) "
+                    "VALUES (?, ?, 'x', ?, 'jc-odense', ?, ?, 'r')", [f"D-{uuid.uuid4().hex[:12]}", ts, role,
+                                                                   seeker_id, action])  # fmt: skip
 
 
 def test_demo_team_splits_the_job_centre_and_leaves_every_tenth_citizen_to_the_team_lead(
@@ -121,14 +126,19 @@ def test_import_from_csv_refuses_a_file_with_one_bad_row(ws: Workspace, tmp_path
     assert ids[9] in held_by(ws, "konsulent-odense-2") and ids[19] in held_by(ws, "konsulent-odense")
 
 
-def test_a_new_world_keeps_the_operators_assignments(ws: Workspace) -> None:
+def test_a_new_world_keeps_the_operators_assignments(home: Path) -> None:
+    settings = Settings(home=home)
+    ws = Workspace.open(settings)
     ids = odense_ids(ws)
     ws.caseload.assign(ws.world, [(ids[0], "konsulent-odense-2")])
-    ws.world.bump_data_version()  # what an import does
-    again = Caseload(ws.ops)
-    ensure_demo_caseload(ws.ops, ws.world, list(users(ws).values()))
-    assert again.holding(ids[0]).user_id == "konsulent-odense-2"  # type: ignore[union-attr]
-    assert ids[9] not in set(again.listing()["seeker_id"])
+    ws.close()
+    with Store(settings.db_path, read_only=False) as world:
+        world.bump_data_version()  # what an import does
+    with Store(settings.db_path) as world, OpsStore.open(settings) as ops:
+        again = Caseload(ops)
+        ensure_demo_caseload(ops, world, Directory(ops).users())
+        assert again.holding(ids[0]).user_id == "konsulent-odense-2"  # type: ignore[union-attr]
+        assert ids[9] not in set(again.listing()["seeker_id"])
 
 
 def test_queue_puts_new_requests_then_due_follow_ups_then_idle_citizens_first(ws: Workspace) -> None:
@@ -138,8 +148,8 @@ def test_queue_puts_new_requests_then_due_follow_ups_then_idle_citizens_first(ws
     asked, answered, due, later, busy = mine[:5]
     decide_at(ws, asked, "contact_request", "employer", now_utc())
     decide_at(ws, answered, "contact_request", "employer", now_utc() - timedelta(days=2))
-    request = ws._q("SELECT decision_id FROM decisions WHERE seeker_id = ? AND action = 'contact_request'",
-                    [answered]).item()  # fmt: skip
+    request = ws.ops.query("SELECT decision_id FROM decisions WHERE seeker_id = ? AND action = 'contact_request'",
+                           [answered]).item()  # fmt: skip
     ws.answer_contact_request(me, request, "ringet til borgeren")  # an answered request is not new
     ws.set_follow_up(me, due, TODAY)
     ws.set_follow_up(me, later, TODAY + timedelta(days=7))

@@ -4,15 +4,19 @@ only the final state becomes a training signal; the stop switch also stops decis
 from __future__ import annotations
 
 import json
-from datetime import timedelta
+import shutil
+from datetime import datetime, timedelta
 
 import polars as pl
 import pytest
 
 from app.access import User
+from app.decision_log import copy_decisions_to_world
+from app.ops import now_utc
 from app.workspace import Workspace
 from core.errors import InvalidDecision, RecommendationsOff
 from data.interactions import training_events
+from data.store import Store
 
 
 def _users(ws: Workspace) -> dict[str, User]:
@@ -25,9 +29,20 @@ def _citizen_and_vacancies(ws: Workspace, n: int = 3) -> tuple[User, str, list[s
     return odense, sid, ws.suggest_vacancies(odense, sid, k=n).frame["vacancy_id"].to_list()
 
 
+def training_after_copy(ws: Workspace) -> pl.DataFrame:
+    """The training events of the next world: the world writer copies the operations store's decisions into
+    (a copy of) the world inside its transaction, as ``jobmatch build`` / ``refresh`` do."""
+    world = ws.settings.home / "next-world.duckdb"
+    shutil.copy(ws.settings.db_path, world)
+    with Store(world, read_only=False) as store:
+        with store.transaction():
+            copy_decisions_to_world(ws.ops, store)
+        return training_events(store)
+
+
 def _decision_events(ws: Workspace, sid: str) -> list[tuple[str, str]]:
     """The training events the citizen's decisions add (the interaction history has consultant rows too)."""
-    events = training_events(ws.world).filter(pl.col("seeker_id") == sid)
+    events = training_after_copy(ws).filter(pl.col("seeker_id") == sid)
     history = ws.world.table("interactions").filter(pl.col("seeker_id") == sid)
     added = events.join(history, on=events.columns, how="anti")
     return sorted(zip(added["vacancy_id"], added["event"], strict=True))
@@ -82,7 +97,8 @@ def test_undo_only_inside_the_window_and_only_by_whoever_decided(ws: Workspace) 
     with pytest.raises(InvalidDecision, match="konsulent-odense"):
         ws.decide(colleague, sid, "undo", "", vacancy_id=first)
     minutes = ws.settings.decision_undo_minutes
-    ws.world.execute("UPDATE decisions SET ts = ts - ?", [timedelta(minutes=minutes, seconds=1)])
+    with ws.ops.write() as cur:  # the one decision, made longer ago than the window
+        cur.execute("UPDATE decisions SET ts = ?", [now_utc() - timedelta(minutes=minutes, seconds=1)])
     assert ws.decision_states(odense, sid)[("vacancy", first)].undoable_until is None
     with pytest.raises(InvalidDecision, match=f"{minutes} minutter"):
         ws.decide(odense, sid, "undo", "", vacancy_id=first)
@@ -104,12 +120,12 @@ def test_history_written_before_states_existed_still_folds_to_one_final_state(ws
     """Old rows (accept, then reject of the same pair, no undo) keep meaning the last word counts."""
     odense, sid, (first, *_) = _citizen_and_vacancies(ws)
     for i, action in enumerate(("accept", "accept", "reject")):
-        ws.world.execute(
-            "INSERT INTO decisions (decision_id, ts, user_id, role, seeker_id, vacancy_id, action, reason) "
-            "VALUES (?, TIMESTAMP '2026-01-05 10:00' + to_seconds(?), 'konsulent-odense', 'consultant', ?, ?, ?, "
-            "'gammel')",
-            [f"old-{i}", i, sid, first, action],
-        )  # fmt: skip
+        with ws.ops.write() as cur:
+            cur.execute(
+                "INSERT INTO decisions (decision_id, ts, user_id, role, seeker_id, vacancy_id, action, reason) "
+                "VALUES (?, ?, 'konsulent-odense', 'consultant', ?, ?, ?, 'gammel')",
+                [f"old-{i}", datetime(2026, 1, 5, 10, 0, i), sid, first, action],
+            )  # fmt: skip
     assert _decision_events(ws, sid) == [(first, "vetoed")]
     assert ws.decision_states(odense, sid)[("vacancy", first)].action == "reject"
 
@@ -123,11 +139,11 @@ def test_suggestions_switched_off_stop_decisions_on_suggestions_not_own_choices(
                  lambda: ws.decide(odense, sid, "accept", "passer", programme="virksomhedspraktik")):  # fmt: skip
         with pytest.raises(RecommendationsOff):
             call()
-    assert ws.world.count("decisions") == 0
+    assert ws.ops.rows("SELECT count(*) FROM decisions")[0][0] == 0
     ws.decide(odense, sid, "override", "mit eget valg", vacancy_id=first)
     ws.decide(odense, sid, "override", "hellere praktik", programme="virksomhedspraktik")
     ws.decide(odense, sid, "note", "samtale aftalt")
-    assert ws.world.count("decisions") == 3
+    assert ws.ops.rows("SELECT count(*) FROM decisions")[0][0] == 3
 
 
 def test_the_switch_is_read_fresh_after_a_change_in_this_process(ws: Workspace) -> None:

@@ -10,8 +10,9 @@ import pytest
 from app.access import Role, User
 from app.workspace import EMPLOYER_FIELDS, Workspace
 from core.errors import AccessDenied, InvalidDecision, RecommendationsOff
-from data.interactions import training_events
+from core.settings import Settings
 from data.store import Store
+from tests.app.test_decisions import training_after_copy
 
 ODENSE = User("konsulent-odense", "Konsulent, Odense (demo)", Role.CONSULTANT, "jc-odense")
 
@@ -63,7 +64,7 @@ def test_consultant_sees_only_own_job_centre_through_every_call(ws: Workspace) -
         with pytest.raises(AccessDenied, match=r"ikke|ingen"):
             call()
     assert ws.audit.count() == before, "a refused call must not log anything as shown"
-    assert ws.world.count("decisions") == 0
+    assert ws.ops.rows("SELECT count(*) FROM decisions")[0][0] == 0
     # The refusal reads the same whether the id exists elsewhere or not at all.
     with pytest.raises(AccessDenied) as unknown:
         ws.citizen(odense, "P-does-not-exist")
@@ -123,7 +124,11 @@ def test_decisions_need_a_reason_and_flow_back_as_training_signal(ws: Workspace)
     ws.decide(odense, sid, "note", "samtale aftalt")
     history = ws.decisions_for(odense, sid)
     assert sorted(history["action"]) == ["accept", "note", "override", "reject"]
-    events = training_events(ws.world).filter(pl.col("seeker_id") == sid, pl.col("source") == "consultant")
+    assert history.filter(pl.col("vacancy_id") == first)["title"].item() == shown["title"][0], (
+        "title beside it"
+    )
+    assert ws.world.read_only, "the dashboard writes the operations store only; the world stays read-only"
+    events = training_after_copy(ws).filter(pl.col("seeker_id") == sid, pl.col("source") == "consultant")
     assert set(zip(events["vacancy_id"], events["event"], strict=True)) == {
         (first, "accepted"),
         (second, "vetoed"),
@@ -186,7 +191,7 @@ def test_employer_sees_own_vacancies_and_only_consenting_pseudonymised_candidate
     with pytest.raises(AccessDenied):
         ws.request_contact(employer, vid, "K-NOTSHOWN00", "hej med dig")
     did = ws.request_contact(employer, vid, frame["candidate"][0], "Vi vil gerne invitere til samtale")
-    row = ws.world.query("SELECT * FROM decisions WHERE decision_id = ?", [did]).row(0, named=True)
+    row = ws.ops.query("SELECT * FROM decisions WHERE decision_id = ?", [did]).row(0, named=True)
     assert (row["seeker_id"], row["vacancy_id"], row["action"], row["role"]) == (
         ids[0], vid, "contact_request", "employer")  # fmt: skip
     # The citizen's consultant sees the request in the queue.
@@ -238,7 +243,7 @@ def test_audit_log_survives_a_regenerated_world(home, ws: Workspace) -> None:  #
     from app.audit import AuditLog
     from app.ops import OpsStore
 
-    with OpsStore(home / "ops.duckdb") as ops:
+    with OpsStore.open(Settings(home=home)) as ops:
         assert AuditLog(ops).count() == n and AuditLog(ops).verify().ok
 
 

@@ -89,8 +89,13 @@ def test_generate_report_export_flow(tmp_path: Path) -> None:
         assert result.exit_code == 0, (command, result.output)
         lines = [json.loads(line) for line in result.output.splitlines() if line.startswith(("{", "["))]
         assert lines, command
-    rebuilt = runner.invoke(app, [*home, "build"], env={"COLUMNS": "200"})
+    live = (tmp_path / "releases" / "CURRENT").read_text()
+    unchanged = runner.invoke(app, [*home, "build"], env={"COLUMNS": "200"})
+    assert unchanged.exit_code == 0 and "up to date" in unchanged.output
+    assert (tmp_path / "releases" / "CURRENT").read_text() == live  # nothing rebuilt, nothing published
+    rebuilt = runner.invoke(app, [*home, "build", "--force"], env={"COLUMNS": "200"})
     assert "incremental" in rebuilt.output
+    assert (tmp_path / "releases" / "CURRENT").read_text() != live
 
 
 def test_errors_exit_2_with_one_clear_line(world_path: Path, tmp_path: Path) -> None:
@@ -203,3 +208,18 @@ def test_generate_and_evaluate_take_a_world_form(tmp_path: Path) -> None:
     wrong = runner.invoke(app, ["--home", str(tmp_path), "generate", "--force", "--world-form", "cubic"])
     assert wrong.exit_code == 2
     assert "--world-form" in runner.invoke(app, ["evaluate", "--help"]).output
+
+
+def test_generate_size_preset_with_explicit_counts_winning(tmp_path: Path) -> None:
+    """`--size copenhagen` names every count; counts given beside it win (here all four, to stay small)."""
+    small = ["--seekers", "300", "--vacancies", "150", "--interactions", "1000", "--episodes", "300"]
+    result = runner.invoke(app, ["--home", str(tmp_path), "generate", "--size", "copenhagen", *small])
+    assert result.exit_code == 0, result.output
+    with Store(tmp_path / "jobmatch.duckdb", read_only=True) as store:
+        assert (store.count("seekers"), store.count("vacancies"), store.count("interventions")) == (
+            300,
+            150,
+            300,
+        )
+    wrong = runner.invoke(app, ["--home", str(tmp_path), "generate", "--force", "--size", "aarhus"])
+    assert wrong.exit_code == 2 and "aarhus" in wrong.output

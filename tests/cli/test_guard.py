@@ -20,9 +20,9 @@ TINY = ["--seekers", "60", "--vacancies", "40", "--interactions", "200", "--epis
 
 
 def records(home: Path, kind: str | None = None) -> list[dict[str, object]]:
-    if not (home / "ops.duckdb").exists():
+    if not (home / "ops.sqlite").exists():
         return []
-    with OpsStore(home / "ops.duckdb") as ops:
+    with OpsStore(home / "ops.sqlite") as ops:
         frame = AuditLog(ops).records(*(("WHERE kind = ?", [kind]) if kind else ()))
     return [dict(r, payload=json.loads(r["payload"])) for r in frame.to_dicts()]
 
@@ -78,7 +78,7 @@ def test_every_export_is_audited(home: Path) -> None:
 
 def test_cli_lists_are_audited_like_the_dashboards(built_home: Path, tmp_path: Path) -> None:
     home = tmp_path / "home"
-    shutil.copytree(built_home, home, ignore=shutil.ignore_patterns("ops.duckdb*"))
+    shutil.copytree(built_home, home, ignore=shutil.ignore_patterns("ops.*"))
     with Store(home / "jobmatch.duckdb") as store:
         seeker = store.query("SELECT seeker_id FROM seekers ORDER BY seeker_id LIMIT 1")["seeker_id"][0]
         vacancy = store.query("SELECT vacancy_id FROM vacancies WHERE status = 'open' ORDER BY 1 LIMIT 1")[

@@ -126,7 +126,7 @@ def test_users_list_marks_the_demo_users(world_path: Path, tmp_path: Path) -> No
     users = {r["user"]: r for r in csv.DictReader(io.StringIO(result.output))}
     for name in ("konsulent-odense", "konsulent-kbh", "analytiker", "admin"):  # as the README names them
         assert users[name]["kind"] == "demo"
-    assert not (tmp_path / "ops.duckdb").exists()
+    assert not (tmp_path / "ops.sqlite").exists()
     added = runner.invoke(app, ["--home", str(tmp_path), "users", "add", "mette", "--role", "analyst"])
     assert added.exit_code == 0, added.output
     again = runner.invoke(app, ["--home", str(tmp_path), "users", "list", "--format", "csv"])

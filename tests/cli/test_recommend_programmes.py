@@ -33,7 +33,7 @@ def _tree(home: Path) -> dict[str, tuple[int, int]]:
         )
         for root, _dirs, files in os.walk(home)
         for name in files
-        if not name.startswith("ops.duckdb")
+        if not name.startswith("ops.sqlite")
     }
 
 
@@ -85,12 +85,16 @@ def test_with_the_saved_model_it_answers_and_writes_nothing(fitted_home: Path) -
     assert result.exit_code == 0, result.output
     assert f"Indsatser for {seeker}" in result.output and "effekt pp" in result.output
     assert _tree(fitted_home) == before
-    with OpsStore(fitted_home / "ops.duckdb") as ops:
+    with OpsStore(fitted_home / "ops.sqlite") as ops:
         shown = AuditLog(ops).records("WHERE kind = 'recommend_programmes' AND subject = ?", [seeker])
     assert shown.height == 1 and shown["role"][0] == "cli"
 
 
-def test_a_stale_model_is_refused_not_refitted(fitted_home: Path, tmp_path: Path) -> None:
+def test_a_model_from_an_earlier_data_version_serves_and_is_not_refitted(
+    fitted_home: Path, tmp_path: Path
+) -> None:
+    """After an import the model is older than the world: it scores from covariates (cold start) instead of
+    refusing until a rebuild, and never refits inside a query."""
     home = tmp_path / "home"
     shutil.copytree(fitted_home, home)
     with Store(home / "jobmatch.duckdb", read_only=False) as store:
@@ -99,8 +103,8 @@ def test_a_stale_model_is_refused_not_refitted(fitted_home: Path, tmp_path: Path
     result = runner.invoke(
         app, ["--home", str(home), "recommend", "programmes", _first_seeker(home), "--no-matcher"]
     )
-    assert isinstance(result.exception, ArtefactError), result.output
-    assert "data version" in str(result.exception) and "`jobmatch build`" in str(result.exception)
+    assert result.exit_code == 0, result.output
+    assert "effekt pp" in result.output
     assert _tree(home) == before
 
 

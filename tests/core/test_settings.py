@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from core.settings import Settings, load_settings
+from core.settings import Settings, load_settings, world_counts
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -56,3 +56,21 @@ def test_round_trip(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.chdir(tmp_path)
     s = load_settings(home=Path("x"), seed=9, import_max_bytes=1234)
     assert Settings.model_validate_json(s.model_dump_json()) == s
+
+
+def test_size_preset_names_every_count_and_explicit_counts_win(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    s = load_settings(seekers=123)
+    assert world_counts(s, "copenhagen", {}) == {
+        "seekers": 60_000, "vacancies": 92_500, "interactions": 2_000_000, "episodes": 75_000,
+    }  # fmt: skip
+    assert world_counts(s, "copenhagen", {"seekers": 500, "episodes": None}) == {
+        "seekers": 500, "vacancies": 92_500, "interactions": 2_000_000, "episodes": 75_000,
+    }  # fmt: skip
+    # No preset: the settings' counts (file, environment, defaults), as before presets existed.
+    assert world_counts(s, None, {"interactions": 0}) == {
+        "seekers": 123, "vacancies": 6_000, "interactions": 0, "episodes": 25_000,
+    }  # fmt: skip
+    assert world_counts(load_settings(), "default", {}) == world_counts(load_settings(), None, {})

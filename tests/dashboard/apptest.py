@@ -6,6 +6,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
+from app.ops import OpsStore
 from core.settings import Settings
 from data.store import Store
 
@@ -27,10 +28,22 @@ def texts(at: AppTest) -> str:
 
 
 def world(home: Path) -> Store:
-    """Opened like the app opens it (DuckDB refuses a second connection in one process with another mode)."""
+    """Opened like the app opens it, read-only (DuckDB refuses a second connection in one process with another
+    mode)."""
+    return Store(Settings(home=home).db_path, read_only=True)
+
+
+def world_writer(home: Path) -> Store:
+    """The world opened for writing, as an import does: only before the app has opened it in this process."""
     return Store(Settings(home=home).db_path, read_only=False)
 
 
 def one_of(home: Path, sql: str, params: list[object] | None = None) -> str:
     with world(home) as store:
         return str(store.query(sql, params).item(0, 0))
+
+
+def ops_rows(home: Path, sql: str, params: list[object] | None = None) -> list[tuple[object, ...]]:
+    """Rows of the operations store, where the dashboard writes decisions, requests and marks."""
+    with OpsStore.open(Settings(home=home)) as ops:
+        return ops.rows(sql, params)

@@ -12,7 +12,7 @@ from tests.dashboard.apptest import signed_in
 
 
 def _switch_and_audit(home: Path) -> tuple[bool, list[dict[str, object]]]:
-    with OpsStore(Settings(home=home).ops_path) as ops:
+    with OpsStore.open(Settings(home=home)) as ops:
         records = AuditLog(ops).records("WHERE kind = 'stop_switch'")
         return ops.switch_enabled(RECOMMENDATIONS), [json.loads(p) for p in records["payload"].to_list()]
 

@@ -7,7 +7,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.apptest import APP, one_of, signed_in, texts, world
+from tests.dashboard.apptest import APP, one_of, ops_rows, signed_in, texts, world_writer
 
 # The demo employer of a municipality: the one with most open vacancies there (app.access).
 DEMO_EMPLOYER = (
@@ -47,9 +47,8 @@ def test_consultant_sees_citizen_suggestions_and_decides_with_a_reason(app_home:
     at.text_input(key=key).set_value("Passer til borgerens ønske").run()
     next(b for b in at.button if b.key == accept.key).click().run()
     assert any("Gemt" in s.value for s in at.success)
-    with world(app_home) as store:
-        assert store.query("SELECT action, reason FROM decisions WHERE seeker_id = ?", [sid]).rows() == [
-            ("accept", "Passer til borgerens ønske")]  # fmt: skip
+    assert ops_rows(app_home, "SELECT action, reason FROM decisions WHERE seeker_id = ?", [sid]) == [
+        ("accept", "Passer til borgerens ønske")]  # fmt: skip
     for section in ("tab_other", "tab_programmes", "tab_manual", "tab_notes"):
         at.segmented_control(key="section").set_value(section).run()
         assert not at.exception, (section, at.exception)
@@ -114,7 +113,7 @@ def test_analyst_and_admin_views_render_and_the_stop_switch_reaches_consultants(
 
 def test_data_derived_text_is_escaped_not_rendered(app_home: Path) -> None:
     evil = "[klik](http://evil.example) ![x](http://evil.example/x.png) <script>alert(1)</script> **fed**"
-    with world(app_home) as store:
+    with world_writer(app_home) as store:
         store.execute("UPDATE vacancies SET title = ?", [evil])  # same data version: indexes stay valid
         store.execute("UPDATE taxonomy_skills SET label_da = label_da || ' [x](http://evil.example)'")
     sid = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'")

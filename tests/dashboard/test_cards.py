@@ -7,7 +7,7 @@ import re
 from datetime import date
 from pathlib import Path
 
-from tests.dashboard.apptest import one_of, signed_in, texts, world
+from tests.dashboard.apptest import one_of, ops_rows, signed_in, texts
 
 WORLD_TODAY = date(2026, 11, 1)
 
@@ -87,5 +87,4 @@ def test_programmes_in_parts_with_danish_figures(app_home: Path) -> None:
     assert "true" not in lowered and "false" not in lowered and "bedste false" not in lowered
     for frame in at.dataframe:
         assert "reason_da" not in frame.value.columns and "name" not in frame.value.columns
-    with world(app_home) as store:
-        assert store.query("SELECT count(*) FROM decisions").item() == 0
+    assert ops_rows(app_home, "SELECT count(*) FROM decisions") == [(0,)]

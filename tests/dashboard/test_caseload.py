@@ -49,9 +49,10 @@ def test_consultant_pages_through_own_citizens_only(app_home: Path) -> None:
 def test_new_request_and_a_follow_up_due_go_on_top_with_the_reason(app_home: Path) -> None:
     ids = odense(app_home)
     asked, due = ids[2], ids[4]
-    with world(app_home) as store:
-        store.execute("INSERT INTO decisions VALUES (?, ?, 'arbejdsgiver-odense', 'employer', NULL, ?, NULL, NULL, "
-                      "'contact_request', 'samtale?', NULL, NULL)", [f"D-{uuid.uuid4().hex[:12]}", now_utc(), asked])  # fmt: skip
+    with OpsStore.open(Settings(home=app_home)) as ops, ops.write() as cur:
+        cur.execute("INSERT INTO decisions (decision_id, ts, user_id, role, jobcenter_id, seeker_id, action, reason) "
+                    "VALUES (?, ?, 'arbejdsgiver-odense', 'employer', 'jc-odense', ?, 'contact_request', 'samtale?')",
+                    [f"D-{uuid.uuid4().hex[:12]}", now_utc(), asked])  # fmt: skip
     at = signed_in("konsulent-odense", borger=due)
     assert not at.exception, at.exception
     at.date_input(key=f"fu_date_{due}").set_value(date.today())
@@ -62,7 +63,7 @@ def test_new_request_and_a_follow_up_due_go_on_top_with_the_reason(app_home: Pat
     assert list(queue["Derfor øverst"][:2]) == ["1 ny kontaktanmodning", "opfølgning i dag"]
     assert list(queue["Opfølgning"][:2]) == ["–", date.today().strftime("%d.%m.%Y")]
     assert not (queue.astype(str) == "None").any().any(), "no None on screen"
-    with OpsStore(Settings(home=app_home).ops_path) as ops:
+    with OpsStore.open(Settings(home=app_home)) as ops:
         assert ops.rows("SELECT kind, subject, user_id FROM audit_log WHERE kind = 'follow_up'") == [
             ("follow_up", due, "konsulent-odense")]  # fmt: skip
     at.button(key=f"fu_clear_{due}").click().run()

@@ -14,7 +14,7 @@ def _audit(home: Path, where: str = "") -> list[tuple[object, ...]]:
     from app.ops import OpsStore
     from core.settings import Settings
 
-    with OpsStore(Settings(home=home).ops_path) as ops:
+    with OpsStore.open(Settings(home=home)) as ops:
         return ops.rows(f"SELECT seq, kind, subject, payload FROM audit_log {where} ORDER BY seq")
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.apptest import world
+from tests.dashboard.apptest import world_writer
 from tests.dashboard.browser import shots, sign_in
 
 RLO = "\u202e"
@@ -17,7 +17,7 @@ RLO = "\u202e"
 @pytest.fixture()
 def bidi_titles(home: Path) -> str:
     """Every vacancy gets a title with a right-to-left override, before the server opens the store."""
-    with world(home) as store:
+    with world_writer(home) as store:
         store.execute("UPDATE vacancies SET title = ?", [f"Lagerarbejder {RLO}fdp.exe"])
     return "Lagerarbejder fdp.exe"
 

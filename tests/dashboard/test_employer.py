@@ -8,7 +8,7 @@ from pathlib import Path
 
 from streamlit.testing.v1 import AppTest
 
-from tests.dashboard.apptest import one_of, signed_in, texts
+from tests.dashboard.apptest import one_of, ops_rows, signed_in, texts
 
 
 def open_vacancy(home: Path) -> str:
@@ -65,14 +65,14 @@ def test_the_consultant_sees_the_request_which_the_employer_then_sees_as_seen_an
         "Vi har en stilling til kandidaten"
     )
     button(employer, first.key).click().run()
-    seeker = one_of(app_home, "SELECT seeker_id FROM decisions WHERE action = 'contact_request'")
+    seeker = str(ops_rows(app_home, "SELECT seeker_id FROM decisions WHERE action = 'contact_request'")[0][0])
     jc = one_of(app_home, "SELECT jobcenter_id FROM seekers WHERE seeker_id = ?", [seeker])
     consultant = signed_in(
         "teamleder-kbh" if jc == "jc-kbh" else "teamleder-odense", borger=seeker
     )  # the team
     assert not consultant.exception, consultant.exception
     assert "Kontaktanmodninger" in texts(consultant) and "Set" in texts(consultant)
-    assert one_of(app_home, "SELECT status FROM contact_request_status") == "seen"
+    assert ops_rows(app_home, "SELECT status FROM contact_request_status") == [("seen",)]
     employer = signed_in("arbejdsgiver-kbh", stilling=vid)
     assert list(employer.dataframe[1].value["Status"]) == ["Set"]
     consultant.text_input(

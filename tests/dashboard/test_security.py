@@ -13,14 +13,14 @@ from streamlit.testing.v1 import AppTest
 import app.ui.consultant
 import app.ui.login
 from app.ops import now_utc
-from tests.dashboard.apptest import APP, one_of, signed_in, texts, world
+from tests.dashboard.apptest import APP, one_of, signed_in, texts, world_writer
 
 
 def audit_kinds(home: Path, kind: str) -> list[tuple[str, str | None]]:
     from app.ops import OpsStore
     from core.settings import Settings
 
-    with OpsStore(Settings(home=home).ops_path) as ops:
+    with OpsStore.open(Settings(home=home)) as ops:
         return [(str(u), s) for u, s in ops.rows(
             "SELECT user_id, subject FROM audit_log WHERE kind = ? ORDER BY seq", [kind])]  # fmt: skip
 
@@ -93,7 +93,7 @@ def test_an_idle_session_is_signed_out_on_its_next_click(
 
 
 def test_a_bidi_override_in_a_vacancy_title_cannot_reorder_the_page(app_home: Path) -> None:
-    with world(app_home) as store:
+    with world_writer(app_home) as store:
         store.execute("UPDATE vacancies SET title = ?", ["Lagerarbejder \u202efdp.exe"])
     sid = one_of(app_home, "SELECT min(seeker_id) FROM seekers WHERE jobcenter_id = 'jc-odense'")
     at = signed_in("konsulent-odense", borger=sid)

@@ -14,6 +14,7 @@ from data.taxonomy import load_builtin
 from embeddings.base import Encoder
 from embeddings.cache import encode_cached
 from embeddings.lexical import CharNgramEncoder, FusionEncoder
+from embeddings.ngrams import hashed_counts, vectoriser
 from embeddings.sentence import bundled_minilm
 from matching.build import taxonomy_corpus
 
@@ -96,3 +97,35 @@ def test_cache_encodes_only_what_changed(char: CharNgramEncoder, tmp_path: Path)
         assert store.count("embedding_cache") == 4
         _, n3 = encode_cached(store, char, TEXTS, kind="query")
         assert n3 == 3  # query and passage texts are cached apart
+
+
+def test_char_svd_fits_a_large_corpus_on_a_sample_and_a_small_one_whole(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A corpus within ``svd_sample`` gives the very model it gave before the cap existed; a larger one is
+    fitted on a sample (another basis) while the idf still counts every text; encoding in chunks changes no
+    vector."""
+    corpus = taxonomy_corpus(load_builtin())[:400]
+    whole = CharNgramEncoder(dim=16).fit(corpus)
+    assert CharNgramEncoder(dim=16, svd_sample=len(corpus)).fit(corpus).model_id == whole.model_id
+    sampled = CharNgramEncoder(dim=16, svd_sample=100).fit(corpus)
+    assert sampled.model_id != whole.model_id
+    assert sampled.idf_ is not None and np.array_equal(sampled.idf_, whole.idf_)
+    texts = corpus[:250]
+    at_once = whole.encode(texts)
+    monkeypatch.setattr("embeddings.lexical.ENCODE_CHUNK", 7)
+    assert np.array_equal(whole.encode(texts), at_once)
+
+
+def test_counts_per_distinct_word_are_exactly_the_vectorisers() -> None:
+    """The per-word shortcut gives scikit-learn's char_wb hashing counts bit for bit: repeated words, case,
+    runs of mixed whitespace, Danish letters, one-letter words, empty texts."""
+    texts = [*taxonomy_corpus(load_builtin())[:300], "", "   ", "a", "Sygeplejerske SYGEPLEJERSKE sygeplejerske",
+             "Ødegård\tkøkken\n\nmedhjælper  i  Århus", "İstanbul ǅemal straße ﬁ", "x y x"]  # fmt: skip
+    expected = vectoriser().transform(texts).tocsr()
+    expected.sum_duplicates()
+    got = hashed_counts(texts)
+    assert got.shape == expected.shape and got.dtype == expected.dtype
+    for part in ("indptr", "indices", "data"):
+        assert np.array_equal(getattr(got, part), getattr(expected, part)), part
+    assert hashed_counts([]).shape == (0, expected.shape[1])

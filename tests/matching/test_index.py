@@ -103,3 +103,13 @@ def test_save_keeps_previous_version_and_switches_atomically(tmp_path: Path) -> 
     VectorIndex.build(VECS[:30], IDS[:30]).save(tmp_path, model_id="m", data_version="d3")
     assert not (tmp_path / first).exists()  # only the current and one previous version are kept
     assert not [p for p in tmp_path.iterdir() if p.name.endswith(".tmp")]
+
+
+def test_flat_vectors_come_back_exactly_and_follow_upserts() -> None:
+    """The flat index's numpy copy (fast exact re-scoring) holds the stored floats, renewed by an upsert."""
+    index = VectorIndex.build(VECS, IDS, kind="flat")
+    pos = np.array([5, 0, 599, 5])
+    assert np.array_equal(index.vectors_at(pos), np.asarray(index.index.reconstruct_batch(pos)))
+    assert np.array_equal(index.vectors_at(pos), VECS[pos])
+    index.upsert(VECS[7:8], ["v-new"])
+    assert np.array_equal(index.vector("v-new"), VECS[7])

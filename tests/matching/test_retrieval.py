@@ -106,3 +106,30 @@ def test_stale_index_is_refused_with_rebuild_hint(
 def test_matcher_never_sees_protected_attributes(matcher: Matcher) -> None:
     assert not {"gender", "age", "origin_group", "disability"} & set(matcher.seekers.frame.columns)
     assert KBH["postcode"] == 2100
+
+
+def test_a_column_null_in_the_first_hundred_rows_is_still_typed_from_the_rest() -> None:
+    """Polars types dict rows from the first 100 by default; 200 candidates whose first 150 have no value
+    in a text column (as at Copenhagen size) came back as an error instead of a frame."""
+    from matching.retrieval import _frame
+
+    rows = [{"vacancy_id": f"v{i}", "desired_label": None if i < 150 else "Mejerist"} for i in range(200)]
+    frame = _frame(rows, ["vacancy_id", "desired_label"])
+    assert frame.height == 200 and frame["desired_label"].dtype == pl.String
+    assert frame["desired_label"].drop_nulls().to_list() == ["Mejerist"] * 50
+
+
+@pytest.mark.parametrize("sid", ["K-TRUCK", "K-NURSE"])
+def test_unexplained_result_locates_the_same_vacancies(matcher: Matcher, sid: str) -> None:
+    """``explain=False`` (the programme view's employers, the funnel's candidates) finds what the explained
+    call finds; explaining its rows afterwards (any subset) gives the explained call's rows exactly."""
+    full = matcher.vacancies_for_seeker(sid, k=40)
+    bare = matcher.vacancies_for_seeker(sid, k=40, explain=False)
+    assert full.height > 0
+    cols = ["rank", "vacancy_id", "title", "employer_id", "occupation_id", "hours"]
+    assert bare.select(cols).equals(full.select(cols))
+    assert [round(d, 1) for d in bare["distance_km"]] == full["distance_km"].to_list()
+    assert "summary_da" not in bare.columns
+    assert matcher.explain_located(sid, bare).equals(full)
+    pick = [2, 0] if bare.height > 2 else [0]
+    assert matcher.explain_located(sid, bare[pick]).equals(full[pick])

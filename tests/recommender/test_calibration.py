@@ -9,6 +9,7 @@ import polars as pl
 import pytest
 
 from core.errors import ArtefactError
+from data.store import Store
 from recommender.calibration import (
     ScoreCalibrator,
     expected_calibration_error,
@@ -80,3 +81,24 @@ def test_round_trip_and_refusal_of_another_data_version(tmp_path: Path) -> None:
     np.testing.assert_array_equal(loaded.predict(score), calibrator.predict(score))
     with pytest.raises(ArtefactError, match="jobmatch build"):
         load_calibration(tmp_path / "cal", data_version="v2")
+
+
+def test_held_out_pairs_sample_fewer_citizens_where_the_window_holds_many_vacancies(world: Store) -> None:
+    """The twin scores at most ``max_pairs`` citizen x live-vacancy pairs: a budget above the world's size
+    keeps every sampled citizen (the pairs are those of no budget), a smaller one keeps fewer."""
+    from datetime import datetime
+
+    from recommender.baselines import SkillOverlapRecommender
+    from recommender.calibration_build import held_out_pairs
+    from recommender.context import RecContext
+
+    ctx = RecContext.from_store(world)
+    events = world.table("interactions")
+    start, end = datetime(2026, 9, 1), datetime(2026, 11, 1)
+    model = SkillOverlapRecommender().fit(ctx, events)
+    posted, deadline = ctx.vacancy_array("posted"), ctx.vacancy_array("deadline")
+    live = int(((posted < np.datetime64(end.date())) & (deadline >= np.datetime64(start.date()))).sum())
+    full = held_out_pairs(ctx, model, events, start, end, max_seekers=200, max_pairs=10**12)
+    assert full.equals(held_out_pairs(ctx, model, events, start, end, max_seekers=200, max_pairs=200 * live))
+    few = held_out_pairs(ctx, model, events, start, end, max_seekers=200, max_pairs=40 * live)
+    assert full["seeker_id"].n_unique() > 40 >= few["seeker_id"].n_unique() > 30

@@ -255,11 +255,17 @@ def test_default_configs_keep_the_former_defaults() -> None:
     trees = {"learning_rate": 0.05, "leaves": 31, "min_leaf": 40, "feature_fraction": 0.9, "l2": 1.0,
              "threads": 1, "seed": 0}  # fmt: skip
     assert HybridConfig().model_dump(exclude={"lightfm"}) == {
-        "use_lightfm": False, "negatives_per_user": 50, "seen_negatives": False, "seed": 0,
+        "use_lightfm": False, "negatives_per_user": 50, "max_ranker_citizens": 10_000, "seen_negatives": False,
+        "seed": 0,
         "apply_trees": {"objective": "lambdarank", "trees": 300, **trees},
         "employer_trees": {"objective": "binary", "trees": 200, **trees},
     }  # fmt: skip
-    assert CharEncoderConfig().model_dump() == {"dim": 256, "svd_iterations": 5, "seed": 0}
+    assert CharEncoderConfig().model_dump() == {
+        "dim": 256,
+        "svd_iterations": 5,
+        "seed": 0,
+        "svd_sample": 30_000,
+    }
 
 
 def _scores(model: Recommender) -> np.ndarray:

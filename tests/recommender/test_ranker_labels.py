@@ -67,3 +67,25 @@ def test_aligned_features_equal_the_matrix_ones() -> None:
     assert set(aligned) == set(matrix)
     for name, values in matrix.items():
         np.testing.assert_allclose(aligned[name], values.ravel(), rtol=1e-6, err_msg=name)
+
+
+def test_ranker_sample_caps_citizens_and_leaves_smaller_histories_as_they_were() -> None:
+    """At most ``max_citizens`` groups, a seeded choice of whole citizens; a history within the cap gives the
+    very examples it gave before the cap existed (no extra draw disturbs the sampled negatives)."""
+    from recommender.features import aligned_features
+    from recommender.ranker_data import apply_examples
+
+    events = _rejected_only_window()  # 18 citizens with applications
+
+    def examples(cap: int | None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        ex = apply_examples(CTX, events, lambda u, i: np.column_stack([u, i, aligned_features(CTX, u, i)["distance_km"]]),
+                            negatives=5, seed=3, max_citizens=cap)  # fmt: skip
+        return ex.x, ex.y, ex.groups
+
+    uncapped = examples(None)
+    for got, want in zip(examples(18), uncapped, strict=True):
+        assert np.array_equal(got, want)
+    x, y, groups = examples(5)
+    assert len(groups) == 5 and len(np.unique(x[:, 0])) == 5 and y.sum() == 5 * 3
+    assert set(np.unique(x[:, 0])) < set(np.unique(uncapped[0][:, 0]))
+    assert np.array_equal(examples(5)[0], x), "seeded"

@@ -230,7 +230,6 @@ def _model_from_other_version(path: Path) -> None:
 
 
 MODEL_DAMAGE = {
-    "model from another data version": ("manifest.json", _model_from_other_version, "is for data version"),
     "truncated manifest.json": ("manifest.json", _truncate, "no readable manifest"),
     "truncated lightfm.npz": ("lightfm.npz", _truncate, "fails its checksum"),
     "lightfm.npz missing": ("lightfm.npz", lambda p: p.unlink(), "is missing"),
@@ -250,6 +249,16 @@ def test_damaged_model_is_refused_naming_it_and_retrained(
     with Store(settings.db_path) as store, pytest.raises(ArtefactError):
         load_hybrid(model_root(settings), data_version=store.data_version)
     _rebuilt_answers_match(settings, built, train=True)
+
+
+def test_a_model_trained_on_an_earlier_data_version_serves_the_same_answers(
+    home: Path, built: tuple[Path, str, dict[str, Any]]
+) -> None:
+    """After an import the model is older than the world: a release serves it (new rows are scored from
+    their features) instead of refusing every suggestion until a rebuild."""
+    settings = _settings(home)
+    _model_from_other_version(_live(model_root(settings)) / "manifest.json")
+    assert _answers(settings, built[1]) == built[2]
 
 
 def test_an_older_index_version_on_disk_is_never_served(

@@ -54,7 +54,7 @@ def test_decisions_rows_equal_decide_calls(load_result: dict) -> None:
 
 def test_concurrency_rules_hold_in_the_run(load_result: dict) -> None:
     checked = load_result["concurrency"]["checked"]
-    assert checked["world_writer_is_the_workspace_connection"]
+    assert checked["world_is_read_only"], "the dashboard's workspace never writes the world"
     assert checked["distinct_thread_cursors"] == 8, "each thread reads through its own cursor"
     assert checked["shared_matcher_objects"] == 1, "one set of FAISS indexes serves every thread"
 
@@ -63,15 +63,12 @@ def test_the_real_installation_is_untouched(built_home: Path, load_result: dict)
     """The harness works on a copy: the source home gets no audit records and no decisions."""
     settings = Settings(home=built_home)
     if settings.ops_path.exists():
-        with OpsStore(settings.ops_path) as ops:
+        with OpsStore.open(settings) as ops:
             assert not any(
                 u.startswith("last-") for (u,) in ops.rows("SELECT DISTINCT user_id FROM audit_log")
             )
             assert AuditLog(ops).verify().ok
-    from data.store import Store
-
-    with Store(settings.db_path, read_only=True) as store:
-        assert store.query("SELECT count(*) AS n FROM decisions WHERE user_id LIKE 'last-%'").item() == 0
+            assert ops.rows("SELECT count(*) FROM decisions WHERE user_id LIKE 'last-%'") == [(0,)]
 
 
 def test_report_names_every_figure(load_result: dict) -> None:

@@ -9,10 +9,15 @@ import numpy as np
 import polars as pl
 import pytest
 
+from core.settings import WORLD_SIZES
 from data import columns as C
+from data.clock import open_vacancy
 from data.geography import UNEMPLOYED
 from data.store import Store
+from data.synthetic.employers import draw_employers
 from data.synthetic.generate import TODAY, WorldSize, generate_world
+from data.synthetic.occupations import OccupationModel
+from data.synthetic.vacancies import draw_vacancies
 from data.taxonomy import load_builtin
 from tests.conftest import SHARED_DATA, SMALL_WORLD
 
@@ -217,3 +222,24 @@ def test_hidden_confounding_changes_only_the_episodes_and_biases_naive_compariso
         return float(employed.filter(company).mean() - employed.filter(~company).mean())
 
     assert company_share_gap(hidden) > company_share_gap(plain) + 0.02
+
+
+def test_default_preset_is_the_generators_default_world() -> None:
+    """The "default" size preset is the world the digests pin (WorldSize's defaults), so it stays identical."""
+    default = WorldSize()
+    counts = WORLD_SIZES["default"]
+    assert (default.seekers, default.vacancies, default.interactions, default.episodes) == (
+        counts["seekers"], counts["vacancies"], counts["interactions"], counts["episodes"],
+    )  # fmt: skip
+
+
+def test_copenhagen_preset_has_25000_open_vacancies_on_the_reference_date() -> None:
+    """Vacancies are drawn right after the employers from the seeded generator, as generate_world does, so
+    this is the Copenhagen world's own vacancy table, open by the product's rule (data.clock)."""
+    counts = WORLD_SIZES["copenhagen"]
+    occ = OccupationModel(load_builtin())
+    rng = np.random.default_rng(WorldSize().seed)
+    employers = draw_employers(rng, occ, max(20, counts["vacancies"] // 4))
+    vacancies, _ = draw_vacancies(rng, occ, employers, counts["vacancies"])
+    n_open = vacancies.filter(open_vacancy(TODAY)).height
+    assert 25_000 <= n_open <= 25_500
