@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import socket
+import time
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -32,3 +33,18 @@ def sign_in(browser, url: str, user: str):  # type: ignore[no-untyped-def]
     page.get_by_role("button", name="Log ind").click()
     page.get_by_text("(demo)").first.wait_for()
     return page
+
+
+def settled_count(locator, settle_s: float = 1.5, timeout_s: float = 120.0) -> int:  # type: ignore[no-untyped-def]
+    """How many elements ``locator`` matches once the page has stopped adding them: Streamlit draws a list
+    card by card, so a count taken as the first card appears can be short of the whole list."""
+    deadline = time.monotonic() + timeout_s
+    last, since = locator.count(), time.monotonic()
+    while time.monotonic() < deadline:
+        time.sleep(0.1)
+        now = locator.count()
+        if now != last:
+            last, since = now, time.monotonic()
+        elif time.monotonic() - since >= settle_s:
+            return int(now)
+    raise AssertionError(f"{locator} kept changing for {timeout_s:.0f} s (last count {last})")
