@@ -32,10 +32,6 @@ class RefreshReport:
     seconds: float
     programmes: str = ""  # what happened to the precomputed programme table
 
-    @property
-    def upserted(self) -> int:
-        return sum(int(self.indexed[side]["upserted"]) for side in ("vacancies", "seekers"))
-
     def summary(self) -> str:
         parts = [
             f"{self.indexed[side]['upserted']:,} {side} embedded, {self.indexed[side]['removed']:,} removed"

@@ -71,7 +71,7 @@ def run_dashboard_benchmark(settings: Settings, n_citizens: int = 25, progress: 
         old_env = os.environ.get("JOBMATCH_HOME")
         os.environ["JOBMATCH_HOME"] = str(home)
         try:
-            ws = Workspace.open(settings.model_copy(update={"home": home, "release": "", "ops_url": ""}))
+            ws = Workspace.open(settings.at_home(home, ops_url=""))
             users = {u.user_id: u for u in ws.directory.users()}
             consultant = users["konsulent-odense"]
             citizens = ws.queue(consultant)["seeker_id"].to_list()

@@ -206,9 +206,7 @@ def run_load(
         shutil.copytree(
             settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"), symlinks=True
         )
-        ws = Workspace.open(
-            settings.model_copy(update={"home": home, "release": "", "ops_url": ""})
-        )  # a private ops store
+        ws = Workspace.open(settings.at_home(home, ops_url=""))  # a private ops store
         try:
             if ws.problems:
                 raise RuntimeError("the workspace cannot serve: " + "; ".join(ws.problems))

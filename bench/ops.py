@@ -154,9 +154,7 @@ def run_ops(
         shutil.copytree(
             settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"), symlinks=True
         )
-        served_settings = settings.model_copy(
-            update={"home": home, "release": "", "ops_url": url, "demo_login": False}
-        )
+        served_settings = settings.at_home(home, ops_url=url, demo_login=False)
         users = _prepare(served_settings, cfg.processes * cfg.threads)
         from app.ops import OpsStore
 

@@ -124,9 +124,7 @@ def _copy_home(settings: Settings, tmp: str) -> Settings:
     shutil.copytree(
         settings.home, home, ignore=shutil.ignore_patterns("bench", "reports", "ops.*"), symlinks=True
     )
-    return settings.model_copy(
-        update={"home": home, "release": "", "ops_url": ""}
-    )  # a private operations store too
+    return settings.at_home(home, ops_url="")  # a private operations store too
 
 
 # --- sections ------------------------------------------------------------------------------------------------

@@ -275,7 +275,7 @@ def bench_scale(
     if last:
         show_text(to_markdown(read_results(target.parent, target.stem)))
         return
-    measured = s.model_copy(update={"home": world, "release": ""}) if world else s
+    measured = s.at_home(world) if world else s
     config = ScaleConfig(size=size, build=build, threads=threads, duration_s=duration)
     with steps("scale") as step:
         result = run_scale(measured, config, say=step)

@@ -66,15 +66,6 @@ def release_dir(home: Path, name: str | None) -> Path:
     return home if name is None else releases_root(home) / name
 
 
-def read_manifest(folder: Path) -> dict[str, Any]:
-    """What a release says about itself (empty for a home read in place or a release being written)."""
-    try:
-        found: dict[str, Any] = json.loads((folder / MANIFEST).read_text(encoding="utf-8"))
-    except (FileNotFoundError, ValueError):
-        return {}
-    return found
-
-
 @contextmanager
 def writer_lock(home: Path, *, wait_s: float = LOCK_WAIT_S) -> Iterator[None]:
     """One writer per home at a time, across processes: a second one waits, then gives up naming why."""

@@ -139,6 +139,11 @@ class Settings(BaseSettings):
             return self
         return self.model_copy(update={"release": live_release(self.home) or ""})
 
+    def at_home(self, home: Path, **changes: object) -> Settings:
+        """These settings pointed at another home (a benchmark's or evaluation's copy): a release pinned for
+        this home means nothing there, so the copy follows its own live release."""
+        return self.model_copy(update={"home": home, "release": "", **changes})
+
     def live(self) -> Settings:
         """These settings pinned to the release live now (after a command published a new one)."""
         return self.model_copy(update={"release": ""}).pinned()

@@ -22,7 +22,7 @@ def evaluate_store_file(
 ) -> dict[str, Any]:
     """Evaluate the world in ``db_path`` with an encoder fitted to it (in a temporary models folder)."""
     with tempfile.TemporaryDirectory(prefix="jobmatch-world-") as tmp:
-        own = settings.model_copy(update={"home": Path(tmp), "release": ""})
+        own = settings.at_home(Path(tmp))
         with Store(db_path, read_only=True) as store:
             taxonomy = store.load_taxonomy(store.meta("taxonomy") or "builtin")
             # the corpus `jobmatch build` fits the char model on: vacancy texts, then seeker texts
