@@ -329,7 +329,7 @@ def section_load(settings: Settings, full: bool, say: Callable[[str], None]) -> 
     say(f"load: {cfg.threads} consultants for {cfg.duration_s:.0f} s")
     raw = run_load(settings, cfg, progress=False)
     figures = [
-        Figure("load", f"throughput, {cfg.threads} concurrent consultants", "calls/s",
+        Figure("load", f"throughput, {cfg.threads} concurrent consultants pausing {cfg.think_s:g} s after each answer", "calls/s",
                [raw["throughput_calls_per_s"]], "calls", raw["calls"], higher_is_better=True),
     ]  # fmt: skip
     for op, s in raw["operations"].items():
