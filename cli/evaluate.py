@@ -114,6 +114,52 @@ def evaluate_ablation(
     console.print(f"wrote {out / 'ablation.md'} and {out / 'ablation.json'}")
 
 
+@evaluate_app.command("tree-size")
+def evaluate_tree_size(
+    ctx: typer.Context,
+    report: Annotated[
+        Path | None, typer.Option(help="Report folder (default: artefacts/reports/recommender).")
+    ] = None,
+    worlds: Annotated[
+        list[Path] | None,
+        typer.Option("--worlds", help="Also these store files (repeatable), e.g. worlds of other forms."),
+    ] = None,
+    seed: Annotated[int, typer.Option(help="Seed for training and bootstrap.")] = 0,
+) -> None:
+    """How large must the ranker be? Served NDCG@10 per ensemble size, paired CIs, and the cost of
+    explaining a shown list (tree_size.json/.md/.png)."""
+    import tempfile
+
+    from data.store import Store
+    from evaluation.recommender_worlds import fitted_encoder
+    from evaluation.tree_size import REFERENCE, run_tree_size, write_tree_size
+    from matching.build import load_encoder
+
+    s = settings(ctx)
+    out = report or s.reports_dir / "recommender"
+    results = []
+    with steps("ranker size"):
+        with Store(s.db_path, read_only=True) as store:
+            results.append(run_tree_size(store, load_encoder(s), seed=seed))
+        for path in worlds or []:
+            with (
+                tempfile.TemporaryDirectory(prefix="jobmatch-world-") as tmp,
+                Store(path, read_only=True) as store,
+            ):
+                results.append(run_tree_size(store, fitted_encoder(store, s.at_home(Path(tmp))), seed=seed))
+    for w in results:
+        rows = [(size, f"{r['ndcg@10']:.4f}", _ci_cell(r["minus_reference"]), _ci_cell(r["minus_rule"]),
+                 f"{r['explain_ms']:.2f}") for size, r in w["sizes"].items()]  # fmt: skip
+        header = ("trees x leaves", "NDCG@10", f"− {REFERENCE}", "− rule", "explain ms")
+        show_table(header, rows, title=w["world"])
+    write_tree_size(results, out)
+    console.print(f"wrote {out / 'tree_size.md'}, tree_size.json and tree_size.png")
+
+
+def _ci_cell(cell: dict[str, Any] | None) -> str:
+    return "—" if cell is None else f"{cell['value']:+.4f} {ci(cell['ci'])}"
+
+
 @evaluate_app.command("encoders")
 def evaluate_encoders(
     ctx: typer.Context,

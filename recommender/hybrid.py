@@ -54,7 +54,7 @@ class HybridConfig(ModelConfig):
     seen_negatives: bool = False  # also learn from what the citizen was shown and did not apply to
     seed: int = 0  # draws the sampled negatives
     apply_trees: TreeConfig = TreeConfig(objective="lambdarank")
-    employer_trees: TreeConfig = TreeConfig(objective="binary", trees=200)
+    employer_trees: TreeConfig = TreeConfig(objective="binary")
 
 
 @dataclass(frozen=True)

@@ -252,13 +252,13 @@ def test_default_configs_keep_the_former_defaults() -> None:
     assert LightFMConfig().model_dump() == {"loss": "warp", "use_features": True, "no_components": 32,
                                             "epochs": 30, "learning_rate": 0.05, "alpha": 1e-6, "seed": 0,
                                             "threads": 1}  # fmt: skip
-    trees = {"learning_rate": 0.05, "leaves": 31, "min_leaf": 40, "feature_fraction": 0.9, "l2": 1.0,
+    trees = {"trees": 60, "learning_rate": 0.15, "leaves": 7, "min_leaf": 40, "feature_fraction": 0.9, "l2": 1.0,
              "threads": 1, "seed": 0}  # fmt: skip
     assert HybridConfig().model_dump(exclude={"lightfm"}) == {
         "use_lightfm": False, "negatives_per_user": 50, "max_ranker_citizens": 10_000, "seen_negatives": False,
         "seed": 0,
-        "apply_trees": {"objective": "lambdarank", "trees": 300, **trees},
-        "employer_trees": {"objective": "binary", "trees": 200, **trees},
+        "apply_trees": {"objective": "lambdarank", **trees},
+        "employer_trees": {"objective": "binary", **trees},
     }  # fmt: skip
     assert CharEncoderConfig().model_dump() == {
         "dim": 256,
