@@ -8,6 +8,7 @@ sectors the citizen already targets are left out: this view is about transfer.
 from __future__ import annotations
 
 import weakref
+from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
@@ -38,78 +39,89 @@ def _encode_occupations(matcher: Matcher) -> np.ndarray:
     return matcher.encoder.encode(texts)
 
 
-class OccupationVectorCache:
-    """Each matcher's occupation vectors (one per taxonomy occupation, in taxonomy order), encoded on first
-    use: a few hundred texts, too slow to encode per request.
+@dataclass(frozen=True)
+class _Occupations:
+    """What every call reads of one matcher, fixed for its life: the occupations in taxonomy order with their
+    sector, essential skills and vector, and the open vacancies' occupation and place."""
 
-    Keyed weakly by the matcher, whose taxonomy and encoder are fixed at construction: an entry is valid
-    for the matcher's life and goes with it. That is the only invalidation needed, since a new data version
-    or encoder means a new :class:`Matcher`.
+    ids: list[str]
+    sectors: dict[str, str]
+    essential: list[list[str]]
+    vectors: np.ndarray
+    open_occupation: np.ndarray  # per open vacancy
+    open_lat: np.ndarray
+    open_lon: np.ndarray
+
+
+class OccupationCache:
+    """Each matcher's :class:`_Occupations`, made on first use: encoding a few hundred occupation texts and
+    filtering the open vacancies is too slow per request (it was most of this view's 10 ms).
+
+    Keyed weakly by the matcher, whose taxonomy, encoder, vacancies and "today" are fixed at construction:
+    an entry is valid for the matcher's life and goes with it. That is the only invalidation needed, since a
+    new data version or encoder means a new :class:`Matcher`.
     """
 
     def __init__(self) -> None:
-        self._vectors: weakref.WeakKeyDictionary[Matcher, np.ndarray] = weakref.WeakKeyDictionary()
+        self._entries: weakref.WeakKeyDictionary[Matcher, _Occupations] = weakref.WeakKeyDictionary()
 
-    def get(self, matcher: Matcher) -> np.ndarray:
-        vectors = self._vectors.get(matcher)
-        if vectors is None:
-            vectors = self._vectors[matcher] = _encode_occupations(matcher)
-        return vectors
+    def get(self, matcher: Matcher) -> _Occupations:
+        entry = self._entries.get(matcher)
+        if entry is None:
+            tax = matcher.taxonomy
+            ids = tax.occupations[C.OCCUPATION_ID].to_list()
+            frame = matcher.vacancies.frame.filter(open_vacancy(matcher.today()))
+            entry = self._entries[matcher] = _Occupations(
+                ids, _sectors(matcher), [tax.skills_of(o) for o in ids], _encode_occupations(matcher),
+                frame[C.OCCUPATION_ID].to_numpy(), frame["lat"].to_numpy(), frame["lon"].to_numpy(),
+            )  # fmt: skip
+        return entry
 
 
-OCCUPATION_VECTORS = OccupationVectorCache()
+OCCUPATIONS = OccupationCache()
 
 
 _NONE_NEARBY: dict[str, Any] = {"open_nearby": 0, "nearest_km": None}
 
 
-def _open_vacancies(matcher: Matcher, s: dict[str, Any]) -> tuple[dict[str, int], dict[str, dict[str, Any]]]:
-    """Open vacancies per occupation: all of them, and those within the citizen's commute limit with the
+def _open_vacancies(occ: _Occupations, s: dict[str, Any], wanted: list[str]) -> dict[str, dict[str, Any]]:
+    """For each wanted occupation: its open vacancies, those within the citizen's commute limit and the
     nearest one's distance (as the crow flies: no road or transit data ships with the product)."""
-    frame = matcher.vacancies.frame.filter(open_vacancy(matcher.today()))
-    km = haversine_km(
-        np.float64(s["lat"]), np.float64(s["lon"]), frame["lat"].to_numpy(), frame["lon"].to_numpy()
-    )
-    frame = frame.select(C.OCCUPATION_ID).with_columns(pl.Series("km", np.asarray(km, dtype=float)))
-    counts = frame.group_by(C.OCCUPATION_ID).len()
-    near = (
-        frame.filter(pl.col("km") <= float(s["max_commute_km"]))
-        .group_by(C.OCCUPATION_ID)
-        .agg(pl.len().alias("open_nearby"), pl.col("km").min().round(1).alias("nearest_km"))
-    )
-    return (
-        dict(zip(counts[C.OCCUPATION_ID].to_list(), counts["len"].to_list(), strict=True)),
-        {r[C.OCCUPATION_ID]: {"open_nearby": r["open_nearby"], "nearest_km": r["nearest_km"]}
-         for r in near.iter_rows(named=True)},
-    )  # fmt: skip
+    km = np.asarray(haversine_km(np.float64(s["lat"]), np.float64(s["lon"]), occ.open_lat, occ.open_lon),
+                    dtype=float)  # fmt: skip
+    limit = float(s["max_commute_km"])
+    out = {}
+    for o in wanted:
+        mine = km[occ.open_occupation == o]
+        near = mine[mine <= limit]
+        out[o] = {"open_vacancies": int(mine.size), "open_nearby": int(near.size),
+                  "nearest_km": round(float(near.min()), 1) if near.size else None}  # fmt: skip
+    return out
 
 
 def other_industries(matcher: Matcher, seeker: str | dict[str, Any], n: int = 5) -> pl.DataFrame:
     """Top-n occupations outside the citizen's target sectors, with shared skills and the skill gap."""
     s = matcher.seekers.row(seeker) if isinstance(seeker, str) else seeker
     tax = matcher.taxonomy
-    sectors = _sectors(matcher)
-    own = {sectors.get(o) for o in s["desired_occupations"]}
+    occ = OCCUPATIONS.get(matcher)
+    own = {occ.sectors.get(o) for o in s["desired_occupations"]}
     have = set(s["skills"])
-    occ_ids = tax.occupations[C.OCCUPATION_ID].to_list()
-    sims = OCCUPATION_VECTORS.get(matcher) @ matcher.seeker_vector(s)
-    open_count, nearby = _open_vacancies(matcher, s)
-    rows = []
-    for i, occ in enumerate(occ_ids):
-        if sectors[occ] in own or occ in s["desired_occupations"]:
+    sims = occ.vectors @ matcher.seeker_vector(s)
+    scored = []  # (score, occupation, index, coverage): rows are built for the n shown only
+    for i, o in enumerate(occ.ids):
+        essential = occ.essential[i]
+        if occ.sectors[o] in own or o in s["desired_occupations"] or not essential:
             continue
-        essential = tax.skills_of(occ)
-        if not essential:
-            continue
-        shared = [x for x in essential if x in have]
-        coverage = len(shared) / len(essential)
-        score = SKILL_WEIGHT * coverage + (1 - SKILL_WEIGHT) * float(sims[i])
-        rows.append({C.OCCUPATION_ID: occ, "occupation": tax.label(occ), "sector": sectors[occ],
-                     "score": round(score, 4), "essential_coverage": round(coverage, 3),
-                     "similarity": round(float(sims[i]), 4), "shared_skills": [tax.label(x) for x in shared],
-                     "gap_skills": [tax.label(x) for x in essential if x not in have],
-                     "open_vacancies": open_count.get(occ, 0), **nearby.get(occ, _NONE_NEARBY)})  # fmt: skip
-    rows.sort(key=lambda r: (-r["score"], r[C.OCCUPATION_ID]))
+        coverage = sum(x in have for x in essential) / len(essential)
+        scored.append((SKILL_WEIGHT * coverage + (1 - SKILL_WEIGHT) * float(sims[i]), o, i, coverage))
+    scored.sort(key=lambda t: (-round(t[0], 4), t[1]))
+    top = scored[:n]
+    places = _open_vacancies(occ, s, [o for _, o, _, _ in top])
+    rows = [{C.OCCUPATION_ID: o, "occupation": tax.label(o), "sector": occ.sectors[o], "score": round(score, 4),
+             "essential_coverage": round(coverage, 3), "similarity": round(float(sims[i]), 4),
+             "shared_skills": [tax.label(x) for x in occ.essential[i] if x in have],
+             "gap_skills": [tax.label(x) for x in occ.essential[i] if x not in have], **places[o]}
+            for score, o, i, coverage in top]  # fmt: skip
     schema: dict[str, Any] = {"shared_skills": pl.List(pl.String), "gap_skills": pl.List(pl.String)}
     if not rows:
         return pl.DataFrame(schema={C.OCCUPATION_ID: pl.String, "occupation": pl.String, "sector": pl.String,

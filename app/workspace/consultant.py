@@ -36,6 +36,8 @@ class ConsultantViews(QueueViews):
         """Vacancies whose decision, as it stands now, is a rejection (an undone one is suggested again)."""
         history = self.ops.query("SELECT seeker_id, vacancy_id, programme, action FROM decisions WHERE seeker_id = ? "
                                  "AND vacancy_id IS NOT NULL ORDER BY ts, ord", [seeker_id])  # fmt: skip
+        if history.height == 0:  # most citizens: nothing decided yet
+            return set()
         return set(final_states(history).filter(pl.col("action") == "reject")[C.VACANCY_ID].to_list())
 
     def suggest_vacancies(self, user: User, seeker_id: str, k: int = 10,

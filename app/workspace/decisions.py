@@ -85,10 +85,7 @@ class DecisionViews(ConsultantViews):
             raise InvalidDecision(f"{action} needs the vacancy or programme it is about")
         if programme is not None and programme not in C.PROGRAMMES:
             raise InvalidDecision(f"unknown programme {programme!r}")
-        if (
-            vacancy_id is not None
-            and self._q("SELECT 1 FROM vacancies WHERE vacancy_id = ?", [vacancy_id]).height == 0
-        ):
+        if vacancy_id is not None and self._row("vacancies", C.VACANCY_ID, vacancy_id) is None:
             raise InvalidDecision(f"unknown vacancy {vacancy_id!r}")
         return text or None
 

@@ -1,37 +1,44 @@
-"""The occupation-vector cache of the other-industries view: encoded once per matcher, gone with it."""
+"""The other-industries view's per-matcher cache: made once per matcher, gone with it, and the figures the
+view shows from it equal a direct count over the open vacancies."""
 
 from __future__ import annotations
 
 import gc
-from typing import Any
 
-import numpy as np
-import pytest
+import polars as pl
 
-from matching import transfer
-from matching.transfer import OccupationVectorCache
-
-
-class _Matcher:
-    """Stands in for a Matcher: the cache only needs an object it can refer to weakly."""
+from core.settings import Settings
+from data.clock import open_vacancy
+from data.geography import haversine_km
+from data.store import Store
+from matching.retrieval import Matcher
+from matching.transfer import OccupationCache, other_industries
 
 
-def test_occupation_vectors_encoded_once_per_matcher_and_dropped_with_it(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
-    calls: list[Any] = []
-
-    def encode(matcher: Any) -> np.ndarray:
-        calls.append(matcher)
-        return np.full((2, 3), float(len(calls)))
-
-    monkeypatch.setattr(transfer, "_encode_occupations", encode)
-    cache = OccupationVectorCache()
-    first, second = _Matcher(), _Matcher()
-    vectors = cache.get(first)  # type: ignore[arg-type]
-    assert cache.get(first) is vectors  # type: ignore[arg-type]
-    assert cache.get(second)[0, 0] == 2.0  # type: ignore[arg-type]
-    assert len(calls) == 2
-    del first, calls[:]
+def test_made_once_per_matcher_and_dropped_with_it(known_home: Settings) -> None:
+    cache = OccupationCache()
+    with Store(known_home.db_path) as store:
+        first, second = Matcher.open(known_home, store), Matcher.open(known_home, store)
+    entry = cache.get(first)
+    assert cache.get(first) is entry
+    assert cache.get(second) is not entry
+    assert len(entry.ids) == len(entry.essential) == entry.vectors.shape[0]
+    del second
     gc.collect()
-    assert len(cache._vectors) == 1  # the dropped matcher's entry went with it
+    assert len(cache._entries) == 1  # the dropped matcher's entry went with it
+
+
+def test_open_vacancy_counts_equal_a_direct_count(known_home: Settings) -> None:
+    with Store(known_home.db_path) as store:
+        matcher = Matcher.open(known_home, store)
+    seeker = {**matcher.seekers.row("K-TRUCK"), "max_commute_km": 60.0}  # a commute that reaches some
+    moves = other_industries(matcher, seeker, n=20)
+    open_now = matcher.vacancies.frame.filter(open_vacancy(matcher.today()))
+    assert moves["open_vacancies"].sum() > 0 and moves["open_nearby"].sum() > 0  # the counts are exercised
+    for row in moves.iter_rows(named=True):
+        mine = open_now.filter(pl.col("occupation_id") == row["occupation_id"])
+        km = haversine_km(seeker["lat"], seeker["lon"], mine["lat"].to_numpy(), mine["lon"].to_numpy())
+        near = [float(x) for x in km if x <= seeker["max_commute_km"]]
+        assert row["open_vacancies"] == mine.height
+        assert row["open_nearby"] == len(near)
+        assert row["nearest_km"] == (round(min(near), 1) if near else None)
