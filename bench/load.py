@@ -35,6 +35,7 @@ Run it with ``jobmatch bench load`` (writes ``load.json`` / ``load.md``) or :fun
 
 from __future__ import annotations
 
+import random
 import shutil
 import statistics
 import tempfile
@@ -80,11 +81,16 @@ class LoadConfig:
     other_every: int = 3  # other industries for every n-th citizen a consultant opens
     decide_every: int = 5  # a decision for every n-th citizen
     seed: int = 0
-    think_s: float = 0.0  # a consultant's pause after each answer (reading it); 0: back-to-back calls
+    think_s: float = 0.0  # a consultant's mean pause after each answer (reading it); 0: back-to-back calls
+    # Pauses are drawn uniformly in think_s x [1 - spread, 1 + spread], and each consultant starts after a
+    # random part of one pause: people do not click in step. With equal pauses and one start signal, the
+    # threads stayed a lockstep crowd that hit the process in bursts (100 calls at the same instant, each
+    # round); spread 0 gives that back.
+    think_spread: float = 0.5
 
     def __post_init__(self) -> None:
         if (self.threads < 1 or self.duration_s <= 0 or self.other_every < 1 or self.decide_every < 1
-                or self.think_s < 0):  # fmt: skip
+                or self.think_s < 0 or not 0 <= self.think_spread <= 1):  # fmt: skip
             raise ValueError(f"invalid load configuration: {self}")
 
 
@@ -158,11 +164,18 @@ def _work(ws: Any, w: _Worker, cfg: LoadConfig, start: threading.Barrier, deadli
         w.latencies.setdefault(op, []).append((time.perf_counter() - t0) * 1000)
         w.served[op] += 1
         if cfg.think_s:
-            time.sleep(cfg.think_s)  # reading the answer: not part of the call's latency
+            time.sleep(pause())  # reading the answer: not part of the call's latency
         return out
+
+    rng = random.Random(f"{cfg.seed}:{w.user.user_id}")
+
+    def pause() -> float:
+        return cfg.think_s * (1 + cfg.think_spread * (2 * rng.random() - 1))
 
     w.cursor_id, w.matcher_id = id(ws._db().con), id(ws.service.matcher)
     start.wait()
+    if cfg.think_s and cfg.think_spread:
+        time.sleep(cfg.think_s * rng.random())  # consultants start at different moments, as they do
     i = 0
     while time.perf_counter() < deadline[0] and w.citizens:
         i += 1
@@ -404,10 +417,14 @@ def to_markdown(result: dict[str, Any]) -> str:
 
 
 def _think(cfg: dict[str, Any]) -> str:
-    think = float(cfg.get("think_s") or 0.0)
-    return (
-        f", each pausing {think:g} s after every answer (reading it)," if think else " (calls back to back)"
-    )
+    think, spread = float(cfg.get("think_s") or 0.0), float(cfg.get("think_spread") or 0.0)
+    if not think:
+        return " (calls back to back)"
+    if not spread:
+        return f", each pausing exactly {think:g} s after every answer and all starting at once,"
+    lo, hi = think * (1 - spread), think * (1 + spread)
+    return (f", each pausing {lo:.2f}–{hi:.2f} s after every answer (reading it; {think:g} s on average) and "
+            f"starting within the first {think:g} s,")  # fmt: skip
 
 
 def _load(avg: list[float]) -> str:

@@ -323,13 +323,13 @@ def section_dashboard(settings: Settings, full: bool, say: Callable[[str], None]
 def section_load(settings: Settings, full: bool, say: Callable[[str], None]) -> tuple[list[Figure], Any]:
     from bench.load import LoadConfig, run_load
 
-    # The target: 100 consultants, each clicking about once a second (a 0.7 s pause to read each
-    # answer; back-to-back callers would make p95 a queue length, not a latency: Little's law).
+    # The target: 100 consultants, each clicking about once a second (a pause of 0.7 s on average to
+    # read each answer; back-to-back callers would make p95 a queue length, not a latency: Little's law).
     cfg = LoadConfig(threads=100, duration_s=120.0 if full else 60.0, think_s=0.7)
     say(f"load: {cfg.threads} consultants for {cfg.duration_s:.0f} s")
     raw = run_load(settings, cfg, progress=False)
     figures = [
-        Figure("load", f"throughput, {cfg.threads} concurrent consultants pausing {cfg.think_s:g} s after each answer", "calls/s",
+        Figure("load", f"throughput, {cfg.threads} concurrent consultants pausing {cfg.think_s:g} s on average after each answer", "calls/s",
                [raw["throughput_calls_per_s"]], "calls", raw["calls"], higher_is_better=True),
     ]  # fmt: skip
     for op, s in raw["operations"].items():

@@ -156,6 +156,15 @@ def bench_load(
     think: Annotated[
         float, typer.Option(min=0, help="Seconds each consultant pauses after an answer (0: back to back).")
     ] = 0.0,
+    think_spread: Annotated[
+        float,
+        typer.Option(
+            min=0,
+            max=1,
+            help="Pauses vary by this share around --think, starts spread over one "
+            "pause (0: equal pauses, all start at once).",
+        ),
+    ] = 0.5,
     json_out: Annotated[
         Path | None, typer.Option("--json", help="Results JSON (default: artefacts/bench/load.json).")
     ] = None,
@@ -164,7 +173,8 @@ def bench_load(
     from bench.load import LoadConfig, run_load, to_markdown, write_results
 
     s = settings(ctx)
-    result = run_load(s, LoadConfig(threads=threads, duration_s=duration, think_s=think))
+    cfg = LoadConfig(threads=threads, duration_s=duration, think_s=think, think_spread=think_spread)
+    result = run_load(s, cfg)
     paths = write_results(result, json_out or s.bench_dir / "load.json")
     show_text(to_markdown(result))
     show_written(paths.values())

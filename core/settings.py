@@ -90,6 +90,13 @@ class Settings(BaseSettings):
         le=24 * 60,
         description="How long a consultant may undo their own decision on a suggestion (the undo is itself recorded).",
     )
+    serving_slots: int = Field(
+        0,
+        ge=0,
+        le=256,
+        description="Workspace calls one process runs at once; more wait their turn in arrival order "
+        "(0: twice the CPU count). Past a few, concurrent calls only fight over the CPUs and Python's GIL.",
+    )
     caseload_rule: Literal["own", "jobcenter"] = Field(
         "own",
         description="Which citizens a consultant may open: 'own' = the own caseload only (a team lead: the "

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import functools
 import inspect
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -114,6 +115,7 @@ def load_release(settings: Settings) -> Loaded:
                   world.data_version)  # fmt: skip
 
 
+ROW_CACHE_SIZE = 50_000  # rows of one table kept per release (citizens opened, vacancies looked up)
 RELEASE_CHECK_S = 1.0  # how often a process looks for a newer release (a file read)
 RETRY_FAILED_S = 60.0  # a release that failed to load is tried again after this long
 
@@ -131,6 +133,8 @@ class WorkspaceBase:
         self._loaded: Loaded = loaded
         self._retired: Loaded | None = None
         self._pins = threading.local()
+        slots = settings.serving_slots or 2 * (os.cpu_count() or 1)
+        self._slots = threading.BoundedSemaphore(slots)  # admission: see _pinned_call
         self._switch = threading.Lock()
         self._release_checked, self._loading = time.monotonic(), False
         self._failed: tuple[str, float, str] | None = None  # (release, when, why) of the last failed load
@@ -312,13 +316,26 @@ class WorkspaceBase:
     def _labels(self, ids: list[str] | None) -> list[str]:
         return [self.taxonomy.label(i) for i in ids or []]
 
+    def _row(self, table: str, key: str, value: str) -> dict[str, Any] | None:
+        """One row of the world by its key, or None. Cached per release (a published release never changes):
+        every consultant call opens its citizen this way."""
+        cache = self._cache(f"row:{table}:{key}")
+        row: dict[str, Any] | None = cache.get(value)
+        if row is None:
+            row = self._db().row(f"SELECT * FROM {table} WHERE {key} = ?", [value])
+            if row is None:
+                return None
+            if len(cache) >= ROW_CACHE_SIZE:
+                cache.clear()  # a day's working set is far smaller; clearing keeps memory bounded simply
+            cache[value] = row
+        return {k: list(v) if isinstance(v, list) else v for k, v in row.items()}  # callers may change theirs
+
     def _scoped_row(self, table: str, key: str, value: str, scope_col: str, scope: str | None, refusal: str
                     ) -> dict[str, Any]:  # fmt: skip
         """The row only if it lies in the user's scope; otherwise the same refusal whether it exists or not."""
-        rows = self._q(f"SELECT * FROM {table} WHERE {key} = ? AND {scope_col} = ?", [value, scope])
-        if rows.height == 0:
+        row = self._row(table, key, value)
+        if row is None or row[scope_col] != scope:
             raise AccessDenied(refusal)
-        row: dict[str, Any] = rows.row(0, named=True)
         return row
 
     def shortlist_rerank(self) -> str:
@@ -341,11 +358,12 @@ def _pinned_call(method: Callable[..., Any]) -> Callable[..., Any]:
     def call(self: WorkspaceBase, *args: Any, **kwargs: Any) -> Any:
         if getattr(self._pins, "loaded", None) is not None:
             return method(self, *args, **kwargs)
-        self._pins.loaded = self._view()
-        try:
-            return method(self, *args, **kwargs)
-        finally:
-            self._pins.loaded = None
+        with self._slots:
+            self._pins.loaded = self._view()
+            try:
+                return method(self, *args, **kwargs)
+            finally:
+                self._pins.loaded = None
 
     return call
 
