@@ -38,6 +38,7 @@ class ScaleConfig:
     build: bool = True
     threads: int = 100
     duration_s: float = 60.0
+    think_s: float = 0.7  # the consultants' mean pause: the same load as the default world's target
 
 
 # Runs a module as ``python -m`` would and, at exit, writes the process's own peak RSS (VmHWM, KiB) to a file.
@@ -114,6 +115,7 @@ def run_scale(settings: Settings, config: ScaleConfig, *, say: Any = None) -> di
             str(logs / "load.json"),
             str(config.threads),
             str(config.duration_s),
+            str(config.think_s),
         ]
         steps["load"] = run_step(argv, logs / "l")
         steps["load"].update(json.loads((logs / "load.json").read_text(encoding="utf-8")))
@@ -199,7 +201,8 @@ def to_markdown(result: dict[str, Any]) -> str:
     load = steps["load"]
     lines += [
         "",
-        f"Load: {load['config']['threads']} consultant threads for {load['config']['duration_s']:.0f} s: "
+        f"Load: {load['config']['threads']} consultant threads pausing {load['config'].get('think_s', 0):g} s "
+        f"on average after each answer, for {load['config']['duration_s']:.0f} s: "
         f"**{load['throughput_calls_per_s']:.1f} calls/s**, {load['errors']} errors, audit rows "
         f"{'equal to' if load['audit']['equal'] else 'NOT equal to'} calls served, chain "
         f"{'verifies' if load['audit']['chain_ok'] else 'BROKEN'}.",

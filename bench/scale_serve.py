@@ -73,18 +73,17 @@ def _timed_calls(call: Callable[[str], Any], subjects: list[str]) -> dict[str, A
     return {"first_ms": round(ms[0], 1), **latency_stats(ms[1:] or ms)}
 
 
-def load(home: Path, threads: int, duration_s: float) -> dict[str, Any]:
+def load(home: Path, threads: int, duration_s: float, think_s: float) -> dict[str, Any]:
     """``bench.load`` on ``home`` (it works on its own copy); the result without its world counts (the settings' defaults)."""
-    result = run_load(
-        load_settings(home=home), LoadConfig(threads=threads, duration_s=duration_s), progress=False
-    )
+    config = LoadConfig(threads=threads, duration_s=duration_s, think_s=think_s)
+    result = run_load(load_settings(home=home), config, progress=False)
     result.pop("world", None)  # the defaults' counts, not this world's: bench.scale records the real ones
     return result
 
 
 def main(argv: list[str]) -> None:
     what, home, out = argv[0], Path(argv[1]), Path(argv[2])
-    result = serve(home) if what == "serve" else load(home, int(argv[3]), float(argv[4]))
+    result = serve(home) if what == "serve" else load(home, int(argv[3]), float(argv[4]), float(argv[5]))
     out.write_text(json.dumps(result, default=str), encoding="utf-8")
 
 

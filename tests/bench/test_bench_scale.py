@@ -57,6 +57,7 @@ def test_serving_steps_record_times_memory_calls_and_load(scale_result: dict) ->
         assert calls["n"] >= 1 and calls["first_ms"] > 0 and calls["p95_ms"] >= calls["p50_ms"] > 0, kind
     load = steps["load"]
     assert load["ok"] and load["errors"] == 0 and load["config"]["threads"] == 2
+    assert load["config"]["think_s"] == 0.7, "the same pausing consultants as the default world's load"
     assert load["throughput_calls_per_s"] > 0 and "suggest_vacancies" in load["operations"]
     assert scale_result["disk_mib"]["jobmatch.duckdb"] > 0 and scale_result["machine"]["cpus"] >= 1
 
