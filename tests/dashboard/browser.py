@@ -48,3 +48,18 @@ def settled_count(locator, settle_s: float = 1.5, timeout_s: float = 120.0) -> i
         elif time.monotonic() - since >= settle_s:
             return int(now)
     raise AssertionError(f"{locator} kept changing for {timeout_s:.0f} s (last count {last})")
+
+
+def commit(page, field, text: str) -> None:  # type: ignore[no-untyped-def]
+    """Type into a Streamlit text field and let the app take the value in before the next click: the field
+    sends its value when it loses focus, which reruns the page, and a click that lands during that rerun
+    can hit a button being redrawn and be lost (the page then waits for an answer that never comes)."""
+    field.fill(text)
+    field.press("Tab")
+    idle(page)
+
+
+def idle(page, timeout_ms: float = 180_000) -> None:  # type: ignore[no-untyped-def]
+    """Wait until the app is not running a rerun (Streamlit shows its running icon while it is)."""
+    page.wait_for_timeout(300)  # a rerun the last action asked for has begun by now
+    page.locator('[data-testid="stStatusWidgetRunningIcon"]').wait_for(state="detached", timeout=timeout_ms)

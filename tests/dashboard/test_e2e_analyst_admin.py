@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.browser import shots, sign_in
+from tests.dashboard.browser import commit, shots, sign_in
 
 
 @pytest.fixture()
@@ -32,7 +32,7 @@ def test_admin_saves_the_switch_twice_and_analyst_reads_the_installation_report(
     page = sign_in(browser, server, "admin")
     for wanted, reason in (("fra", "modellen undersøges"), ("til", "undersøgelse afsluttet")):
         page.get_by_text("Forslag slået til", exact=True).click()
-        page.get_by_label("Begrundelse (påkrævet)").fill(reason)
+        commit(page, page.get_by_label("Begrundelse (påkrævet)"), reason)
         page.get_by_role("button", name="Gem", exact=True).click()
         page.get_by_text(f"Gemt: Forslag er slået {wanted}").wait_for()
     page.screenshot(path=str(out / "admin_switch.png"), full_page=True)

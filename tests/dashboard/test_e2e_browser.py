@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.dashboard.browser import shots, sign_in
+from tests.dashboard.browser import commit, shots, sign_in
 
 
 def test_each_role_signs_in_and_does_its_main_action(server: str, browser, targets: dict[str, str],  # type: ignore[no-untyped-def]
@@ -14,7 +14,7 @@ def test_each_role_signs_in_and_does_its_main_action(server: str, browser, targe
     # Consultant: open a citizen, accept the first suggestion with a reason, look at the programmes.
     page = sign_in(browser, f"{server}/?borger={targets['seeker']}", "konsulent-odense")
     page.get_by_role("button", name="Accepter").first.wait_for()
-    page.get_by_placeholder("Begrundelse (påkrævet)").first.fill("Passer til borgerens ønsker")
+    commit(page, page.get_by_placeholder("Begrundelse (påkrævet)").first, "Passer til borgerens ønsker")
     page.get_by_role("button", name="Accepter").first.click()
     page.get_by_text("Gemt: Accepter").wait_for()
     page.get_by_text("Gemt: Accepter").scroll_into_view_if_needed()
@@ -26,9 +26,7 @@ def test_each_role_signs_in_and_does_its_main_action(server: str, browser, targe
     # Employer: the pseudonymised shortlist of an own vacancy, then a contact request.
     page = sign_in(browser, f"{server}/?stilling={targets['vacancy']}", "arbejdsgiver-odense")
     page.get_by_text("Kandidater til").wait_for()  # the heading names the vacancy by title
-    page.get_by_label("Besked til jobcentret").first.fill(
-        "Vi vil gerne invitere til en samtale"
-    )  # one per card
+    commit(page, page.get_by_label("Besked til jobcentret").first, "Vi vil gerne invitere til en samtale")
     page.get_by_role("button", name="Bed jobcentret om kontakt").first.click()
     page.get_by_text("Sendt til jobcentret").wait_for()
     page.screenshot(path=str(out / "employer.png"))

@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from tests.dashboard.browser import settled_count, shots, sign_in
+from tests.dashboard.browser import commit, settled_count, shots, sign_in
 
 
 def test_accept_see_the_state_undo_and_export_both_files(server: str, browser, targets: dict[str, str],  # type: ignore[no-untyped-def]
@@ -15,7 +15,7 @@ def test_accept_see_the_state_undo_and_export_both_files(server: str, browser, t
     page = sign_in(browser, f"{server}/?borger={targets['seeker']}", "konsulent-odense")
     page.get_by_role("button", name="Accepter").first.wait_for()
     accepts = settled_count(page.get_by_role("button", name="Accepter"))
-    page.get_by_placeholder("Begrundelse (påkrævet)").first.fill("Passer til borgerens ønsker")
+    commit(page, page.get_by_placeholder("Begrundelse (påkrævet)").first, "Passer til borgerens ønsker")
     page.get_by_role("button", name="Accepter").first.click()
     page.get_by_text("Gemt: Accepteret").wait_for()
     state = page.get_by_text("af konsulent-odense").first

@@ -10,7 +10,7 @@ import pytest
 
 from app.workspace import Workspace
 from core.settings import Settings
-from tests.dashboard.browser import shots, sign_in
+from tests.dashboard.browser import commit, shots, sign_in
 
 
 @pytest.fixture()
@@ -53,7 +53,7 @@ def test_employer_cards_contact_status_save_and_hide(first_candidate: dict[str, 
     page.get_by_text("Ansøgningsfrist:").first.wait_for()
     page.screenshot(path=str(out / "employer_vacancy.png"))
     # The first card's own message field and contact button; the card then shows the request's state.
-    page.get_by_label("Besked til jobcentret").first.fill("Vi vil gerne invitere til en samtale")
+    commit(page, page.get_by_label("Besked til jobcentret").first, "Vi vil gerne invitere til en samtale")
     page.get_by_role("button", name="Bed jobcentret om kontakt").first.click()
     page.get_by_text("Sendt til jobcentret").wait_for()
     page.get_by_text("Anmodning: Sendt").wait_for()
@@ -72,7 +72,11 @@ def test_employer_cards_contact_status_save_and_hide(first_candidate: dict[str, 
     page = sign_in(browser, f"{server}/?borger={first_candidate['seeker']}", first_candidate["consultant"])
     page.get_by_text("Kontaktanmodninger").first.wait_for()
     page.get_by_text("Set", exact=True).first.wait_for()
-    page.get_by_placeholder("Hvad blev svaret (kort)").fill("Ringet til borgeren, som gerne vil til samtale")
+    commit(
+        page,
+        page.get_by_placeholder("Hvad blev svaret (kort)"),
+        "Ringet til borgeren, som gerne vil til samtale",
+    )
     page.get_by_role("button", name="Marker som besvaret").click()
     page.get_by_text("Besvaret", exact=True).first.wait_for()
     page.screenshot(path=str(out / "employer_request_answered_by_consultant.png"))
