@@ -21,7 +21,9 @@ SMALL = WorldSize(seekers=700, vacancies=300, interactions=6_000, episodes=50, s
 def test_the_served_default_is_one_of_the_sizes_compared() -> None:
     served = HybridConfig()
     assert [s for s in SIZES if config_for(s) == served] == ["60x7"]
-    assert config_for(REFERENCE).apply_trees.trees == 300 and config_for(REFERENCE).employer_trees.trees == 200
+    assert (
+        config_for(REFERENCE).apply_trees.trees == 300 and config_for(REFERENCE).employer_trees.trees == 200
+    )
 
 
 def test_every_size_is_compared_with_the_reference_and_the_rule(tmp_path: Path) -> None:
