@@ -264,6 +264,9 @@ def run_load(
             audit_written = ws.audit.count() - audit_before
             decisions_written = _decisions(ws.ops) - decisions_before
             chain = ws.audit.verify()
+            counts = ws.world.execute(
+                "SELECT (SELECT count(*) FROM seekers), (SELECT count(*) FROM vacancies)"
+            )[0]
             rules_checked = {
                 "world_is_read_only": ws.world.read_only,
                 "distinct_thread_cursors": len({w.cursor_id for w in workers} - {id(ws.world.con)}),
@@ -300,8 +303,8 @@ def run_load(
         "machine": {**machine_info(), "loadavg_at_start": load_before},
         "config": asdict(cfg),
         "world": {
-            "seekers": settings.seekers,
-            "vacancies": settings.vacancies,
+            "seekers": counts[0],
+            "vacancies": counts[1],
             "consultants": [
                 {
                     "user_id": w.user.user_id,

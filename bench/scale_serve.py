@@ -74,10 +74,11 @@ def _timed_calls(call: Callable[[str], Any], subjects: list[str]) -> dict[str, A
 
 
 def load(home: Path, threads: int, duration_s: float, think_s: float) -> dict[str, Any]:
-    """``bench.load`` on ``home`` (it works on its own copy); the result without its world counts (the settings' defaults)."""
+    """``bench.load`` on ``home`` (it works on its own copy); its world counts are left to ``bench.scale``, which
+    records the open vacancies too."""
     config = LoadConfig(threads=threads, duration_s=duration_s, think_s=think_s)
     result = run_load(load_settings(home=home), config, progress=False)
-    result.pop("world", None)  # the defaults' counts, not this world's: bench.scale records the real ones
+    result.pop("world", None)
     return result
 
 

@@ -11,6 +11,7 @@ from app.audit import AuditLog
 from app.ops import OpsStore
 from bench.load import AUDITED, LoadConfig, latency_stats, run_load, to_markdown
 from core.settings import Settings
+from data.store import Store
 
 
 @pytest.fixture(scope="module")
@@ -30,6 +31,13 @@ def test_concurrent_consultants_serve_without_errors(load_result: dict) -> None:
     assert {c["jobcenter_id"] for c in consultants} == {"jc-kbh", "jc-odense"}
     assert all(c["citizens_opened"] >= 1 for c in consultants), "every thread did work"
     assert load_result["ok"]
+
+
+def test_the_world_reported_is_the_homes(load_result: dict, built_home: Path) -> None:
+    with Store(Settings(home=built_home).db_path, read_only=True) as store:
+        counts = {"seekers": store.count("seekers"), "vacancies": store.count("vacancies")}
+    assert {k: load_result["world"][k] for k in counts} == counts
+    assert counts["seekers"] != Settings().seekers, "the home's own size, not the settings' default"
 
 
 def test_audit_rows_equal_audited_calls_and_chain_verifies(load_result: dict) -> None:
