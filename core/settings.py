@@ -94,7 +94,7 @@ class Settings(BaseSettings):
         0,
         ge=0,
         le=256,
-        description="Workspace calls one process runs at once; more wait their turn in arrival order "
+        description="Workspace calls one process runs at once; more wait for a free slot "
         "(0: twice the CPU count). Past a few, concurrent calls only fight over the CPUs and Python's GIL.",
     )
     caseload_rule: Literal["own", "jobcenter"] = Field(

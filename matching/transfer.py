@@ -81,9 +81,6 @@ class OccupationCache:
 OCCUPATIONS = OccupationCache()
 
 
-_NONE_NEARBY: dict[str, Any] = {"open_nearby": 0, "nearest_km": None}
-
-
 def _open_vacancies(occ: _Occupations, s: dict[str, Any], wanted: list[str]) -> dict[str, dict[str, Any]]:
     """For each wanted occupation: its open vacancies, those within the citizen's commute limit and the
     nearest one's distance (as the crow flies: no road or transit data ships with the product)."""

@@ -354,6 +354,9 @@ def _calibration(settings: Settings) -> tuple[Any, dict[str, Any]] | None:
 
 
 def _pinned_call(method: Callable[..., Any]) -> Callable[..., Any]:
+    """The outermost public call takes a serving slot (``Settings.serving_slots``) and pins the release; the
+    calls nested inside it share both, so a call never waits for its own slot."""
+
     @functools.wraps(method)
     def call(self: WorkspaceBase, *args: Any, **kwargs: Any) -> Any:
         if getattr(self._pins, "loaded", None) is not None:
