@@ -43,7 +43,7 @@ class HybridConfig(ModelConfig):
 
     lightfm: LightFMConfig = LightFMConfig()
     # LightFM's score as a ranking feature: off, since the ablation (evaluation/ablation.py) finds no gain
-    # (+0.001 NDCG@10, paired CI [-0.003, 0.005] on seed 42); LightFM is still fitted, for the ablation and
+    # (-0.002 NDCG@10, paired CI [-0.006, 0.003] on seed 42); LightFM is still fitted, for the ablation and
     # the benchmarks.
     use_lightfm: bool = False
     negatives_per_user: int = 50  # sampled non-applications per citizen for the citizen-side model
