@@ -15,6 +15,7 @@ from typing import Any, Literal, Self
 import polars as pl
 
 from app.access import Directory, User
+from app.admission import Slots
 from app.audit import AuditLog
 from app.caseload import ensure_demo_caseload
 from app.decision_log import adopt_world_decisions
@@ -133,8 +134,7 @@ class WorkspaceBase:
         self._loaded: Loaded = loaded
         self._retired: Loaded | None = None
         self._pins = threading.local()
-        slots = settings.serving_slots or 2 * (os.cpu_count() or 1)
-        self._slots = threading.BoundedSemaphore(slots)  # admission: see _pinned_call
+        self._slots = Slots(settings.serving_slots or 2 * (os.cpu_count() or 1))  # see _pinned_call
         self._switch = threading.Lock()
         self._release_checked, self._loading = time.monotonic(), False
         self._failed: tuple[str, float, str] | None = None  # (release, when, why) of the last failed load

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from app.access import Role, User
+from app.admission import Slots
 from app.workspace import Workspace
 from core.errors import AccessDenied
 from core.settings import Settings
@@ -61,12 +62,52 @@ def test_default_slots_are_twice_the_cpus(home: Path, monkeypatch: pytest.Monkey
     monkeypatch.setattr("os.cpu_count", lambda: 3)
     ws = Workspace.open(Settings(home=home))
     try:
-        taken = [ws._slots.acquire(blocking=False) for _ in range(7)]
-        assert taken == [True] * 6 + [False]
+        assert ws._slots.size == 6
     finally:
-        for _ in range(6):
-            ws._slots.release()
         ws.close()
+
+
+def _queued(slots: Slots, n: int) -> None:
+    deadline = time.monotonic() + 10
+    while slots.waiting < n:
+        assert time.monotonic() < deadline, "the waiters never queued"
+        time.sleep(0.01)
+
+
+def test_slots_are_handed_on_in_arrival_order() -> None:
+    slots, order = Slots(1), []
+    slots.acquire()
+
+    def call(name: str) -> None:
+        with slots:
+            order.append(name)
+
+    threads = []
+    for i, name in enumerate("abc"):
+        threads.append(threading.Thread(target=call, args=(name,)))
+        threads[-1].start()
+        _queued(slots, i + 1)
+    slots.release()
+    for t in threads:
+        t.join(10)
+    assert order == ["a", "b", "c"]
+
+
+def test_a_caller_who_released_cannot_jump_the_queue() -> None:
+    """threading.Semaphore let the releasing thread take its slot back before the woken waiter ran."""
+    slots, got = Slots(1), []
+    slots.acquire()
+    waiter = threading.Thread(target=lambda: (slots.acquire(), got.append("waiter"), slots.release()))
+    waiter.start()
+    _queued(slots, 1)
+    slots.release()
+    slots.acquire()  # the releasing thread asks again at once: it must queue behind the waiter
+    got.append("again")
+    slots.release()
+    waiter.join(10)
+    assert got == ["waiter", "again"]
+    with pytest.raises(RuntimeError):
+        slots.release()
 
 
 def test_a_cached_citizen_row_is_still_refused_to_another_job_centre(ws: Workspace) -> None:
