@@ -184,17 +184,22 @@ def _work(ws: Any, w: _Worker, cfg: LoadConfig, start: threading.Barrier, deadli
 
 
 def _one_citizen(ws: Any, w: _Worker, cfg: LoadConfig, sid: str, i: int, timed: Callable[..., Any]) -> None:
-    """What a consultant does with the ``i``-th citizen it opens."""
+    """What a consultant does with the ``i``-th citizen it opens. A consultant who has been through the whole
+    caseload and comes back to a citizen writes a note instead of accepting again (the product refuses a
+    second accept of the same suggestion)."""
     shown = timed("suggest_vacancies", lambda: ws.suggest_vacancies(w.user, sid, k=cfg.k))
     timed("programmes", lambda: ws.programmes(w.user, sid))
     if i % cfg.other_every == 0:
         timed("other_industries", lambda: ws.other_industries(w.user, sid))
     if i % cfg.decide_every == 0:
         top = shown.frame["vacancy_id"][0] if shown is not None and shown.frame.height else None
-        if top is not None:
+        if top is not None and i <= len(w.citizens):
             timed("decide", lambda: ws.decide(w.user, sid, "accept", "belastningstest", vacancy_id=top))
         else:
-            timed("decide", lambda: ws.decide(w.user, sid, "note", "belastningstest: ingen forslag"))
+            timed(
+                "decide",
+                lambda: ws.decide(w.user, sid, "note", "belastningstest: ingen forslag eller set før"),
+            )
 
 
 # Something done alongside the consultants (``bench.live``: an import while they work): called with the

@@ -100,3 +100,33 @@ def test_latency_stats_percentiles() -> None:
 def test_invalid_configuration_is_refused() -> None:
     with pytest.raises(ValueError, match="invalid load configuration"):
         LoadConfig(threads=0)
+
+
+def test_a_consultant_back_at_a_citizen_notes_instead_of_accepting_again(
+    built_home: Path, tmp_path: Path
+) -> None:
+    import shutil
+    from collections import Counter
+
+    from app.workspace import Workspace
+    from bench.load import _consultants, _one_citizen, _Worker
+
+    home = tmp_path / "home"
+    shutil.copytree(built_home, home, ignore=shutil.ignore_patterns("ops.*"))
+    ws = Workspace.open(Settings(home=home, demo_login=False))
+    try:
+        user = _consultants(ws, 1)[0]
+        sid = ws.queue(user)["seeker_id"][0]
+        worker = _Worker(user, [sid], {}, Counter(), [])
+        cfg = LoadConfig(decide_every=1, other_every=99)
+
+        def timed(op: str, call):  # type: ignore[no-untyped-def]
+            worker.served[op] += 1
+            return call()  # a refusal raises here and fails the test
+
+        _one_citizen(ws, worker, cfg, sid, 1, timed)  # first pass: accepts the top suggestion
+        _one_citizen(ws, worker, cfg, sid, 2, timed)  # the caseload again: a note, not a second accept
+        actions = ws.ops.rows("SELECT action FROM decisions WHERE seeker_id = ? ORDER BY ts, ord", [sid])
+        assert [a for (a,) in actions] == ["accept", "note"]
+    finally:
+        ws.close()
