@@ -5,6 +5,7 @@ A benchmark whose own checks fail (faults, load, all) exits 1 after printing, so
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from pathlib import Path
 from typing import Annotated
 
@@ -67,8 +68,7 @@ def bench_retrieval(
         sizes or list(DEFAULT_SIZES), kinds or list(DEFAULT_KINDS), n_queries=queries
     )
     paths = write_results(result, target)
-    show_text(to_markdown(result))
-    show_written(paths.values())
+    _report(to_markdown(result), paths)
 
 
 @bench_app.command("recommender")
@@ -95,8 +95,7 @@ def bench_recommender(
         events or list(DEFAULT_EVENT_SIZES), vacancies or list(DEFAULT_VACANCY_SIZES), repeats=repeats
     )
     paths = write_results(result, target)
-    show_text(to_markdown(result))
-    show_written(paths.values())
+    _report(to_markdown(result), paths)
 
 
 @bench_app.command("faults")
@@ -122,10 +121,7 @@ def bench_faults(
     with tempfile.TemporaryDirectory(prefix="jobmatch-faults-") as tmp, steps("faults") as step:
         result = run_faults(Path(tmp), FaultConfig(kills=kills, seed=seed), progress=step)
     paths = write_results(result, target)
-    show_text(result["markdown"])
-    show_written(paths.values())
-    if not result["ok"]:
-        raise typer.Exit(1)
+    _report(result["markdown"], paths, ok=result["ok"])
 
 
 @bench_app.command("dashboard")
@@ -176,10 +172,7 @@ def bench_load(
     cfg = LoadConfig(threads=threads, duration_s=duration, think_s=think, think_spread=think_spread)
     result = run_load(s, cfg)
     paths = write_results(result, json_out or s.bench_dir / "load.json")
-    show_text(to_markdown(result))
-    show_written(paths.values())
-    if not result["ok"]:
-        raise typer.Exit(1)
+    _report(to_markdown(result), paths, ok=result["ok"])
 
 
 @bench_app.command("live")
@@ -201,10 +194,7 @@ def bench_live(
     s = settings(ctx)
     result = run_live(s, LiveConfig(threads=threads, duration_s=duration, import_after_s=import_after))
     paths = write_results(result, json_out or s.bench_dir / "live.json")
-    show_text(to_markdown(result))
-    show_written(paths.values())
-    if not result["ok"]:
-        raise typer.Exit(1)
+    _report(to_markdown(result), paths, ok=result["ok"])
 
 
 @bench_app.command("startup")
@@ -221,10 +211,7 @@ def bench_startup(
     s = settings(ctx)
     result = run_startup(s)
     paths = write_results(result, json_out or s.bench_dir / "startup.json")
-    show_text(to_markdown(result))
-    show_written(paths.values())
-    if not result["ok"]:
-        raise typer.Exit(1)
+    _report(to_markdown(result), paths, ok=result["ok"])
 
 
 @bench_app.command("ops")
@@ -249,10 +236,7 @@ def bench_ops(
     s = settings(ctx)
     result = run_ops(s, OpsConfig(processes=processes, threads=threads, duration_s=duration), ops_url=ops_url)
     paths = write_results(result, json_out or s.bench_dir / "ops.json")
-    show_text(to_markdown(result))
-    show_written(paths.values())
-    if not result["ok"]:
-        raise typer.Exit(1)
+    _report(to_markdown(result), paths, ok=result["ok"])
 
 
 @bench_app.command("scale")
@@ -290,8 +274,7 @@ def bench_scale(
     with steps("scale") as step:
         result = run_scale(measured, config, say=step)
     paths = write_results(result, target.parent, target.stem)
-    show_text(to_markdown(result))
-    show_written(paths.values())
+    _report(to_markdown(result), paths)
 
 
 @bench_app.command("all")
@@ -317,7 +300,12 @@ def bench_all(
     s = settings(ctx)
     result = run_bench_all(s, full=full, sections=only)
     paths = write_results(result, out or s.bench_dir)
-    show_text(to_markdown(result))
+    _report(to_markdown(result), paths, ok=not result["failed"])
+
+
+def _report(markdown: str, paths: Mapping[str, Path], ok: bool = True) -> None:
+    """Print a benchmark's report and the files it wrote; exit 1 when its own checks failed."""
+    show_text(markdown)
     show_written(paths.values())
-    if result["failed"]:
+    if not ok:
         raise typer.Exit(1)

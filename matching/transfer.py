@@ -48,7 +48,7 @@ class _Occupations:
     sectors: dict[str, str]
     essential: list[list[str]]
     vectors: np.ndarray
-    open_occupation: np.ndarray  # per open vacancy
+    open_rows: dict[str, np.ndarray]  # occupation -> its open vacancies' rows in open_lat / open_lon
     open_lat: np.ndarray
     open_lon: np.ndarray
 
@@ -73,7 +73,7 @@ class OccupationCache:
             frame = matcher.vacancies.frame.filter(open_vacancy(matcher.today()))
             entry = self._entries[matcher] = _Occupations(
                 ids, _sectors(matcher), [tax.skills_of(o) for o in ids], _encode_occupations(matcher),
-                frame[C.OCCUPATION_ID].to_numpy(), frame["lat"].to_numpy(), frame["lon"].to_numpy(),
+                _rows_by(frame[C.OCCUPATION_ID].to_list()), frame["lat"].to_numpy(), frame["lon"].to_numpy(),
             )  # fmt: skip
         return entry
 
@@ -81,15 +81,22 @@ class OccupationCache:
 OCCUPATIONS = OccupationCache()
 
 
+def _rows_by(occupations: list[str]) -> dict[str, np.ndarray]:
+    rows: dict[str, list[int]] = {}
+    for i, o in enumerate(occupations):
+        rows.setdefault(o, []).append(i)
+    return {o: np.asarray(r, dtype=np.int64) for o, r in rows.items()}
+
+
 def _open_vacancies(occ: _Occupations, s: dict[str, Any], wanted: list[str]) -> dict[str, dict[str, Any]]:
     """For each wanted occupation: its open vacancies, those within the citizen's commute limit and the
     nearest one's distance (as the crow flies: no road or transit data ships with the product)."""
-    km = np.asarray(haversine_km(np.float64(s["lat"]), np.float64(s["lon"]), occ.open_lat, occ.open_lon),
-                    dtype=float)  # fmt: skip
-    limit = float(s["max_commute_km"])
+    limit, none = float(s["max_commute_km"]), np.zeros(0, dtype=np.int64)
     out = {}
     for o in wanted:
-        mine = km[occ.open_occupation == o]
+        rows = occ.open_rows.get(o, none)
+        mine = np.asarray(haversine_km(np.float64(s["lat"]), np.float64(s["lon"]), occ.open_lat[rows],
+                                       occ.open_lon[rows]), dtype=float)  # fmt: skip
         near = mine[mine <= limit]
         out[o] = {"open_vacancies": int(mine.size), "open_nearby": int(near.size),
                   "nearest_km": round(float(near.min()), 1) if near.size else None}  # fmt: skip
