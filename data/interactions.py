@@ -44,7 +44,9 @@ class TimeSplitFrames:
 
     split: Split
     train: pl.DataFrame  # positives before train_end: what LightFM learns from
-    ranker_events: pl.DataFrame  # raw events from train_end: what the hybrid's ranker learns from
+    ranker_events: (
+        pl.DataFrame
+    )  # raw events before the test (all, for service): what the ranker may learn from
     history: pl.DataFrame  # positives before valid_end: what single-stage baselines learn from
     truth: pl.DataFrame  # positives from valid_end (empty without a test period)
 
@@ -54,22 +56,23 @@ def time_split(
 ) -> TimeSplitFrames:
     """Cut ``events`` at :func:`default_split` (or ``split``) into training, ranker and test frames.
 
-    With ``test_period`` the ranker learns on [train_end, valid_end) and the weeks after valid_end are the
-    test; without one (training for service: ``default_split(events, test_weeks=0)``) the ranker learns
-    on everything from train_end on, and ``truth`` is empty. ``carry_over=False`` leaves out of ``truth`` the
+    With ``test_period`` the weeks after valid_end are the test and the ranker may learn from every event
+    before valid_end; without one (training for service: ``default_split(events, test_weeks=0)``) it may
+    learn from every event, and ``truth`` is empty. (The hybrid cuts its own windows from that history,
+    only [train_end, valid_end) when LightFM, trained before train_end, is one of its features.) ``carry_over=False`` leaves out of ``truth`` the
     pairs with a positive before the window (applied then, hired inside it): the recommender evaluation's
     truth. (The fairness audit still keeps them: its small-world cuts need every group it compares.)
     """
     split = split or default_split(events, test_weeks=8 if test_period else 0)
     ts = pl.col("ts")
     if test_period:
-        ranker = events.filter((ts >= split.train_end) & (ts < split.valid_end))
+        ranker = events.filter(ts < split.valid_end)
         truth = positives(events, start=split.valid_end)
         if not carry_over:
             earlier = positives(events, end=split.valid_end).select(C.SEEKER_ID, C.VACANCY_ID)
             truth = truth.join(earlier, on=[C.SEEKER_ID, C.VACANCY_ID], how="anti")
     else:
-        ranker = events.filter(ts >= split.train_end)
+        ranker = events
         truth = positives(events.clear())
     return TimeSplitFrames(
         split=split,

@@ -25,7 +25,7 @@ from data.interactions import time_split
 from data.store import Store
 from embeddings.base import Encoder
 from evaluation.metrics import ndcg_at_k
-from evaluation.recommender import KOBENHAVN_POSTCODES, attach_vectors, live_candidates
+from evaluation.recommender import KOBENHAVN_POSTCODES, attach_vectors, live_candidates, test_context
 from recommender.context import RecContext
 from recommender.hybrid import HybridConfig, HybridRecommender
 from recommender.lightfm_model import LightFMRecommender
@@ -83,10 +83,9 @@ def run_ablation(
     cut = time_split(events)
     last = events["ts"].max()
     assert isinstance(last, datetime)
+    ctx = test_context(ctx, cut.split.valid_end, last)  # the models rank as of the test's first day
     cands = live_candidates(ctx, cut.split.valid_end, last + timedelta(days=1))
-    valid = live_candidates(ctx, cut.split.train_end, cut.split.valid_end)
     area = np.where(ctx.seeker_array("postcode") < KOBENHAVN_POSTCODES, "kbh", "odense")
-    per_user_valid = {sid: valid[a] for sid, a in zip(ctx.seekers.ids.tolist(), area, strict=True)}
     config = config or HybridConfig(seed=seed)
     lightfm = LightFMRecommender(config.lightfm.updated(seed=seed)).fit(ctx, cut.train)
     models, fit_s = {}, {}
@@ -94,7 +93,7 @@ def run_ablation(
         say(f"fitting the ranker {name}")
         started = time.perf_counter()
         models[name] = HybridRecommender(lightfm, config.updated(use_lightfm=use)).fit(
-            ctx, cut.train, cut.ranker_events, per_user_valid
+            ctx, cut.train, cut.ranker_events
         )
         fit_s[name] = round(time.perf_counter() - started, 1)
     truth = cut.truth.filter(pl.col(C.SEEKER_ID).is_in(ctx.seekers.ids.tolist()))

@@ -25,7 +25,7 @@ from data.store import Store
 from evaluation.fairness import audit as A
 from evaluation.fairness import metrics as M
 from evaluation.metrics import evaluate, per_user_metrics
-from evaluation.recommender import K_MAX, KOBENHAVN_POSTCODES, live_candidates
+from evaluation.recommender import K_MAX, KOBENHAVN_POSTCODES, live_candidates, test_context
 from matching.retrieval import Matcher
 from recommender.base import Recommender
 from recommender.baselines import PopularityRecommender
@@ -58,6 +58,7 @@ def run_installation_report(
     last = events["ts"].max()
     if not isinstance(last, datetime):
         raise ValueError("no interactions: nothing to evaluate")
+    ctx = test_context(ctx, cut.split.valid_end, last)  # the models rank as of the test's first day
     recs, truth, n_candidates = _lists(ctx, cut, models, last + timedelta(days=1))
     quality = {name: _headline(evaluate(frame, truth, (10, 50), catalogue_size=n_candidates, seed=seed,
                                         n_boot=n_boot)) for name, frame in recs.items()}  # fmt: skip

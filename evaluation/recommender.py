@@ -1,7 +1,8 @@
 """Honest offline evaluation of the recommenders on a time-based split, through the funnel that serves them.
 
-- LightFM learns from events before ``train_end``; the hybrid's ranker from the following period; every
-  model is tested on applications after ``valid_end`` (carry-over pairs, applied before, left out).
+- LightFM learns from events before ``train_end``; the hybrid's ranker from horizon-long windows of the
+  history before ``valid_end``; every model ranks as of ``valid_end`` and is tested on applications after it
+  (carry-over pairs, applied before, left out).
   Single-stage models (popularity, ALS, LightFM) learn from train + valid.
 - Every model ranks **what is served**: the vacancies open in the test window in the citizen's area, through
   ``recommender.serving``'s hard filters and retrieval depth, re-ranked by the model (``evaluation.served``).
@@ -37,13 +38,25 @@ from evaluation.served import Funnel, reachability, recs_frame, served_top
 from recommender.base import Recommender
 from recommender.baselines import EmbeddingRecommender, PopularityRecommender, SkillOverlapRecommender
 from recommender.baselines_cf import ALSRecommender
-from recommender.baselines_text import BM25Recommender, RuleRecommender, TfidfRecommender
-from recommender.context import RecContext
+from recommender.baselines_text import (
+    BM25Recommender,
+    RuleRecommender,
+    TfidfRecommender,
+    TimedRuleRecommender,
+)
+from recommender.context import AsOf, RecContext
 from recommender.hybrid import HybridRecommender
 from recommender.lightfm_model import LightFMRecommender
 from recommender.serving import RETRIEVAL_DEPTH
 
-__all__ = ["DEPTHS", "K_MAX", "attach_vectors", "live_candidates", "run_recommender_evaluation"]
+__all__ = [
+    "DEPTHS",
+    "K_MAX",
+    "attach_vectors",
+    "live_candidates",
+    "run_recommender_evaluation",
+    "test_context",
+]
 
 KOBENHAVN_POSTCODES = 5000  # postcodes below this are the Copenhagen area
 DEPTHS: tuple[int | None, ...] = (25, 50, 100, 200, 400, None)  # None: every filtered vacancy
@@ -62,6 +75,11 @@ def live_candidates(ctx: RecContext, start: Any, end: Any) -> dict[str, np.ndarr
     return {a: np.flatnonzero(live & (area == a)) for a in AREAS}
 
 
+def test_context(ctx: RecContext, start: datetime, last_event: datetime) -> RecContext:
+    """``ctx`` as of the test window's first day: models rank then for what happens up to the last event."""
+    return ctx.at(AsOf.window(start, last_event + timedelta(days=1)))
+
+
 def attach_vectors(ctx: RecContext, store: Store, encoder: Encoder) -> None:
     """Text vectors for every seeker and vacancy (from the embedding cache where present)."""
     taxonomy = store.load_taxonomy(store.meta("taxonomy") or "builtin")
@@ -73,20 +91,18 @@ def _fit_models(ctx: RecContext, store: Store, cut: Any, seed: int) -> dict[str,
     taxonomy = store.load_taxonomy(store.meta("taxonomy") or "builtin")
     texts = (seeker_texts(ctx.seekers_frame, taxonomy), vacancy_texts(ctx.vacancies_frame, taxonomy))
     history = cut.history
-    valid = live_candidates(ctx, cut.split.train_end, cut.split.valid_end)
-    area = _area(ctx.seeker_array("postcode"))
-    per_user_valid = {sid: valid[a] for sid, a in zip(ctx.seekers.ids.tolist(), area, strict=True)}
     hybrid = HybridRecommender(LightFMRecommender(seed=seed).fit(ctx, cut.train), seed=seed)
     return {
         "popularity": PopularityRecommender().fit(ctx, history),
         "rule": RuleRecommender().fit(ctx, history),
+        "rule_timed": TimedRuleRecommender().fit(ctx, history),
         "skill_overlap": SkillOverlapRecommender().fit(ctx, history),
         "embedding": EmbeddingRecommender().fit(ctx, history),
         "tfidf_char": TfidfRecommender(*texts).fit(ctx, history),
         "bm25": BM25Recommender(*texts).fit(ctx, history),
         "als": ALSRecommender(seed=seed).fit(ctx, history),
         "lightfm": LightFMRecommender(seed=seed).fit(ctx, history),
-        "hybrid": hybrid.fit(ctx, cut.train, cut.ranker_events, per_user_valid),
+        "hybrid": hybrid.fit(ctx, cut.train, cut.ranker_events),
     }
 
 
@@ -165,6 +181,7 @@ def run_recommender_evaluation(
     cands = live_candidates(ctx, cut.split.valid_end, last_event + timedelta(days=1))
     say("fitting models")
     models = _fit_models(ctx, store, cut, seed)
+    ctx = test_context(ctx, cut.split.valid_end, last_event)
     truth = cut.truth.filter(pl.col(C.SEEKER_ID).is_in(ctx.seekers.ids.tolist()))
     test_users = ctx.seekers.rows(truth[C.SEEKER_ID].unique().sort().to_list())
     area = _area(ctx.seeker_array("postcode"))

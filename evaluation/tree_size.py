@@ -23,7 +23,7 @@ from data.interactions import time_split
 from data.store import Store
 from embeddings.base import Encoder
 from evaluation.comparisons import differences, per_user
-from evaluation.recommender import AREAS, _area, _served_recs, attach_vectors, live_candidates
+from evaluation.recommender import AREAS, _area, _served_recs, attach_vectors, live_candidates, test_context
 from evaluation.served import Funnel
 from recommender.baselines_text import RuleRecommender
 from recommender.context import RecContext
@@ -73,10 +73,9 @@ def run_tree_size(store: Store, encoder: Encoder, *, seed: int = 0, progress: bo
     cut = time_split(events, None, carry_over=False)
     last = events["ts"].max()
     assert isinstance(last, datetime)
+    ctx = test_context(ctx, cut.split.valid_end, last)  # the models rank as of the test's first day
     cands = live_candidates(ctx, cut.split.valid_end, last + timedelta(days=1))
-    valid = live_candidates(ctx, cut.split.train_end, cut.split.valid_end)
     area = _area(ctx.seeker_array("postcode"))
-    per_user_valid = {sid: valid[a] for sid, a in zip(ctx.seekers.ids.tolist(), area, strict=True)}
     truth = cut.truth.filter(pl.col(C.SEEKER_ID).is_in(ctx.seekers.ids.tolist()))
     test_users = ctx.seekers.rows(truth[C.SEEKER_ID].unique().sort().to_list())
     funnels = [Funnel.build(ctx, test_users[area[test_users] == a], cands[a]) for a in AREAS]
@@ -87,7 +86,7 @@ def run_tree_size(store: Store, encoder: Encoder, *, seed: int = 0, progress: bo
         say(f"fitting the ranker at {size}")
         started = time.perf_counter()
         model = HybridRecommender(lightfm, config_for(size, HybridConfig(seed=seed))).fit(
-            ctx, cut.train, cut.ranker_events, per_user_valid
+            ctx, cut.train, cut.ranker_events
         )
         cost[size] = {
             "fit_s": round(time.perf_counter() - started, 1),

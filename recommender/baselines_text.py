@@ -1,4 +1,5 @@
-"""Baselines that learn nothing from behaviour: a desired-occupation rule and two text matchers.
+"""Baselines that learn nothing from behaviour: a desired-occupation rule (also weighted by the time left to
+apply) and two text matchers.
 
 They are the bar a learning ranker must clear: the rule is what a consultant would do by hand ("a job in
 one of your wished occupations, the one whose essential skills you cover best first"); char TF-IDF and BM25
@@ -16,6 +17,7 @@ from sklearn.feature_extraction.text import CountVectorizer, TfidfVectorizer
 
 from recommender.base import Recommender
 from recommender.context import RecContext
+from recommender.features import timing
 
 
 class RuleRecommender(Recommender):
@@ -35,6 +37,17 @@ class RuleRecommender(Recommender):
         desired = wanted.seekers[users][:, wanted.vacancy_columns[items]].toarray()
         # coverage is in [0, 1], so halving it keeps every desired vacancy above every other one
         return np.asarray(desired + 0.5 * coverage, dtype=np.float32)
+
+
+class TimedRuleRecommender(RuleRecommender):
+    """The rule weighted by the share of each vacancy's posting period still ahead on the context's day: a
+    hand-made use of the deadline, the bar for what the ranker's timing features learn."""
+
+    name = "rule_timed"
+
+    def score_matrix(self, ctx: RecContext, users: np.ndarray, items: np.ndarray) -> np.ndarray:
+        share = timing(ctx, items)["open_share"]
+        return np.asarray(super().score_matrix(ctx, users, items) * share[None, :], dtype=np.float32)
 
 
 class _TextRecommender(Recommender):

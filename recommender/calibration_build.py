@@ -33,7 +33,7 @@ from recommender.calibration import (
     reliability_table,
 )
 from recommender.calibration import save_calibration as _save
-from recommender.context import RecContext
+from recommender.context import AsOf, RecContext
 
 TOP_K = 20  # per citizen: the suggestions a consultant could see (10 on a card list, plus margin)
 MAX_SEEKERS = 3_000
@@ -52,6 +52,9 @@ def held_out_pairs(
 ) -> pl.DataFrame:  # fmt: skip
     """(seeker_id, vacancy_id, score, applied) for each sampled citizen's top-k live, filtered vacancies;
     at most ``max_seekers`` citizens, and fewer where they times the live vacancies exceed ``max_pairs``."""
+    ctx = ctx.at(
+        AsOf.window(start, end)
+    )  # ranked as a consultant would have seen it on the window's first day
     posted, deadline = ctx.vacancy_array("posted"), ctx.vacancy_array("deadline")
     live = np.flatnonzero((posted < np.datetime64(end.date())) & (deadline >= np.datetime64(start.date())))
     at_risk = np.flatnonzero(ctx.seeker_array("registered_at") < np.datetime64(start.date()))

@@ -1,12 +1,14 @@
 """Everything a recommender may look at, aligned to row numbers once: entity frames, id maps, the
-side-feature lists, skill matrices, coordinates and (optionally) text-embedding vectors.
+side-feature lists, skill matrices, coordinates, (optionally) text-embedding vectors, and the day the
+ranking is made for (``as_of``: which vacancies are still open, and for how long, is part of a match).
 
 Built from the store's non-protected tables only; ``seeker_protected`` is never read here.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
 from functools import cached_property
 
 import numpy as np
@@ -17,6 +19,29 @@ from data import columns as C
 from data.idmap import IdMap
 from data.interactions import seeker_feature_lists, vacancy_feature_lists
 from data.store import Store
+
+# How far ahead a suggestion counts: the recommender evaluation's test window and each window the ranker
+# learns from are this long, so "applies within the horizon" means the same in training and in service.
+HORIZON_DAYS = 56
+
+
+@dataclass(frozen=True)
+class AsOf:
+    """The day a ranking is made and the days after it in which an application counts."""
+
+    day: date
+    horizon_days: int = HORIZON_DAYS
+
+    @classmethod
+    def window(cls, start: datetime | date, end: datetime | date) -> AsOf:
+        """Ranking at ``start`` for what happens before ``end`` (a training or test window)."""
+        first = start.date() if isinstance(start, datetime) else start
+        last = end.date() if isinstance(end, datetime) else end
+        return cls(first, max((last - first).days, 1))
+
+    @property
+    def end(self) -> date:
+        return self.day + timedelta(days=self.horizon_days)
 
 
 @dataclass
@@ -34,10 +59,15 @@ class RecContext:
     vacancy_optional: sp.csr_matrix
     seeker_vectors: np.ndarray | None = None
     vacancy_vectors: np.ndarray | None = None
+    as_of: AsOf | None = None  # None: as of the newest posting in the vacancies frame (``today``)
 
     @classmethod
     def from_frames(
-        cls, seekers: pl.DataFrame, vacancies: pl.DataFrame, employers: pl.DataFrame
+        cls,
+        seekers: pl.DataFrame,
+        vacancies: pl.DataFrame,
+        employers: pl.DataFrame,
+        as_of: AsOf | None = None,
     ) -> RecContext:
         skills = IdMap(
             sorted(
@@ -62,11 +92,28 @@ class RecContext:
             seeker_skills=_membership(seekers["skills"].to_list(), skills),
             vacancy_essential=_membership(vacancies["essential_skills"].to_list(), skills),
             vacancy_optional=_membership(vacancies["optional_skills"].to_list(), skills),
+            as_of=as_of,
         )
 
     @classmethod
     def from_store(cls, store: Store) -> RecContext:
-        return cls.from_frames(store.table("seekers"), store.table("vacancies"), store.table("employers"))
+        """The store's entities as of its own "today" (``data.clock``)."""
+        return cls.from_frames(store.table("seekers"), store.table("vacancies"), store.table("employers"),
+                               AsOf(store.reference_date()))  # fmt: skip
+
+    def at(self, as_of: AsOf) -> RecContext:
+        """The same context for a ranking made on another day (shares every array, and the built caches)."""
+        other = replace(self, as_of=as_of)
+        if "desired_occupations" in self.__dict__:
+            other.__dict__["desired_occupations"] = self.__dict__["desired_occupations"]
+        return other
+
+    def today(self) -> AsOf:
+        """``as_of``, or for a context built from frames alone the day of the newest posting."""
+        if self.as_of is not None:
+            return self.as_of
+        posted = self.vacancies_frame["posted"].max() if self.vacancies_frame.height else None
+        return AsOf(posted if isinstance(posted, date) else date.today())
 
     @cached_property
     def desired_occupations(self) -> DesiredOccupations:

@@ -4,6 +4,11 @@ distance over the commute limit) are offered beside their parts because trees ca
 
 Each feature belongs to one consultant-readable reason (``REASON``), so an explanation can add up the
 contributions of a reason's features; ``MONOTONE`` holds the directions domain knowledge fixes.
+
+The timing features describe the vacancy on the day the ranking is made (``RecContext.as_of``): days since
+posting, days to the deadline, the posting's length and the share of it still ahead within the horizon. An
+application can only come while the ad is open, so a vacancy closing in two days is a weaker suggestion
+than one just posted; how much weaker is learned, not assumed.
 """
 
 from __future__ import annotations
@@ -32,7 +37,14 @@ CONTENT_FEATURES = (
     "hours_wanted",
     "hours_offered",
     "hours_gap",
+    "days_since_posted",
+    "days_to_deadline",
+    "posting_days",
+    "open_share",
+    "occupation_open",
+    "wishes",
 )
+TIMING_FEATURES = ("days_since_posted", "days_to_deadline", "posting_days", "open_share")
 # The employer reads the application: merit, not the citizen's commute or taste.
 EMPLOYER_FEATURES = (
     "similarity",
@@ -58,6 +70,7 @@ MONOTONE = {
     "distance_km": -1,
     "distance_ratio": -1,
     "experience": 1,
+    "open_share": 1,
 }
 REASON = {
     "similarity": "similarity",
@@ -79,12 +92,45 @@ REASON = {
     "hours_gap": "hours_gap",
     "experience": "experience",
     "lightfm": "lightfm",
+    **dict.fromkeys(TIMING_FEATURES, "timing"),
+    "occupation_open": "competition",
+    "wishes": "desired_occupation",
 }
 
 
 def apply_features(with_lightfm: bool) -> tuple[str, ...]:
     """The citizen side's features, LightFM's score first when it is used."""
     return (*LIGHTFM_FEATURES, *CONTENT_FEATURES) if with_lightfm else CONTENT_FEATURES
+
+
+def timing(ctx: RecContext, items: np.ndarray) -> dict[str, np.ndarray]:
+    """Per item, its timing features on ``ctx``'s day (float32 vectors, in days; see the module docstring)."""
+    as_of = ctx.today()
+    day = np.datetime64(as_of.day, "D").astype(np.int64)
+    posted = ctx.vacancy_array("posted")[items].astype("datetime64[D]").astype(np.int64)
+    deadline = ctx.vacancy_array("deadline")[items].astype("datetime64[D]").astype(np.int64)
+    span = np.maximum(deadline - posted, 1)
+    ahead = np.clip(np.minimum(deadline, day + as_of.horizon_days) - np.maximum(posted, day), 0, None)
+    out = {"days_since_posted": day - posted, "days_to_deadline": deadline - day, "posting_days": span,
+           "open_share": ahead / span}  # fmt: skip
+    return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
+
+
+def occupation_open(ctx: RecContext, items: np.ndarray) -> np.ndarray:
+    """Per item, how many vacancies of its occupation are open at some point in the horizon: one ad among
+    many of its kind draws less of any one citizen's attention than a rare one."""
+    as_of = ctx.today()
+    posted = ctx.vacancy_array("posted").astype("datetime64[D]")
+    deadline = ctx.vacancy_array("deadline").astype("datetime64[D]")
+    live = (posted < np.datetime64(as_of.end, "D")) & (deadline >= np.datetime64(as_of.day, "D"))
+    columns = ctx.desired_occupations.vacancy_columns
+    counts = np.bincount(columns[live], minlength=int(columns.max()) + 1 if len(columns) else 0)
+    return np.asarray(counts[columns[items]], dtype=np.float32)
+
+
+def wishes(ctx: RecContext, users: np.ndarray) -> np.ndarray:
+    """Per user, how many occupations the citizen wants (a focused wish list speaks louder per vacancy)."""
+    return np.asarray(np.diff(ctx.desired_occupations.seekers.indptr)[users], dtype=np.float32)
 
 
 def aligned_features(ctx: RecContext, users: np.ndarray, items: np.ndarray) -> dict[str, np.ndarray]:
@@ -128,6 +174,9 @@ def aligned_features(ctx: RecContext, users: np.ndarray, items: np.ndarray) -> d
         "hours_offered": v_hours,
         "hours_gap": np.abs(v_hours - hours),
         "experience": ctx.seeker_array("experience_years")[users].astype(float),
+        **timing(ctx, items),
+        "occupation_open": occupation_open(ctx, items),
+        "wishes": wishes(ctx, users),
     }
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
 
@@ -175,5 +224,8 @@ def pair_features(ctx: RecContext, users: np.ndarray, items: np.ndarray) -> dict
         "hours_offered": np.broadcast_to(v_hours, shape),
         "hours_gap": np.abs(v_hours - hours),
         "experience": np.broadcast_to(experience, shape),
+        **{k: np.broadcast_to(v[None, :], shape) for k, v in timing(ctx, items).items()},
+        "occupation_open": np.broadcast_to(occupation_open(ctx, items)[None, :], shape),
+        "wishes": np.broadcast_to(wishes(ctx, users)[:, None], shape),
     }
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}

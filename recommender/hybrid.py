@@ -1,21 +1,26 @@
 """The hybrid, two-sided ranker: LightGBM trees over raw pair signals (and LightFM's score), learned from
-history on a time split (the trees learn on a period after LightFM's training period).
+history on a time split: the trees learn from consecutive horizon-long windows, each ranked as of its first
+day, from the served candidates of that day (with LightFM's score as a feature, from the one window after
+LightFM's training period only).
 
 - Citizen side: a lambdarank ensemble, one group per citizen (applications against sampled
   non-applications and vetoed suggestions), mapped to P(apply) by a one-variable logistic calibration.
 - Employer side: a binary ensemble, P(moves the applicant on to interview | applied), from that period's
   applications (merit features only).
 
-The reciprocal score is their product, the chance a suggestion turns into an interview; its log, the sum of
-the two log-probabilities, is the score each explanation adds up to (``recommender.explain``).
+The two-sided ("reciprocal") score is P(apply) x (1 + P(interview | applied)): the expected steps of the
+funnel a suggestion brings, an application and an interview after it, as the evaluation's gains count them.
+(The bare product, the chance of an interview, let the employer side's spread swamp the citizen's: it
+ranked worse on every world form.) Its log is the score each explanation adds up to (``recommender.explain``).
 """
 
 from __future__ import annotations
 
 import zipfile
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import polars as pl
@@ -28,12 +33,26 @@ from core.config import ModelConfig
 from core.errors import ArtefactError
 from data import columns as C
 from recommender.base import Recommender
-from recommender.context import RecContext
-from recommender.explain import by_reason, log_sigmoid, log_sigmoid_attribution
+from recommender.context import HORIZON_DAYS, RecContext
+from recommender.explain import (
+    by_reason,
+    log1p_sigmoid,
+    log1p_sigmoid_attribution,
+    log_sigmoid,
+    log_sigmoid_attribution,
+)
 from recommender.features import EMPLOYER_FEATURES, MONOTONE, aligned_features, apply_features, pair_features
 from recommender.gbm import TreeConfig, TreeModel
 from recommender.lightfm_model import LightFMConfig, LightFMRecommender
-from recommender.ranker_data import apply_examples, callback_labels
+from recommender.ranker_data import (
+    Examples,
+    apply_examples,
+    apply_labels,
+    callback_labels,
+    served_pools,
+    windows,
+)
+from recommender.serving import RETRIEVAL_DEPTH
 
 PAIRS_PER_CHUNK = 1_000_000  # feature rows built at once when scoring many users
 
@@ -47,10 +66,17 @@ class HybridConfig(ModelConfig):
     # the benchmarks.
     use_lightfm: bool = False
     negatives_per_user: int = 50  # sampled non-applications per citizen for the citizen-side model
-    # Citizens (groups) the citizen-side trees learn from at most: a seeded sample above it. The default
-    # world has about 3,900, all kept; a Copenhagen-sized one about 10x that, whose 2.6M rows took the trees
-    # many minutes (twice per build, with the calibration's twin) for no measurable gain.
-    max_ranker_citizens: int | None = Field(default=10_000, ge=1)
+    # Horizon-long windows of history the trees learn from, newest first (one when LightFM's score is a
+    # feature: the trees must not learn on LightFM's own training period).
+    ranker_windows: int = Field(default=5, ge=1)
+    # Where a window's negatives are drawn from: what serving would have retrieved that day ("served"), or
+    # every vacancy open in the window in reach ("open", no retrieval depth).
+    negatives_from: Literal["served", "open"] = "served"
+    # Citizen groups (summed over the windows) the citizen-side trees learn from at most: a seeded sample
+    # above it. The default world has about 11,000 over five windows; a Copenhagen-sized one about 10x that,
+    # whose rows took the trees many minutes (twice per build, with the calibration's twin) for no
+    # measurable gain.
+    max_ranker_citizens: int | None = Field(default=12_000, ge=1)
     seen_negatives: bool = False  # also learn from what the citizen was shown and did not apply to
     seed: int = 0  # draws the sampled negatives
     apply_trees: TreeConfig = TreeConfig(objective="lambdarank")
@@ -86,10 +112,11 @@ class HybridRecommender(Recommender):
         self.employer_: TreeModel | None = None
         self.fit_stats_: dict[str, float] = {}
 
-    def fit(self, ctx: RecContext, positives: pl.DataFrame, ranker_events: pl.DataFrame | None = None,
-            candidates: dict[str, np.ndarray] | None = None) -> HybridRecommender:  # fmt: skip
-        """``positives`` train LightFM; ``ranker_events`` (later period: seeker, vacancy, event) train the
-        trees. Without them the trees train on ``positives`` with sampled negatives."""
+    def fit(self, ctx: RecContext, positives: pl.DataFrame, ranker_events: pl.DataFrame | None = None
+            ) -> HybridRecommender:  # fmt: skip
+        """``positives`` train LightFM; ``ranker_events`` (seeker, vacancy, event, ts: the history the trees
+        may learn from, ending where the test or service begins) train the trees, cut into windows. Without
+        them the trees train on ``positives`` with sampled negatives, as of ``ctx``'s day."""
         if self.lightfm.user_embeddings_ is None:
             self.lightfm.fit(ctx, positives)
         events = (
@@ -97,10 +124,8 @@ class HybridRecommender(Recommender):
             if ranker_events is not None
             else positives.with_columns(pl.lit(C.APPLIED).alias(C.EVENT))
         )
+        ex = self._apply_examples(ctx, events)
         cfg = self.config
-        ex = apply_examples(ctx, events, lambda u, i: self._aligned(ctx, u, i, self.apply_features),
-                            negatives=cfg.negatives_per_user, seed=cfg.seed, candidates=candidates,
-                            seen_negatives=cfg.seen_negatives, max_citizens=cfg.max_ranker_citizens)  # fmt: skip
         self.apply_ = TreeModel(self.apply_features, cfg.apply_trees, MONOTONE).fit(ex.x, ex.y, ex.groups)
         raw = self.apply_.raw(ex.x)
         self.calibration_ = _calibrate(raw, ex.y)
@@ -113,6 +138,32 @@ class HybridRecommender(Recommender):
             self.fit_stats_["employer_examples"] = float(len(ye))
             self.fit_stats_["employer_auc_train"] = float(roc_auc_score(ye, self.employer_.raw(xe)))
         return self
+
+    def _apply_examples(self, ctx: RecContext, events: pl.DataFrame) -> Examples:
+        """The citizen side's groups from each window, ranked as of its first day (see the module docstring)."""
+        cfg = self.config
+        cut = (
+            windows(events, 1 if cfg.use_lightfm else cfg.ranker_windows, HORIZON_DAYS)
+            if "ts" in events.columns
+            else []
+        )
+        if not cut:  # no timestamps: one window, as of the context's own day
+            cut = [(ctx.today(), events)]
+        cap = None if cfg.max_ranker_citizens is None else max(1, cfg.max_ranker_citizens // len(cut))
+        depth = RETRIEVAL_DEPTH if cfg.negatives_from == "served" else None
+        parts = []
+        for k, (as_of, frame) in enumerate(cut):
+            day = ctx.at(as_of)
+            seekers = apply_labels(frame)[0][C.SEEKER_ID].unique().sort().to_list()
+            if cap is not None and len(seekers) > cap:  # a seeded sample, drawn before any pool is built
+                keep = np.random.default_rng([cfg.seed, k, cap]).choice(len(seekers), cap, replace=False)
+                seekers = [seekers[i] for i in np.sort(keep)]
+                frame = frame.filter(pl.col(C.SEEKER_ID).is_in(seekers))
+            features = partial(self._aligned, day, names=self.apply_features)
+            parts.append(apply_examples(day, frame, features, negatives=cfg.negatives_per_user, seed=cfg.seed + k,
+                                        candidates=served_pools(day, seekers, depth),
+                                        seen_negatives=cfg.seen_negatives))  # fmt: skip
+        return Examples.concat(parts)
 
     # --- features ------------------------------------------------------------------------------------
 
@@ -146,7 +197,7 @@ class HybridRecommender(Recommender):
         self._check_fitted("apply_")
         assert self.apply_ is not None
         z_apply = np.zeros((len(users), len(items)))
-        z_emp = np.full((len(users), len(items)), np.inf)  # no employer model: P(moves on) = 1
+        z_emp = np.full((len(users), len(items)), np.inf)  # no employer model: P(interview | applied) = 1
         step = max(1, PAIRS_PER_CHUNK // max(len(items), 1))
         for start in range(0, len(users), step):
             chunk = users[start : start + step]
@@ -165,12 +216,17 @@ class HybridRecommender(Recommender):
         return z_apply, z_emp
 
     def parts(self, ctx: RecContext, users: np.ndarray, items: np.ndarray) -> dict[str, np.ndarray]:
-        """P(apply), P(interview | applied), their product and ``score`` = its log (what explanations
-        add up to), each (len(users), len(items))."""
+        """P(apply), P(interview | applied), the two-sided score P(apply) x (1 + P(interview | applied))
+        and ``score`` = its log (what explanations add up to), each (len(users), len(items))."""
         z_apply, z_emp = self._logits(ctx, users, items)
-        score = log_sigmoid(z_apply) + log_sigmoid(z_emp)
+        score = log_sigmoid(z_apply) + log1p_sigmoid(z_emp)
         p_apply, p_move = np.exp(log_sigmoid(z_apply)), np.exp(log_sigmoid(z_emp))
-        return {"p_apply": p_apply, "p_employer": p_move, "reciprocal": p_apply * p_move, "score": score}
+        return {
+            "p_apply": p_apply,
+            "p_employer": p_move,
+            "reciprocal": p_apply * (1 + p_move),
+            "score": score,
+        }
 
     def score_matrix(self, ctx: RecContext, users: np.ndarray, items: np.ndarray) -> np.ndarray:
         return self.parts(ctx, users, items)["reciprocal"].astype(np.float32)
@@ -192,10 +248,12 @@ class HybridRecommender(Recommender):
         if self.employer_ is not None:
             xe = np.column_stack([feats[f][0] for f in EMPLOYER_FEATURES])
             c_emp, b_emp = self.employer_.contributions(xe)
-            c_emp, base_emp = log_sigmoid_attribution(c_emp, b_emp)
+            c_emp, base_emp = log1p_sigmoid_attribution(c_emp, b_emp)
             for reason, value in by_reason(c_emp, EMPLOYER_FEATURES).items():
                 reasons[reason] = reasons.get(reason, 0.0) + value
             total_base += float(base_emp[0]) if len(items) else 0.0
+        elif len(items):
+            total_base += float(np.log(2.0))  # no employer model: P(interview | applied) taken as 1
         rows = [{r: float(v[j]) for r, v in reasons.items()} for j in range(len(items))]
         return rows, total_base
 

@@ -6,19 +6,26 @@
   optionally, what the citizen was shown and did not apply to.
 - Employer side: one row per application; positive when it reached an interview. An application the
   employer rejected is a negative here, never a veto.
+
+History is cut into consecutive windows as long as the serving horizon (:func:`windows`); each window is
+ranked as of its first day, as a consultant would have seen it then: which vacancies were open, for how
+long, and which of them serving would have retrieved (:func:`served_pools`), whose non-applications are the
+negatives.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import datetime, timedelta
 
 import numpy as np
 import polars as pl
 
 from data import columns as C
 from data.interactions import POSITIVE_EVENTS, pair_outcomes
-from recommender.context import RecContext
+from recommender.context import AsOf, RecContext
+from recommender.serving import RETRIEVAL_DEPTH, hard_filters, retrieve
 
 # Events that prove the citizen applied (a rejection follows an application).
 APPLIED_EVENTS = (*POSITIVE_EVENTS, C.REJECTED)
@@ -60,6 +67,58 @@ class Examples:
     x: np.ndarray
     y: np.ndarray
     groups: np.ndarray
+
+    @classmethod
+    def concat(cls, parts: list[Examples]) -> Examples:
+        return cls(np.vstack([p.x for p in parts]), np.concatenate([p.y for p in parts]),
+                   np.concatenate([p.groups for p in parts]))  # fmt: skip
+
+
+def windows(events: pl.DataFrame, count: int, days: int) -> list[tuple[AsOf, pl.DataFrame]]:
+    """Up to ``count`` consecutive windows of ``days`` ending with the last event, newest first, each with
+    the day it is ranked as of; windows without an application are left out."""
+    last = events["ts"].max()
+    if not isinstance(last, datetime):
+        return []
+    end = last + timedelta(microseconds=1)
+    out = []
+    for _ in range(count):
+        start = end - timedelta(days=days)
+        frame = events.filter((pl.col("ts") >= start) & (pl.col("ts") < end))
+        if frame.filter(pl.col(C.EVENT).is_in(list(APPLIED_EVENTS))).height:
+            out.append((AsOf.window(start, end), frame))
+        end = start
+    return out
+
+
+def served_pools(
+    ctx: RecContext, seeker_ids: list[str], depth: int | None = RETRIEVAL_DEPTH
+) -> dict[str, np.ndarray]:
+    """Per citizen, the vacancy rows serving would have retrieved on ``ctx``'s day: open at some point in the
+    horizon, within the commute and hours tolerance, the ``depth`` closest by text (all filtered ones
+    without text vectors)."""
+    as_of = ctx.today()
+    posted = ctx.vacancy_array("posted").astype("datetime64[D]")
+    deadline = ctx.vacancy_array("deadline").astype("datetime64[D]")
+    items = np.flatnonzero(
+        (posted < np.datetime64(as_of.end, "D")) & (deadline >= np.datetime64(as_of.day, "D"))
+    )
+    users = ctx.seekers.rows(seeker_ids, missing=-1)
+    known = users >= 0
+    pools: dict[str, np.ndarray] = {}
+    ids = np.asarray(seeker_ids, dtype=object)[known]
+    users = users[known]
+    step = max(1, 2_000_000 // max(len(items), 1))
+    for start in range(0, len(users), step):
+        chunk = users[start : start + step]
+        allowed = hard_filters(ctx, chunk, items, np.ones(len(items), dtype=bool))
+        if ctx.seeker_vectors is not None and ctx.vacancy_vectors is not None:
+            lists = retrieve(ctx.seeker_vectors[chunk] @ ctx.vacancy_vectors[items].T, allowed, depth)
+        else:
+            lists = [np.flatnonzero(row) for row in allowed]
+        for sid, cols in zip(ids[start : start + step].tolist(), lists, strict=True):
+            pools[sid] = items[cols]
+    return pools
 
 
 FeatureFn = Callable[[np.ndarray, np.ndarray], np.ndarray]  # aligned (users, items) -> (pairs, features)

@@ -22,7 +22,7 @@ from data import columns as C
 from data.interactions import time_split, training_events
 from data.store import Store
 from matching.retrieval import Matcher, MatchFilters
-from recommender.context import RecContext
+from recommender.context import AsOf, RecContext
 from recommender.explain import reasons_text
 from recommender.fair_rerank import RERANK_COLUMN, RerankMethod, protected_groups, rerank_frame
 from recommender.hybrid import HybridConfig, HybridRecommender, load_hybrid, save_hybrid
@@ -37,7 +37,8 @@ def model_root(settings: Settings) -> Any:
 def context_with_vectors(store: Store, matcher: Matcher) -> RecContext:
     """The recommender context, reusing the matching index's vectors (no re-encoding) and the matcher's
     copies of the seekers and vacancies tables (the same ``SELECT *`` of the same store, not read twice)."""
-    ctx = RecContext.from_frames(matcher.seekers.frame, matcher.vacancies.frame, store.table("employers"))
+    ctx = RecContext.from_frames(matcher.seekers.frame, matcher.vacancies.frame, store.table("employers"),
+                                 AsOf(store.reference_date()))  # fmt: skip
     for side, ids in ((matcher.seekers, ctx.seekers.ids), (matcher.vacancies, ctx.vacancies.ids)):
         index = side.index
         positions = np.array([index.position(i) if i in index else -1 for i in ids.tolist()])

@@ -33,6 +33,8 @@ SIGNAL_LABELS_DA = {
     "hours_gap": "timetallet passer",
     "experience": "erfaring",
     "lightfm": "lignende borgere søgte her",
+    "timing": "god tid til at søge",
+    "competition": "få opslag af samme slags",
 }
 SIGNAL_AGAINST_DA = {
     "similarity": "profil og opslag ligner ikke hinanden",
@@ -44,6 +46,8 @@ SIGNAL_AGAINST_DA = {
     "hours_gap": "timetal",
     "experience": "erfaring",
     "lightfm": "lignende borgere søgte sjældent her",
+    "timing": "kort tid til fristen",
+    "competition": "mange opslag af samme slags",
 }
 
 

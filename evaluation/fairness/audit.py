@@ -16,6 +16,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any
 
 import numpy as np
@@ -31,7 +32,7 @@ from embeddings.base import Encoder
 from evaluation.fairness import metrics as M
 from evaluation.ground_truth import GroundTruth
 from evaluation.metrics import evaluate
-from evaluation.recommender import attach_vectors, live_candidates
+from evaluation.recommender import attach_vectors, test_context
 from matching.retrieval import HOURS_TOLERANCE
 from recommender.context import RecContext
 from recommender.fair_rerank import (
@@ -163,14 +164,12 @@ def build_shortlists(
     events = store.table("interactions")
     cut = time_split(events, split)
     split = cut.split
-    valid_cands = live_candidates(ctx, split.train_end, split.valid_end)
-    area = np.where(ctx.seeker_array("postcode") < 5000, "kbh", "odense")
-    per_user_valid = {sid: valid_cands[a] for sid, a in zip(ctx.seekers.ids.tolist(), area, strict=True)}
     say("fitting the hybrid on the training period")
-    model = HybridRecommender(LightFMRecommender(seed=seed), seed=seed).fit(
-        ctx, cut.train, cut.ranker_events, per_user_valid
-    )
+    model = HybridRecommender(LightFMRecommender(seed=seed), seed=seed).fit(ctx, cut.train, cut.ranker_events)
     t_fit = time.perf_counter() - t0
+    last = events["ts"].max()
+    assert isinstance(last, datetime)
+    ctx = test_context(ctx, split.valid_end, last)  # shortlists are made as of the test's first day
     truth = cut.truth.filter(
         pl.col(C.SEEKER_ID).is_in(ctx.seekers.ids.tolist()) & pl.col(C.VACANCY_ID).is_in(ctx.vacancies.ids.tolist())
     )  # fmt: skip

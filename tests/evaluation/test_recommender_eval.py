@@ -28,6 +28,7 @@ from recommender.context import RecContext
 SERVED = {
     "popularity",
     "rule",
+    "rule_timed",
     "skill_overlap",
     "embedding",
     "tfidf_char",

@@ -47,7 +47,7 @@ def _world() -> tuple[RecContext, pl.DataFrame]:
             vacancies.append({"vacancy_id": f"V-{trade}-{j}", "employer_id": f"E{t_i}", "occupation_id": f"occ.{trade}",
                               "essential_skills": SKILLS[trade], "optional_skills": [], "min_isced": 2, "postcode": 5000,
                               "lat": 55.39, "lon": 10.38, "hours": 37, "positions": 1,
-                              "posted": datetime(2026, 1, 1).date()})  # fmt: skip
+                              "posted": datetime(2026, 1, 1).date(), "deadline": datetime(2026, 3, 1).date()})  # fmt: skip
     employers = pl.DataFrame({"employer_id": ["E0", "E1", "E2"], "industry": ["lager", "pleje", "kok"],
                               "municipality": ["Odense"] * 3})  # fmt: skip
     ctx = RecContext.from_frames(pl.DataFrame(seekers), pl.DataFrame(vacancies), employers)
@@ -255,7 +255,8 @@ def test_default_configs_keep_the_former_defaults() -> None:
     trees = {"trees": 60, "learning_rate": 0.15, "leaves": 7, "min_leaf": 40, "feature_fraction": 0.9, "l2": 1.0,
              "threads": 1, "seed": 0}  # fmt: skip
     assert HybridConfig().model_dump(exclude={"lightfm"}) == {
-        "use_lightfm": False, "negatives_per_user": 50, "max_ranker_citizens": 10_000, "seen_negatives": False,
+        "use_lightfm": False, "negatives_per_user": 50, "ranker_windows": 5, "negatives_from": "served",
+        "max_ranker_citizens": 12_000, "seen_negatives": False,
         "seed": 0,
         "apply_trees": {"objective": "lambdarank", **trees},
         "employer_trees": {"objective": "binary", **trees},
