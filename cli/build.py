@@ -77,8 +77,8 @@ def _build(s: Settings, fingerprint: dict[str, Any]) -> None:
                      f"{st['upserted']:,}", f"{st['removed']:,}", str(st["seconds"])))  # fmt: skip
     show_table(INDEX_COLUMNS, rows, title=f"Indexes (encoder {stats['encoder']})")
     console.print(
-        f"hybrid recommender trained on {trained['train_positives']:,} positives + {trained['ranker_events']:,} "
-        f"recent events in {trained['seconds']} s"
+        f"hybrid recommender trained in {trained['seconds']} s: the ranker on {trained['ranker_events']:,} events "
+        f"in eight-week windows (LightFM on the {trained['train_positives']:,} positives before the last one)"
     )
     console.print(calibration_note)
     console.print(f"intervention model {intervention_note}")
