@@ -130,15 +130,16 @@ class RecommendationService:
                 pl.lit(None, pl.String).alias("why_score"),
             )
             return out if rerank == "off" else out.with_columns(pl.lit(rerank).alias(RERANK_COLUMN))
-        users = self.ctx.seekers.rows(found[C.SEEKER_ID].to_list())
-        item = self.ctx.vacancies.rows([vacancy_id])
+        ctx = self._ctx_today()
+        users = ctx.seekers.rows(found[C.SEEKER_ID].to_list())
+        item = ctx.vacancies.rows([vacancy_id])
         if rerank == "off":
             return self._rank(found, users, item, k, by_item=False)
         if self.protected_source is None:
             raise ValueError(
                 "fairness re-ranking needs the store's group labels: open the service with a store"
             )
-        scores = self.model.parts(self.ctx, users, item)["reciprocal"][:, 0]
+        scores = self.model.parts(ctx, users, item)["reciprocal"][:, 0]
         scored = found.select(C.SEEKER_ID).with_columns(pl.Series("reciprocal", scores))
         groups = protected_groups(self.protected_source, scored[C.SEEKER_ID].to_list())
         chosen = rerank_frame(scored, groups, rerank, score="reciprocal", k=k, key=vacancy_id,
@@ -150,21 +151,30 @@ class RecommendationService:
         )
         return ranked.with_columns(pl.lit(rerank).alias(RERANK_COLUMN))
 
+    def _ctx_today(self) -> RecContext:
+        """The context as of the matcher's "today": where the store records no date of its own, a process
+        that outlives a calendar day ranks by the new day's timing (days to each deadline)."""
+        today = self.matcher.today()
+        if self.ctx.as_of is None or self.ctx.as_of.day != today:
+            self.ctx = self.ctx.at(AsOf(today))
+        return self.ctx
+
     def _rank(
         self, found: pl.DataFrame, users: np.ndarray, items: np.ndarray, k: int, by_item: bool,
         keep_order: bool = False, explain: Callable[[pl.DataFrame], pl.DataFrame] | None = None,
     ) -> pl.DataFrame:  # fmt: skip
         """The top ``k`` of ``found`` with score parts and reasons; ``explain`` adds matching's explanation
         to those rows when ``found`` came without it."""
-        parts = self.model.parts(self.ctx, users, items)
+        ctx = self._ctx_today()
+        parts = self.model.parts(ctx, users, items)
         flat = {name: (m[0] if by_item else m[:, 0]) for name, m in parts.items()}
         # explanations only for what is shown: the costly part, per row
         top = np.arange(found.height)[:k] if keep_order else rerank(flat["reciprocal"], k)
         if by_item:
-            rows, base = self.model.explain_with_base(self.ctx, int(users[0]), items[top])
+            rows, base = self.model.explain_with_base(ctx, int(users[0]), items[top])
             bases = [base] * len(rows)
         else:
-            explained = [self.model.explain_with_base(self.ctx, int(u), items) for u in users[top]]
+            explained = [self.model.explain_with_base(ctx, int(u), items) for u in users[top]]
             rows, bases = [r[0][0] for r in explained], [r[1] for r in explained]
         shown = found[top] if explain is None else explain(found[top])
         ranked = shown.with_columns(

@@ -3,9 +3,12 @@ evaluation's code path gives equal what RecommendationService serves."""
 
 from __future__ import annotations
 
+import json
+from datetime import timedelta
 from pathlib import Path
 
 import numpy as np
+import polars as pl
 import pytest
 
 from core.settings import Settings
@@ -49,3 +52,28 @@ def test_retrieve_keeps_filtered_best_first_up_to_depth() -> None:
     allowed = np.array([[False, True, True, True, True]])
     assert retrieve(retrieval, allowed, None)[0].tolist() == [2, 3, 4, 1]  # ties keep column order
     assert retrieve(retrieval, allowed, 2)[0].tolist() == [2, 3]
+
+
+def _timing(frame: pl.DataFrame, vacancy_id: str) -> float:
+    row = frame.filter(pl.col("vacancy_id") == vacancy_id)
+    return float(json.loads(row["why_contributions"][0]).get("timing", 0.0))
+
+
+def test_the_service_ranks_as_of_the_matchers_today(built_home: Path) -> None:
+    """Timing features read the day a list is made: a process that outlives a calendar day (a store with no
+    recorded date of its own) ranks by the new day's days to each deadline."""
+    settings = Settings(home=built_home)
+    with Store(settings.db_path, read_only=True) as store:
+        service = RecommendationService.open(settings, store)
+    seeker = service.ctx.seekers.ids[0]
+    first = service.for_seeker(seeker, k=5)
+    today = service.matcher.today()
+    assert service.ctx.as_of is not None and service.ctx.as_of.day == today
+    later = today + timedelta(days=20)
+    service.matcher._recorded_today = later.isoformat()  # the calendar moved on
+    second = service.for_seeker(seeker, k=5)
+    assert service.ctx.as_of.day == later
+    # a vacancy shown both days is twenty days nearer its deadline: its timing contribution changed
+    same = sorted(set(first["vacancy_id"].to_list()) & set(second["vacancy_id"].to_list()))
+    assert same
+    assert _timing(first, same[0]) != _timing(second, same[0])
