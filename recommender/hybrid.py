@@ -62,8 +62,8 @@ class HybridConfig(ModelConfig):
 
     lightfm: LightFMConfig = LightFMConfig()
     # LightFM's score as a ranking feature: off, since the ablation (evaluation/ablation.py) finds no gain
-    # (-0.002 NDCG@10, paired CI [-0.006, 0.003] on seed 42); LightFM is still fitted, for the ablation and
-    # the benchmarks.
+    # (-0.007 NDCG@10, paired CI [-0.014, -0.000] on seed 42, where it also limits the trees to one window);
+    # LightFM is still fitted, for the ablation and the benchmarks.
     use_lightfm: bool = False
     negatives_per_user: int = 50  # sampled non-applications per citizen for the citizen-side model
     # Horizon-long windows of history the trees learn from, newest first (one when LightFM's score is a

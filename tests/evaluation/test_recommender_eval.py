@@ -22,21 +22,11 @@ from data.taxonomy import load_builtin
 from embeddings.lexical import CharNgramEncoder
 from evaluation.ground_truth import GroundTruth
 from evaluation.recommender import DEPTHS, run_recommender_evaluation
+from evaluation.recommender_report import BASELINES
 from matching.build import taxonomy_corpus
 from recommender.context import RecContext
 
-SERVED = {
-    "popularity",
-    "rule",
-    "rule_timed",
-    "skill_overlap",
-    "embedding",
-    "tfidf_char",
-    "bm25",
-    "als",
-    "lightfm",
-    "hybrid",
-}
+SERVED = {*BASELINES, "hybrid"}
 MODELS = SERVED | {"oracle_served", "hybrid_unrestricted", "oracle"}
 SMALL = WorldSize(seekers=700, vacancies=300, interactions=6_000, episodes=50, seed=5)
 
