@@ -126,13 +126,15 @@ def _markdown(runs: list[dict[str, Any]], forms: dict[str, Any]) -> list[str]:
         "**Pipeline: served.** Every model re-ranks what serving retrieves (`recommender.serving`: vacancies "
         "open in the test window, within the citizen's commute, hours within "
         f"{HOURS_TOLERANCE} (weighed by the ranker, not filtered), the retrieval depth's best by "
-        "text similarity), as of the test window's first day (what a consultant would have seen then); "
+        "text similarity), ranked once as of the test window's first day among every ad open at some point "
+        "in the window, each ad's timing read as of the first day it could be shown (its posting day if later: "
+        "the window's end is never read); "
         "`hybrid_unrestricted` ranks every open vacancy in the area. **Oracle: time-aware** "
         "expected gain under the generator (the world's form, latent tastes, when each vacancy is open in the "
         "window), over every open vacancy in the area; `oracle_served` is the same within the served funnel. "
         "Carry-over pairs (applied before the window) are not test positives. CIs: percentile bootstrap over "
         "test citizens, paired for differences and shares of the oracle (`core.stats`). `rule_timed` is the "
-        "rule weighted by the share of each ad's posting period still ahead: the hand-made bar for what the "
+        "rule weighted by the share of each ad's posting period still ahead when first seen: the hand-made bar for what the "
         "ranker learns about timing.",
         "",
         f"Worlds: {', '.join(forms)}. Plot: ![NDCG@10 per world form](forms.png)",

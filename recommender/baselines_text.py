@@ -40,7 +40,7 @@ class RuleRecommender(Recommender):
 
 
 class TimedRuleRecommender(RuleRecommender):
-    """The rule weighted by the share of each vacancy's posting period still ahead on the context's day: a
+    """The rule weighted by the share of each vacancy's posting period still ahead when first seen: a
     hand-made use of the deadline, the bar for what the ranker's timing features learn."""
 
     name = "rule_timed"

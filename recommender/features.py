@@ -104,25 +104,29 @@ def apply_features(with_lightfm: bool) -> tuple[str, ...]:
 
 
 def timing(ctx: RecContext, items: np.ndarray) -> dict[str, np.ndarray]:
-    """Per item, its timing features on ``ctx``'s day (float32 vectors, in days; see the module docstring)."""
+    """Per item, its timing features (float32 vectors, in days) on the first day a consultant could see it
+    from ``ctx``'s day on: that day, or its posting day if later. An ad posted later in an evaluation window
+    is thus seen as serving would first show it, fresh with the whole horizon ahead; how soon the window
+    ends after its posting is never read (serving cannot know it)."""
     as_of = ctx.today()
     day = np.datetime64(as_of.day, "D").astype(np.int64)
     posted = ctx.vacancy_array("posted")[items].astype("datetime64[D]").astype(np.int64)
     deadline = ctx.vacancy_array("deadline")[items].astype("datetime64[D]").astype(np.int64)
+    seen = np.maximum(posted, day)
     span = np.maximum(deadline - posted, 1)
-    ahead = np.clip(np.minimum(deadline, day + as_of.horizon_days) - np.maximum(posted, day), 0, None)
-    out = {"days_since_posted": day - posted, "days_to_deadline": deadline - day, "posting_days": span,
+    ahead = np.clip(np.minimum(deadline, seen + as_of.horizon_days) - seen, 0, None)
+    out = {"days_since_posted": seen - posted, "days_to_deadline": deadline - seen, "posting_days": span,
            "open_share": ahead / span}  # fmt: skip
     return {k: np.asarray(v, dtype=np.float32) for k, v in out.items()}
 
 
 def occupation_open(ctx: RecContext, items: np.ndarray) -> np.ndarray:
-    """Per item, how many vacancies of its occupation are open at some point in the horizon: one ad among
-    many of its kind draws less of any one citizen's attention than a rare one."""
-    as_of = ctx.today()
+    """Per item, how many vacancies of its occupation are open on ``ctx``'s day: one ad among many of its
+    kind draws less of any one citizen's attention than a rare one."""
+    day = np.datetime64(ctx.today().day, "D")
     posted = ctx.vacancy_array("posted").astype("datetime64[D]")
     deadline = ctx.vacancy_array("deadline").astype("datetime64[D]")
-    live = (posted < np.datetime64(as_of.end, "D")) & (deadline >= np.datetime64(as_of.day, "D"))
+    live = (posted <= day) & (deadline >= day)
     columns = ctx.desired_occupations.vacancy_columns
     counts = np.bincount(columns[live], minlength=int(columns.max()) + 1 if len(columns) else 0)
     return np.asarray(counts[columns[items]], dtype=np.float32)

@@ -42,13 +42,17 @@ def test_timing_reads_the_day_the_ranking_is_made_for() -> None:
         deadline=[date(2026, 3, 11), date(2026, 4, 14), date(2026, 2, 1)],
     )
     t = timing(ctx, np.arange(3))
-    assert t["days_since_posted"].tolist() == [28, -14, 59]
-    assert t["days_to_deadline"].tolist() == [10, 44, -28]
+    # the ad posted on 15 March is seen as serving would first show it: fresh on its posting day
+    assert t["days_since_posted"].tolist() == [28, 0, 59]
+    assert t["days_to_deadline"].tolist() == [10, 30, -28]
     assert t["posting_days"].tolist() == [38, 30, 31]
-    # share of the posting period inside [1 March, 29 March): 10 of 38 days; 14 of 30; closed before: 0
-    assert t["open_share"] == pytest.approx([10 / 38, 14 / 30, 0.0])
+    # share of the posting period in the 28 days from when it is seen: 10 of 38; 28 of 30; closed before: 0
+    assert t["open_share"] == pytest.approx([10 / 38, 28 / 30, 0.0])
     later = timing(ctx.at(AsOf(date(2026, 3, 10), 28)), np.arange(3))
-    assert later["open_share"] == pytest.approx([1 / 38, 23 / 30, 0.0])  # to the horizon, 7 April
+    assert later["open_share"] == pytest.approx([1 / 38, 28 / 30, 0.0])
+    # the horizon counts from the day the ad is first seen, not from the window's first day
+    short = timing(ctx.at(AsOf(date(2026, 3, 1), 15)), np.arange(3))
+    assert short["open_share"][1] == pytest.approx(15 / 30) and short["days_since_posted"][1] == 0
 
 
 def test_a_context_for_another_day_shares_its_caches() -> None:
