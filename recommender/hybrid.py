@@ -62,7 +62,8 @@ class HybridConfig(ModelConfig):
 
     lightfm: LightFMConfig = LightFMConfig()
     # LightFM's score as a ranking feature: off, since the ablation (evaluation/ablation.py) finds no gain
-    # (-0.007 NDCG@10, paired CI [-0.014, -0.000] on seed 42, where it also limits the trees to one window);
+    # (-0.017 NDCG@10, paired CI [-0.025, -0.009] on seed 42, where it also limits the trees to one window;
+    # +0.004 [-0.008, 0.016] for citizens with history);
     # LightFM is still fitted, for the ablation and the benchmarks.
     use_lightfm: bool = False
     negatives_per_user: int = 50  # sampled non-applications per citizen for the citizen-side model
