@@ -20,7 +20,7 @@ evaluate_app = typer.Typer(
     help="Evaluations with reports (Markdown, PNG plots, JSON).", invoke_without_command=True
 )
 
-POLICIES = ("none", "historical", "random", "greedy", "policy_tree", "model", "oracle")
+POLICIES = ("none", "historical", "random", "greedy", "policy_tree", "model", "shape_told", "oracle")
 
 
 @evaluate_app.callback()
@@ -225,6 +225,14 @@ def evaluate_interventions(
             "(which programmes' bands may be called 90 %% intervals).",
         ),
     ] = False,
+    share_reps: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="With --worlds: resamples of citizens, each refitted, for intervals of the share of the "
+            "oracle's gain (about 20 s each per world; 0 skips them).",
+        ),
+    ] = 0,
 ) -> None:
     """Effects vs the synthetic ground truth, policy value under capacity, IHDP and NSW + CPS benchmarks."""
     from data.store import Store
@@ -233,7 +241,7 @@ def evaluate_interventions(
     s = settings(ctx)
     out = report or s.reports_dir / "interventions"
     if worlds:
-        _compare_worlds(s.db_path, worlds, out, seed, record_coverage)
+        _compare_worlds(s.db_path, worlds, out, seed, record_coverage, share_reps)
         return
     with Store(s.db_path, read_only=True) as store, steps("evaluating interventions") as step:
         r = run_intervention_evaluation(
@@ -277,7 +285,9 @@ def evaluate_interventions(
     console.print(f"wrote {out / 'interventions.json'} and {out / 'interventions.md'}")
 
 
-def _compare_worlds(home_db: Path, worlds: list[Path], out: Path, seed: int, record: bool) -> None:
+def _compare_worlds(
+    home_db: Path, worlds: list[Path], out: Path, seed: int, record: bool, share_reps: int = 0
+) -> None:
     """Issue-14 figures across this installation's world and the given ones (one report)."""
     from contextlib import ExitStack
 
@@ -291,7 +301,12 @@ def _compare_worlds(home_db: Path, worlds: list[Path], out: Path, seed: int, rec
             for p in [home_db, *worlds]
         }
         run_world_comparison(
-            stores, out, seed, coverage_path=COVERAGE_FILE if record else None, progress=step
+            stores,
+            out,
+            seed,
+            coverage_path=COVERAGE_FILE if record else None,
+            share_reps=share_reps,
+            progress=step,
         )
     console.print(f"wrote {out / 'worlds.json'} and {out / 'worlds.md'}")
 

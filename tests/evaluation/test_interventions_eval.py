@@ -20,6 +20,8 @@ from evaluation.interventions import (
     ihdp_available,
     nsw_available,
     run_intervention_evaluation,
+    shape_told,
+    share_intervals,
     tie_rule_errors,
 )
 from recommender.interventions import DRParams, EpisodeData, load_episodes
@@ -153,10 +155,47 @@ def test_world_comparison_reports_bias_coverage_shares_and_records_coverage(
         assert set(row["coverage"]) <= {"w5", "w6"}
     for shares in summary["share_of_oracle_gain_over_historical"].values():
         assert shares["historical"] == 0.0 and shares["oracle"] == pytest.approx(1.0)
+        assert shares["shape_told"] is not None  # the reference is allocated beside the model
         assert shares["none"] < 0  # allocating nothing loses what history gained: a target that can fail
     recorded = measured(FAST, path)
     assert set(recorded) == set(summary["per_programme"])
     assert (tmp_path / "worlds.md").read_text(encoding="utf-8").count("| w5 |") >= 2
+
+
+def test_shape_told_learns_size_and_level_of_the_true_shape() -> None:
+    rng = np.random.default_rng(3)
+    truth = rng.uniform(0.0, 0.1, 4000)
+    pseudo = 0.01 + 0.5 * truth + rng.normal(0, 0.02, 4000)  # half the true size, shifted: must be learnt
+    fresh = np.array([0.0, 0.05, 0.1])
+    assert shape_told(pseudo, truth, fresh) == pytest.approx(0.01 + 0.5 * fresh, abs=2e-3)
+    assert shape_told(pseudo, np.full(4000, 0.03), fresh) == pytest.approx(np.full(3, pseudo.mean()))
+    assert np.isnan(shape_told(np.zeros(0), np.zeros(0), fresh)).all()
+
+
+def test_share_intervals_refit_on_resamples(small_world: dict) -> None:
+    from evaluation.interventions import _gain_share, _history_periods
+    from recommender.interventions import ARMS
+    from recommender.interventions.allocation import capacity_from_table
+
+    data = load_episodes(small_world, load_builtin())
+    truth = _truth(data, small_world["gt_episode_effects"])
+    capacity = capacity_from_table(
+        small_world["programme_capacity"], _history_periods(data, small_world["programme_capacity"])
+    )
+    groups = data.frame["jobcenter_id"].to_numpy()
+    out = share_intervals(data, truth, capacity, groups, FAST, seed=1, reps=3)
+    assert out["reps"] == 3 and out["level"] == 0.95
+    for name in ("model", "shape_told"):
+        draws = out[name]["draws"]
+        lo, hi = out[name]["ci"]
+        assert len(draws) == 3 and min(draws) <= lo <= hi <= max(draws), name
+        assert len(set(draws)) == 3, name  # each resample is refitted: the draws differ
+    # The share itself: the true effects allocate as the oracle (1), history as itself (0).
+    zero = np.zeros((data.n, len(ARMS)))
+    zero[np.arange(data.n), data.t] = 1.0  # gains that pick the historical programme
+    shares = _gain_share(data, truth, {"oracle": truth[1], "historical": zero}, capacity, groups)
+    assert shares["oracle"] == pytest.approx(1.0)
+    assert shares["historical"] == pytest.approx(0.0)  # history fits its seats, so the LP repeats it
 
 
 def test_uplift_curve_and_qini() -> None:
