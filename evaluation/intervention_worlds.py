@@ -191,4 +191,21 @@ def _markdown(c: Mapping[str, Any]) -> str:
                 f"| {w} | {rule.replace('_', ' ')} | {_pct(r['true_best_outside_tied'])} "
                 f"| {_pct(r['shown_worse_truly_as_good'])} | {r['mean_tied_options']:.1f} |"
             )
+    calibrated = {w: t["calibration"] for w, t in c["tie_rule"].items() if t.get("calibration")}
+    if calibrated:
+        lines += [
+            "",
+            "Is the stated probability true? Options other than the top pick, by the probability the product "
+            "states that they are at least as good as it; *observed*: how often they truly are. The tie rule "
+            "calls an option worse below 5 %.",
+            "",
+            "| world | stated probability | options | mean stated | observed |",
+            "| --- | --- | ---: | ---: | ---: |",
+        ]
+        for w, bins in calibrated.items():
+            for b in bins:
+                lines.append(
+                    f"| {w} | {_pct(b['low'], 0)} to {_pct(b['high'], 0)} | {b['options']:,} "
+                    f"| {_pct(b['stated'])} | {_pct(b['observed'])} |"
+                )
     return "\n".join(lines) + "\n"

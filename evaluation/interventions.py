@@ -27,6 +27,7 @@ PNG plots (matplotlib, Agg) into one folder.
 
 from __future__ import annotations
 
+import itertools
 import json
 import math
 import time
@@ -215,11 +216,8 @@ def tie_rule_errors(
     top = np.nanargmax(est, axis=1)
     best = np.nanargmax(true, axis=1)
     rows = np.arange(n)
-    rules = {
-        "probability": np.vstack([prob_at_least_as_good(est[i], cov[i], int(top[i])) for i in rows])
-        >= threshold,
-        "interval_overlap": hi >= lo[rows, top][:, None],
-    }
+    prob = np.vstack([prob_at_least_as_good(est[i], cov[i], int(top[i])) for i in rows])
+    rules = {"probability": prob >= threshold, "interval_overlap": hi >= lo[rows, top][:, None]}
     out: dict[str, Any] = {"tie_probability": threshold}
     for name, tied in rules.items():
         tied = tied & np.isfinite(est)
@@ -231,7 +229,26 @@ def tie_rule_errors(
             "shown_worse_truly_as_good": float((worse & as_good).sum() / max(worse.sum(), 1)),
             "mean_tied_options": float(tied.sum(axis=1).mean()),
         }
+    others = np.isfinite(est)
+    others[rows, top] = False
+    out["calibration"] = tie_calibration(prob[others], (true >= true[rows, top][:, None] - 1e-12)[others])
     return out
+
+
+TIE_BINS = (0.0, 0.01, 0.05, 0.10, 0.20, 0.35, 0.5 + 1e-9)
+
+
+def tie_calibration(prob: np.ndarray, as_good: np.ndarray) -> list[dict[str, float]]:
+    """Per bin of the stated probability that an option is at least as good as the top pick: how many
+    options, the mean stated probability and how often it truly is. A calibrated rule has the two equal;
+    the "shown worse" errors come from the bins under the tie threshold."""
+    rows = []
+    for lo, hi in itertools.pairwise(TIE_BINS):
+        m = (prob >= lo) & (prob < hi)
+        if m.any():
+            rows.append({"low": lo, "high": min(hi, 0.5), "options": int(m.sum()),
+                         "stated": float(prob[m].mean()), "observed": float(as_good[m].mean())})  # fmt: skip
+    return rows
 
 
 def _history_periods(data: EpisodeData, capacity: pl.DataFrame) -> int:

@@ -198,6 +198,20 @@ def test_share_intervals_refit_on_resamples(small_world: dict) -> None:
     assert shares["historical"] == pytest.approx(0.0)  # history fits its seats, so the LP repeats it
 
 
+def test_tie_calibration_compares_stated_with_observed() -> None:
+    from evaluation.interventions import tie_calibration
+
+    rng = np.random.default_rng(0)
+    stated = rng.uniform(0, 0.5, 20000)
+    bins = tie_calibration(stated, rng.random(20000) < stated)  # calibrated by construction
+    assert sum(b["options"] for b in bins) == 20000
+    for b in bins:
+        assert b["low"] <= b["stated"] < b["high"] + 1e-9
+        assert b["observed"] == pytest.approx(b["stated"], abs=0.03), b
+    overconfident = tie_calibration(stated, rng.random(20000) < 0.1 + stated)
+    assert overconfident[0]["observed"] - overconfident[0]["stated"] > 0.05
+
+
 def test_uplift_curve_and_qini() -> None:
     rng = np.random.default_rng(0)
     truth = rng.normal(0.05, 0.05, 1000)
