@@ -156,7 +156,7 @@ def _markdown(c: Mapping[str, Any]) -> str:
         "",
         "*shape_told*: a reference, not a product model and not a bound: a learner told each programme's true "
         "effect shape that fits only its size and level from the same pseudo-outcomes. What it misses of the "
-        "oracle is hidden from any learner by the outcomes' noise.",
+        "oracle is roughly what the outcomes' noise hides even from a learner that knows the shape.",
     ]
     intervals = {w: i for w, i in c.get("share_intervals", {}).items() if i}
     if intervals:
@@ -193,11 +193,12 @@ def _markdown(c: Mapping[str, Any]) -> str:
             )
     calibrated = {w: t["calibration"] for w, t in c["tie_rule"].items() if t.get("calibration")}
     if calibrated:
+        threshold = next(iter(c["tie_rule"].values()))["tie_probability"]
         lines += [
             "",
             "Is the stated probability true? Options other than the top pick, by the probability the product "
             "states that they are at least as good as it; *observed*: how often they truly are. The tie rule "
-            "calls an option worse below 5 %.",
+            f"calls an option worse below {_pct(threshold, 0)}.",
             "",
             "| world | stated probability | options | mean stated | observed |",
             "| --- | --- | ---: | ---: | ---: |",

@@ -8,7 +8,7 @@
   share employed within 26 weeks, computed from the *true* baseline + true effect of the assigned
   programme, for no programme, the historical allocation, random, greedy per-person choice, the model's
   LP allocation, the policy tree, the *shape-told* reference (LP on a learner told each programme's true
-  effect shape: what the outcomes' noise lets any learner reach) and the oracle (LP on the true effects),
+  effect shape: roughly what the outcomes' noise leaves even to a learner that knows it) and the oracle (LP on the true effects),
   all under the same seats: the
   ``programme_capacity`` seats per quarter times the number of quarters the history spans (the smallest
   whole number under which the historical allocation fits).
@@ -111,8 +111,8 @@ def cross_estimate(
     model fitted on the others. Also returns two reference estimators from the same nuisances, and with
     ``truth`` (baseline, effects) the ``noise_floor``: per programme, the error of the average effect that
     any estimator makes on these outcomes (the doubly robust average with the *true* outcome model and the
-    fitted propensities, minus the true average), averaged over the folds like the estimates, and
-    ``shape_told``: the estimate of an estimator told each programme's true effect shape (``shape_told``)."""
+    fitted propensities, minus the true average), averaged over the folds like the estimates, and the
+    estimates of the shape-told reference (``shape_told``)."""
     rng = np.random.default_rng(seed)
     seekers = np.unique(data.groups)
     fold_of = dict(zip(rng.permutation(seekers).tolist(), np.arange(len(seekers)) % folds, strict=True))
@@ -139,10 +139,9 @@ def cross_estimate(
         if truth is not None:
             out["noise_floor"] += len(test) / n * _noise_floor(learner, data, train, truth)
             for k in learner.final_models_:
-                rows = train[learner.train_supported_[:, k - 1]]
-                fit = learner.train_supported_[:, k - 1]
+                fit = learner.train_supported_[:, k - 1]  # the training rows the model's averages use
                 out["shape_told"][test, k - 1] = shape_told(
-                    learner.pseudo_[fit, k - 1], truth[1][rows, k], truth[1][test, k]
+                    learner.pseudo_[fit, k - 1], truth[1][train[fit], k], truth[1][test, k]
                 )
         mu = learner.outcomes(data.X[test])
         for k in range(1, a):
@@ -162,7 +161,7 @@ def shape_told(pseudo: np.ndarray, true_train: np.ndarray, true_test: np.ndarray
     A reference for what the data can support, not a bound and never a product model: an estimator told
     the true *shape* of a programme's effect (which citizens it helps more, and in what proportion) that
     still has to learn its size and level from the same noisy outcomes as the model. Its share of the
-    oracle's gain shows how much of a shortfall is the outcomes' noise rather than the learner. A
+    oracle's gain indicates how much of a shortfall is the outcomes' noise rather than the learner. A
     programme whose true effect does not vary gets the pseudo-outcomes' mean."""
     if len(pseudo) == 0:
         return np.full(len(true_test), np.nan)
@@ -398,11 +397,12 @@ def synthetic_evaluation(
         trees[depth] = (tree, tree.assign(V, groups, capacity, allowed=allowed, order=arrival))
     tree, assign["policy_tree"] = trees[tree_depth]
 
-    def value(a: np.ndarray) -> float:
-        return float(np.mean(np.clip(base + E[np.arange(data.n), a], 0.01, 0.99)))
+    per_episode = {name: _true_chance((base, E), a) for name, a in assign.items()}
 
-    values = {name: value(a) for name, a in assign.items()}
-    per_episode = {name: np.clip(base + E[np.arange(data.n), a], 0.01, 0.99) for name, a in assign.items()}
+    def value(a: np.ndarray) -> float:
+        return float(_true_chance((base, E), a).mean())
+
+    values = {name: float(v.mean()) for name, v in per_episode.items()}
     differences = {
         f"model_minus_{other}": _paired_difference(
             per_episode["model"], per_episode[other], data.groups, seed
@@ -463,18 +463,24 @@ def synthetic_evaluation(
     }
 
 
+def _true_chance(truth: tuple[np.ndarray, np.ndarray], assign: np.ndarray) -> np.ndarray:
+    """Per episode, the true chance of work within 26 weeks under the assigned programme."""
+    base, E = truth
+    chance: np.ndarray = np.clip(base + E[np.arange(len(assign)), assign], 0.01, 0.99)
+    return chance
+
+
 def _gain_share(
     data: EpisodeData, truth: tuple[np.ndarray, np.ndarray], gains: Mapping[str, np.ndarray],
     capacity: Capacity, groups: np.ndarray,
 ) -> dict[str, float]:  # fmt: skip
     """Share of the oracle's gain over historical of the LP on each gain matrix (name -> (n, A))."""
-    base, E = truth
 
     def value(a: np.ndarray) -> float:
-        return float(np.mean(np.clip(base + E[np.arange(data.n), a], 0.01, 0.99)))
+        return float(_true_chance(truth, a).mean())
 
     historical = value(data.t)
-    over = value(allocate(E, groups, ARMS, capacity, "lp")) - historical
+    over = value(allocate(truth[1], groups, ARMS, capacity, "lp")) - historical
     return {
         name: (value(allocate(g, groups, ARMS, capacity, "lp")) - historical) / over if over > 0 else np.nan
         for name, g in gains.items()
@@ -971,8 +977,8 @@ def _markdown(result: dict[str, Any], plots: Mapping[str, str]) -> str:
         "figure that can fail (allocating nothing still reaches about 90 % of the oracle's employment). "
         "*shape_told* is a reference, not a product model and not a bound: the LP on the estimates of a "
         "learner told each programme's true effect shape, fitting only its size and level from the same "
-        "pseudo-outcomes; the gap between it and the oracle is what the outcomes' noise hides from any "
-        "learner of this data.",
+        "pseudo-outcomes; the gap between it and the oracle is roughly what the outcomes' noise hides even "
+        "from a learner that knows the shape.",
         "",
         "| allocation | policy value | share of oracle | share of oracle's gain | share of oracle's gain over "
         "historical | seats used |",
