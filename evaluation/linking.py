@@ -12,8 +12,9 @@ preferred label) against the ESCO v1.1.1 occupations (``load_esco(esco-v1.1.1, l
   pooling and the default) and test (80 %: every reported number).
 
 No query label is used for fitting: IDF, the char-LSA and the index see the stripped taxonomy; the trained
-label encoder learns from Danish *preferred* labels, English labels and the built-in catalogue, with any text
-equal to a query label removed.
+label encoder learns from what the product's learns from (:func:`matching.linking.factory.training_groups`):
+the stripped taxonomy's Danish and English labels and the built-in catalogue, with any text equal to a query
+label removed.
 
 Metrics are pure functions of (score matrix, target column): MRR, success@1, success@10 with percentile
 bootstrap 95 % CIs over test queries (ties count against a method), and the paired bootstrap CI of each
@@ -34,7 +35,7 @@ import polars as pl
 from core.reporting import write_results
 from core.stats import mean_ci, paired_difference_ci
 from data import columns as C
-from data.taxonomy import Taxonomy, load_builtin
+from data.taxonomy import Taxonomy
 from embeddings.base import Encoder, Kind
 from matching.linking import (
     LabelGroup,
@@ -44,6 +45,7 @@ from matching.linking import (
     taxonomy_texts,
     train_label_encoder,
 )
+from matching.linking.factory import training_groups as product_training_groups
 
 # ../shared/data beside the repository (the default of `jobmatch evaluate linking`)
 DEFAULT_SHARED_DATA = Path(__file__).resolve().parents[2] / "shared" / "data"
@@ -161,24 +163,15 @@ def build_benchmark(
 
 
 def training_groups(bench: LinkingBenchmark) -> list[LabelGroup]:
-    """Material for the trained label encoder: Danish preferred + English labels of the stripped ESCO
-    occupations and the built-in catalogue; never a Danish alternative label, never a query label text."""
+    """Material for the trained label encoder: the product's (:func:`matching.linking.factory.training_groups`
+    of the stripped taxonomy: its Danish and English labels, and the built-in catalogue's pairs) with every
+    text equal to a query label removed. An occupation's *other* Danish labels stay, as in the product."""
     banned = {normalise_text(q) for q in bench.queries["query"]}
 
-    def keep(texts: Sequence[str | None]) -> list[str]:
+    def keep(texts: Sequence[str]) -> list[str]:
         return [t for t in texts if t and not _norm_variants(t) & banned]
 
-    groups: list[LabelGroup] = []
-    occ = bench.taxonomy.occupations.select(C.OCCUPATION_ID, C.LABEL_DA, C.LABEL_EN, C.SYNONYMS)
-    for uri, da, en, syns in occ.iter_rows():
-        danish = bench.danish_labels.get(uri, set())
-        english = [s for s in syns or [] if s not in danish]
-        groups.append((keep([da]), keep([en, *english])))
-    builtin = load_builtin()
-    for frame in (builtin.occupations, builtin.skills):
-        for da, en, syns in frame.select(C.LABEL_DA, C.LABEL_EN, C.SYNONYMS).iter_rows():
-            groups.append((keep([da, *(syns or [])]), keep([en])))
-    return groups
+    return [(keep(primary), keep(other)) for primary, other in product_training_groups(bench.taxonomy)]
 
 
 # --- metrics (pure functions) ----------------------------------------------------------------------------
@@ -439,7 +432,7 @@ def run_linking_benchmark(
                          lexical_weight=0.5)  # fmt: skip
             bar.advance(task)
 
-        stage("training the label encoder (Danish preferred + English labels, built-in catalogue)")
+        stage("training the label encoder (the product's material less every query text)")
         groups = training_groups(bench)
 
         def fit_trained() -> TitleLinker:
@@ -587,8 +580,9 @@ def to_markdown(report: dict[str, Any]) -> str:
             f"Queries: one per ESCO occupation with two or more Danish labels "
             f"({report['n_occupations_with_2plus_danish_labels']:,}; excluded: {report.get('excluded')}); "
             f"{report.get('queries_that_are_a_label_of_another_occupation', 0):,} query labels are also a label "
-            "of another occupation (they tie with it at best). The trained encoder learns only from Danish "
-            "preferred labels, English labels and the built-in catalogue, without any text equal to a query.",
+            "of another occupation (they tie with it at best). The trained encoder learns from the product's "
+            "material (the stripped taxonomy's Danish and English labels, the built-in catalogue), without any "
+            "text equal to a query.",
         ]
     if "machine" in report:
         mach = report["machine"]

@@ -9,7 +9,10 @@ only where it equals a label text, at a weight below the title's own exact match
 
 - ``head``: the longest proper ending of the last word that is a label, after a modifier of at least
   ``MIN_MODIFIER`` letters, weight ``HEAD_WEIGHT`` (below a rewrite's, so a specific occupation that matches
-  the whole title well keeps first place: ``psykiatrisygeplejerske`` -> ``psykiatrisk sygeplejerske``);
+  the whole title well keeps first place: ``psykiatrisygeplejerske`` -> ``psykiatrisk sygeplejerske``).
+  The linker lets it lift only an occupation whose preferred label the head is, and only one the title
+  already scores within ``HEAD_MARGIN`` of its best: on ESCO's own Danish compounds (``bagerichef``,
+  ``stålmontør``) an unchecked head overruled the right, more specific occupation;
 - ``field``: for ``Title, field`` the field joined to the title (with and without the linking ``s``), and to
   the title's own head, weight ``FIELD_WEIGHT`` (above the bare title's, which is less specific).
 """
@@ -24,6 +27,7 @@ MIN_MODIFIER = 3  # "bil|mekaniker"; shorter beginnings are prefixes, not words
 MIN_HEAD = 3  # "kok"
 HEAD_WEIGHT = 0.85
 HEAD_GATE = 0.8  # head guesses only for a title nothing else matches this well
+HEAD_MARGIN = 0.15  # ... and only for an occupation the title already scores within this of its best
 FIELD_WEIGHT = 0.97
 FIELD_HEAD_WEIGHT = 0.96
 

@@ -276,17 +276,21 @@ class TitleLinker:
 
     def _guesses(
         self, title: str, rows: list[str], weights: np.ndarray, best: float
-    ) -> list[tuple[str, float]]:
-        """Compound guesses (:mod:`matching.linking.compounds`) that are labels, with their weights; head
-        guesses only for a title whose best score so far is below ``compounds.HEAD_GATE``."""
+    ) -> list[tuple[str, float, bool]]:
+        """Compound guesses (:mod:`matching.linking.compounds`) that are labels: ``(text, weight, is_head)``.
+        Head guesses come only for a title whose best score so far is below ``compounds.HEAD_GATE``."""
         if not self.rewrite:
             return []
         exact = self._index().exact
-        out = field_guesses(title, exact.__contains__)
+        out = [(text, weight, False) for text, weight in field_guesses(title, exact.__contains__)]
         if best >= compounds.HEAD_GATE:
             return out
+
+        def is_preferred(text: str) -> bool:
+            return any(kind == PREFERRED for _, kind in exact.get(text, ()))
+
         for text, weight in zip(rows, weights, strict=True):
-            out += [(guess, float(weight) * w) for guess, w in head_guesses(text, exact.__contains__)]
+            out += [(guess, float(weight) * w, True) for guess, w in head_guesses(text, is_preferred)]
         return out
 
     def _exact_tiers(self, index: LabelIndex, text: str, pooled: np.ndarray) -> None:
@@ -302,14 +306,24 @@ class TitleLinker:
     def _apply_guesses(
         self, titles: list[str], rows: list[str], weights: np.ndarray, first: np.ndarray, scores: np.ndarray
     ) -> dict[tuple[int, int], str]:
-        """Raise the scores of occupations a compound guess names; returns the label text behind each raise."""
+        """Raise the scores of occupations a compound guess names; returns the label text behind each raise.
+
+        A head guess raises only an occupation whose *preferred* label the head is (a head that is merely
+        some occupation's synonym is usually a generic word, ``chef`` or ``tekniker``), and only where the
+        title already nearly matches it (within ``compounds.HEAD_MARGIN`` of the best): it breaks near-ties
+        toward the compound's head and never overrules a clearly better match of the whole title."""
         index = self._index()
         hits: dict[tuple[int, int], str] = {}
         for t, title in enumerate(titles):
             lo, hi = int(first[t]), int(first[t + 1])
-            for guess, weight in self._guesses(title, rows[lo:hi], weights[lo:hi], float(scores[t].max())):
+            best = float(scores[t].max())
+            for guess, weight, is_head in self._guesses(title, rows[lo:hi], weights[lo:hi], best):
                 for occ, kind in index.exact[guess]:
+                    if is_head and (kind != PREFERRED or scores[t, occ] < best - compounds.HEAD_MARGIN):
+                        continue
                     value = weight * (EXACT_PREFERRED if kind == PREFERRED else EXACT_OTHER)
+                    # occupations one guess names keep the order of their own scores, not a tie
+                    value -= TIE_SPAN * (1.0 - min(float(scores[t, occ]), 1.0))
                     if value > scores[t, occ]:
                         scores[t, occ] = value
                         hits[(t, occ)] = guess

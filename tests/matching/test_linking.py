@@ -9,6 +9,7 @@ import json
 import numpy as np
 import polars as pl
 import pytest
+import scipy.sparse as sp
 
 from core.errors import NotFittedError
 from data import columns as C
@@ -325,3 +326,23 @@ def test_make_linker_lexical_and_cached_trained(taxonomy: Taxonomy, tmp_path, mo
     assert first.link(["tømrer"], k=3).equals(second.link(["tømrer"], k=3))
     with pytest.raises(ValueError, match="unknown linker method"):
         make_linker(taxonomy, "magic")  # type: ignore[arg-type]
+
+
+def test_hard_batches_hold_concepts_the_encoder_places_near_each_other() -> None:
+    """Anchors from two families of n-grams: after ordering, every batch of four is of one family."""
+    from matching.linking.encoder import _similar_first
+
+    rng = np.random.default_rng(0)
+    family = np.repeat([0, 1], 8)
+    cols = family * 10 + rng.integers(0, 3, size=16)  # family 0 uses n-grams 0-2, family 1 uses 10-12
+    features = sp.csr_matrix((np.ones(16), (np.arange(16), cols)), shape=(16, 20))
+    weights = np.zeros((20, 2), dtype=np.float32)
+    weights[:10, 0] = 1.0  # the encoder maps each family to its own direction
+    weights[10:, 1] = 1.0
+    anchors = rng.permutation(16)
+    order = _similar_first(features, weights, anchors, batch_size=4, rng=rng)
+    assert sorted(order.tolist()) == list(range(16))  # a permutation of the pairs
+    batches = family[anchors[order]].reshape(4, 4)
+    assert all(len(set(batch.tolist())) == 1 for batch in batches)
+    random_batches = family[anchors].reshape(4, 4)
+    assert not all(len(set(batch.tolist())) == 1 for batch in random_batches)  # the test can fail

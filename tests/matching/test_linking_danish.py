@@ -8,7 +8,7 @@ import pytest
 
 from data import columns as C
 from data.taxonomy import Taxonomy, load_builtin
-from matching.linking import TitleLinker, normalise_text, title_variants, write_links
+from matching.linking import TitleLinker, compounds, normalise_text, title_variants, write_links
 from matching.linking.compounds import (
     FIELD_HEAD_WEIGHT,
     FIELD_WEIGHT,
@@ -18,7 +18,7 @@ from matching.linking.compounds import (
 )
 from matching.linking.heads import HeadWords, head_token
 from matching.linking.labels import PREFERRED
-from matching.linking.linker import CEILING, EXACT_OTHER, EXACT_PREFERRED, bounded
+from matching.linking.linker import CEILING, EXACT_OTHER, EXACT_PREFERRED, TIE_SPAN, bounded
 
 
 @pytest.fixture(scope="module")
@@ -228,3 +228,48 @@ def test_occupations_sharing_a_synonym_are_ordered_not_tied(taxonomy: Taxonomy) 
     scores = linker.score_matrix(["kokkesvend i køkken"])[0]
     kok, el = (linker.occupation_ids.index(o) for o in ("dk.o.kok", "dk.o.elektriker"))
     assert CEILING < scores[el] < scores[kok] <= EXACT_OTHER
+
+
+def _with_synonym(taxonomy: Taxonomy, occupation_id: str, synonym: str) -> Taxonomy:
+    occ = taxonomy.occupations.with_columns(
+        pl.when(pl.col(C.OCCUPATION_ID) == occupation_id)
+        .then(pl.concat_list(pl.col(C.SYNONYMS), pl.lit([synonym])))
+        .otherwise(pl.col(C.SYNONYMS))
+        .alias(C.SYNONYMS)
+    )
+    return Taxonomy.build(f"with-{synonym}", occ, taxonomy.skills, taxonomy.occupation_skills)
+
+
+def test_a_head_lifts_only_the_occupation_it_is_the_preferred_label_of(
+    taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``kok`` is Kok's preferred label and (here) also a synonym of Elektriker: "Hotelkok" lifts Kok only."""
+    tax = _with_synonym(taxonomy, "dk.o.elektriker", "kok")
+    linker = TitleLinker(tax, None, lexical_weight=1.0, aggregate="lse", index_skills=False).fit()
+    kok, el = (linker.occupation_ids.index(o) for o in ("dk.o.kok", "dk.o.elektriker"))
+    with_heads = linker.score_matrix(["Hotelkok"])[0]
+    monkeypatch.setattr(compounds, "HEAD_GATE", -1.0)  # no head guesses at all
+    without = linker.score_matrix(["Hotelkok"])[0]
+    assert (
+        with_heads[kok] == pytest.approx(HEAD_WEIGHT * EXACT_PREFERRED, abs=TIE_SPAN)
+        and without[kok] < with_heads[kok]
+    )
+    assert with_heads[el] == without[el] < with_heads[kok]
+
+
+def test_a_head_never_overrules_a_clearly_better_match_of_the_whole_title(
+    taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The head's occupation is lifted only when the title already scores it within HEAD_MARGIN of its best."""
+    linker = TitleLinker(taxonomy, None, lexical_weight=1.0, aggregate="lse", index_skills=False).fit()
+    kok = linker.occupation_ids.index("dk.o.kok")
+    monkeypatch.setattr(compounds, "HEAD_GATE", -1.0)
+    plain = linker.score_matrix(["Butikskok"])[0]
+    gap = float(plain.max() - plain[kok])
+    assert gap > 0.05  # a real contest: Butikschef matches the whole title's characters better
+    monkeypatch.setattr(compounds, "HEAD_GATE", 0.8)
+    monkeypatch.setattr(compounds, "HEAD_MARGIN", gap - 1e-3)  # just too far behind: no lift
+    assert linker.score_matrix(["Butikskok"])[0][kok] == plain[kok]
+    monkeypatch.setattr(compounds, "HEAD_MARGIN", gap + 1e-3)  # close enough: the head wins
+    lifted = linker.score_matrix(["Butikskok"])[0]
+    assert lifted[kok] == pytest.approx(HEAD_WEIGHT, abs=TIE_SPAN) and int(np.argmax(lifted)) == kok
