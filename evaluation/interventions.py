@@ -119,11 +119,13 @@ def cross_estimate(
     fold = np.array([fold_of[g] for g in data.groups.tolist()])
     n, a = data.n, len(ARMS)
     out: dict[str, np.ndarray] = {
-        k: np.full((n, a - 1), np.nan) for k in ("tau", "lower", "upper", "constant", "plugin", "shape_told")
+        k: np.full((n, a - 1), np.nan)
+        for k in ("tau", "lower", "upper", "constant", "plugin", "shape_told", "compare_tau")
     }
     out["supported"] = np.zeros((n, a - 1), dtype=bool)
     out["propensity"] = np.zeros((n, a))
     out["cov"] = np.zeros((n, a - 1, a - 1))
+    out["compare_cov"] = np.zeros((n, a - 1, a - 1))
     out["baseline"] = np.zeros(n)
     modifiers = [FEATURES.index(f) for f in EFFECT_MODIFIERS]
     out["noise_floor"] = np.zeros(a - 1)
@@ -136,6 +138,8 @@ def cross_estimate(
         out["supported"][test], out["propensity"][test] = eff.supported, eff.propensity
         out["baseline"][test] = eff.baseline
         out["cov"][test] = eff.cov if eff.cov is not None else _diagonal(eff.upper - eff.tau, params.level)
+        out["compare_tau"][test] = eff.tau if eff.compare_tau is None else eff.compare_tau
+        out["compare_cov"][test] = out["cov"][test] if eff.compare_cov is None else eff.compare_cov
         if truth is not None:
             out["noise_floor"] += len(test) / n * _noise_floor(learner, data, train, truth)
             for k in learner.final_models_:
@@ -198,12 +202,13 @@ def _diagonal(half_width: np.ndarray, level: float) -> np.ndarray:
 
 def tie_rule_errors(
     tau: np.ndarray, cov: np.ndarray, supported: np.ndarray, lower: np.ndarray, upper: np.ndarray,
-    truth: np.ndarray, threshold: float = TIE_PROBABILITY,
+    truth: np.ndarray, threshold: float = TIE_PROBABILITY, compare_tau: np.ndarray | None = None,
 ) -> dict[str, Any]:  # fmt: skip
     """How often "tied with the best" misleads, for the probability rule and the earlier interval overlap.
 
     Per citizen the options are "none" (effect 0) and the programmes with an estimate; the top pick is the
-    highest estimate. ``true_best_outside_tied``: share of citizens whose truly best option is not tied
+    highest estimate ``tau``. The probability rule compares options by ``compare_tau`` (default ``tau``)
+    and ``cov``, as the product does (pooled averages). ``true_best_outside_tied``: share of citizens whose truly best option is not tied
     with the top pick (nor is it); ``shown_worse_truly_as_good``: share of options shown as worse whose true
     effect is at least the top pick's.
     """
@@ -212,10 +217,15 @@ def tie_rule_errors(
     true = np.column_stack([np.zeros(n), np.where(supported, truth, np.nan)])
     lo = np.column_stack([np.zeros(n), np.where(supported, lower, np.nan)])
     hi = np.column_stack([np.zeros(n), np.where(supported, upper, np.nan)])
+    cmp = (
+        est
+        if compare_tau is None
+        else np.column_stack([np.zeros(n), np.where(supported, compare_tau, np.nan)])
+    )
     top = np.nanargmax(est, axis=1)
     best = np.nanargmax(true, axis=1)
     rows = np.arange(n)
-    prob = np.vstack([prob_at_least_as_good(est[i], cov[i], int(top[i])) for i in rows])
+    prob = np.vstack([prob_at_least_as_good(cmp[i], cov[i], int(top[i])) for i in rows])
     rules = {"probability": prob >= threshold, "interval_overlap": hi >= lo[rows, top][:, None]}
     out: dict[str, Any] = {"tie_probability": threshold}
     for name, tied in rules.items():
@@ -234,7 +244,7 @@ def tie_rule_errors(
     return out
 
 
-TIE_BINS = (0.0, 0.01, 0.05, 0.10, 0.20, 0.35, 0.5 + 1e-9)
+TIE_BINS = (0.0, 0.01, 0.05, 0.10, 0.20, 0.35, 0.5, 1.0 + 1e-9)
 
 
 def tie_calibration(prob: np.ndarray, as_good: np.ndarray) -> list[dict[str, float]]:
@@ -245,7 +255,7 @@ def tie_calibration(prob: np.ndarray, as_good: np.ndarray) -> list[dict[str, flo
     for lo, hi in itertools.pairwise(TIE_BINS):
         m = (prob >= lo) & (prob < hi)
         if m.any():
-            rows.append({"low": lo, "high": min(hi, 0.5), "options": int(m.sum()),
+            rows.append({"low": lo, "high": min(hi, 1.0), "options": int(m.sum()),
                          "stated": float(prob[m].mean()), "observed": float(as_good[m].mean())})  # fmt: skip
     return rows
 
@@ -353,7 +363,9 @@ def synthetic_evaluation(
         "sqrt_pehe_plugin": float(np.sqrt(np.mean((est["plugin"][s_all] - T[s_all]) ** 2))),
         "share_pairs_with_estimate": float(s_all.mean()),
     }
-    ties = tie_rule_errors(est["tau"], est["cov"], s_all, est["lower"], est["upper"], T)
+    ties = tie_rule_errors(
+        est["tau"], est["compare_cov"], s_all, est["lower"], est["upper"], T, compare_tau=est["compare_tau"]
+    )
     # Overlap check: the eligibility rule of "6 ugers jobrettet uddannelse" (dagpenge only).
     k6 = TREATED.index("jobrettet_uddannelse_6u")
     dagpenge = data.X[:, FEATURES.index("benefit_dagpenge")] > 0.5

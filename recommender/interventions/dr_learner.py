@@ -72,7 +72,7 @@ from recommender.interventions.additive import AdditiveOutcome, AdditiveRidge
 from recommender.interventions.explain_da import overlap_reason
 from recommender.interventions.features import ARMS
 from recommender.interventions.params import DRParams
-from recommender.interventions.uncertainty import mean_covariance, shape_covariance
+from recommender.interventions.uncertainty import mean_covariance, pooled_averages, shape_covariance
 
 
 @functools.cache
@@ -101,6 +101,10 @@ class Effects:
     baseline: np.ndarray  # (m,) mu_0(x): expected outcome without any programme
     reason: np.ndarray  # (m, A-1) object: "" or why there is no estimate
     cov: np.ndarray | None = None  # (m, A-1, A-1) joint covariance of the estimates, where modelled
+    # What options are compared by (tie rule, chance of being best): the estimates and covariance under the
+    # pooled prior on the programmes' averages (uncertainty.pooled_averages). None: ``tau`` and ``cov``.
+    compare_tau: np.ndarray | None = None  # (m, A-1)
+    compare_cov: np.ndarray | None = None  # (m, A-1, A-1)
 
     def matrix(self, fill: float = np.nan) -> np.ndarray:
         """(m, A) effects with the comparison arm as column 0 (= 0) and ``fill`` where unsupported."""
@@ -119,6 +123,8 @@ class Effects:
             baseline=self.baseline[rows],
             reason=self.reason[rows],
             cov=None if self.cov is None else self.cov[rows],
+            compare_tau=None if self.compare_tau is None else self.compare_tau[rows],
+            compare_cov=None if self.compare_cov is None else self.compare_cov[rows],
         )
 
 
@@ -151,6 +157,8 @@ class DRLearner:
     weights_: np.ndarray
     train_supported_: np.ndarray
     mean_cov_: np.ndarray  # (A-1, A-1) sampling covariance of the final stage's averages
+    compare_shift_: np.ndarray  # (A-1,) how far the pooled prior moves each average (0: flat)
+    compare_mean_cov_: np.ndarray  # (A-1, A-1) the averages' covariance under that prior
     shape_ref_: list[np.ndarray]  # per outcome model, (A-1, b): its modifier basis averaged like the means
 
     @property
@@ -245,6 +253,13 @@ class DRLearner:
             rows = self.train_supported_[:, k - 1]
             w[rows, k - 1] = self.weights_[rows, k - 1]
         self.mean_cov_ = mean_covariance(self.pseudo_, w)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            means = (w * self.pseudo_).sum(axis=0) / w.sum(axis=0)
+        if self.params.comparison_prior == "pooled":
+            pooled, self.compare_mean_cov_ = pooled_averages(means, self.mean_cov_)
+            self.compare_shift_ = np.nan_to_num(pooled - means)
+        else:
+            self.compare_shift_, self.compare_mean_cov_ = np.zeros(len(means)), self.mean_cov_
         self.shape_ref_ = []
         for model in self.outcome_models_:
             if isinstance(model, AdditiveOutcome):
@@ -263,6 +278,10 @@ class DRLearner:
 
     def effect_cov(self, X: np.ndarray) -> np.ndarray:
         """(m, A-1, A-1) joint covariance of the effect estimates at X (posterior intervals only)."""
+        return np.asarray(self.mean_cov_[None] + self._shape_cov(X))
+
+    def _shape_cov(self, X: np.ndarray) -> np.ndarray:
+        """(m, A-1, A-1) covariance of the citizens' deviations from the programmes' averages."""
         self._check_fitted()
         X = np.asarray(X, dtype=np.float64)
         k = len(self.outcome_models_)
@@ -271,7 +290,7 @@ class DRLearner:
             for m, ref in zip(self.outcome_models_, self.shape_ref_, strict=True)
         )
         # Each outcome model saw (k-1)/k of the rows; their average is about as uncertain as one on all.
-        return np.asarray(self.mean_cov_[None] + shape * (k - 1) / k**2)
+        return np.asarray(shape * (k - 1) / k**2)
 
     # --- nuisances
 
@@ -382,7 +401,8 @@ class DRLearner:
         supported = self._support(e)
         reason = np.full((m, a - 1), "", dtype=object)
         z = float(ndtri(0.5 + self.params.level / 2))
-        cov = self.effect_cov(X) if self._posterior_intervals() else None
+        shape = self._shape_cov(X) if self._posterior_intervals() else None
+        cov = None if shape is None else self.mean_cov_[None] + shape
         for k in range(1, a):
             if k not in self.final_models_:
                 supported[:, k - 1] = False
@@ -403,7 +423,9 @@ class DRLearner:
             tau[~supported] = np.nan
             se[~supported] = np.nan
         return Effects(tau=tau, se=se, lower=tau - z * se, upper=tau + z * se, supported=supported,
-                       propensity=e, baseline=base, reason=reason, cov=cov)  # fmt: skip
+                       propensity=e, baseline=base, reason=reason, cov=cov,
+                       compare_tau=tau + self.compare_shift_[None],
+                       compare_cov=None if shape is None else self.compare_mean_cov_[None] + shape)  # fmt: skip
 
     def _center(self, mu: np.ndarray, k: int) -> np.ndarray:
         """What the final stage of arm ``k`` corrects: the outcome model's contrast, or zero."""

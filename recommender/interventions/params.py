@@ -77,6 +77,13 @@ class DRParams(BaseModel):
         "citizens likely to get the programme, who are also those it helps most, so the weighted average "
         "overstated every programme's average effect (issue 14); unweighted it is the plain AIPW average.",
     )
+    comparison_prior: Literal["pooled", "flat"] = Field(
+        default="pooled",
+        description="How options are compared (tie rule, chance of being best): with the programmes' "
+        "averages read through a prior that they scatter around a common mean by a spread learned from "
+        "them (pooled: the top pick is the best-looking of noisy averages, so on its own it is overstated), "
+        "or as estimated (flat). Estimates and intervals shown are the doubly robust ones either way.",
+    )
     propensity_model: Literal["boosting", "logistic"] = Field(
         default="boosting", description="Propensity: gradient boosting, or multinomial logit on splines."
     )

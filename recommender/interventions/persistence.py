@@ -23,7 +23,8 @@ ARTEFACT_KIND = "intervention-model"
 # 1-2: interventions.joblib + interventions.json side by side in the models folder (before the shared
 # scheme). Bump whenever the fitted state changes shape, so older files are refused with the refit command.
 # 4: posterior intervals (the learner keeps covariances) and the measured coverage in the manifest.
-FORMAT_VERSION = 4
+# 5: the pooled comparison of programmes (the learner keeps the pooled averages).
+FORMAT_VERSION = 5
 STATE_FILE = "model.joblib"
 REFIT_HINT = "refit it with `jobmatch build`"
 VERSION_KEY = "artefact_version"  # read_state adds the live version's folder name to the metadata it returns

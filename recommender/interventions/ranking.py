@@ -2,7 +2,9 @@
 
 ``lower``/``upper`` bound the estimate's uncertainty; ``interval_level`` is the level they may be called
 (only where the coverage was measured and held, see :mod:`.coverage`; null: "usikkerhed" without a
-level). "Tied with the best" is the probability rule of :mod:`.uncertainty`, not interval overlap.
+level). "Tied with the best" is the probability rule of :mod:`.uncertainty`, not interval overlap; the
+ranking is by the estimates shown, the probabilities compare options as :mod:`.uncertainty` says (pooled
+averages, so the best-looking option is not taken at face value).
 """
 
 from __future__ import annotations
@@ -68,9 +70,12 @@ def ranking_frame(
     return pl.DataFrame(rows, schema=RANKING_SCHEMA) if rows else pl.DataFrame(schema=RANKING_SCHEMA)
 
 
-def _joint(eff: Effects) -> tuple[np.ndarray, np.ndarray]:
-    """(A,) estimates with "none" at 0 and NaN where unsupported, and the treated options' covariance."""
+def _joint(eff: Effects, *, compare: bool = False) -> tuple[np.ndarray, np.ndarray]:
+    """(A,) estimates with "none" at 0 and NaN where unsupported, and the treated options' covariance;
+    ``compare``: those options are compared by (pooled prior on the averages), where the model has them."""
     ok = eff.supported[0] & np.isfinite(eff.tau[0])
+    if compare and eff.compare_tau is not None and eff.compare_cov is not None:
+        return np.concatenate([[0.0], np.where(ok, eff.compare_tau[0], np.nan)]), eff.compare_cov[0]
     tau = np.concatenate([[0.0], np.where(ok, eff.tau[0], np.nan)])
     if eff.cov is not None:
         return tau, eff.cov[0]
@@ -78,14 +83,15 @@ def _joint(eff: Effects) -> tuple[np.ndarray, np.ndarray]:
 
 
 def _rank_one(sid: str, eff: Effects, levels: Mapping[str, float | None]) -> list[dict[str, Any]]:
-    tau, cov = _joint(eff)
+    tau, _ = _joint(eff)
+    compare_tau, compare_cov = _joint(eff, compare=True)
     lo = np.concatenate([[0.0], np.where(np.isfinite(eff.lower[0]), eff.lower[0], tau[1:])])
     hi = np.concatenate([[0.0], np.where(np.isfinite(eff.upper[0]), eff.upper[0], tau[1:])])
     ok = np.isfinite(tau)
     order = sorted(np.flatnonzero(ok).tolist(), key=lambda a: -tau[a])
     rank_of = {a: r for r, a in enumerate(order, start=1)}
-    as_good = prob_at_least_as_good(tau, cov, order[0])
-    best = prob_best(tau, cov)
+    as_good = prob_at_least_as_good(compare_tau, compare_cov, order[0])
+    best = prob_best(compare_tau, compare_cov)
     rows = []
     for a in sorted(range(len(ARMS)), key=lambda a: (rank_of.get(a, 99), a)):
         arm = ARMS[a]

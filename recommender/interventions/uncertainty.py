@@ -1,6 +1,6 @@
 """How sure the model is about each citizen's effects: a joint covariance per citizen, and what follows.
 
-A citizen's estimate of programme k is ``mean_k + (plugin_k(x) - plugin_k on average)``: the doubly robust
+A citizen's estimate of programme k is ``mean_k + (plugin_k(x) - plugin_k on average)``: the programme's
 average effect plus the outcome model's deviation for this citizen. Its uncertainty therefore has two parts:
 
 - the average's sampling covariance across programmes, from the pseudo-outcomes' influence functions
@@ -16,6 +16,16 @@ measured by ``evaluation/interventions.py`` and kept in ``coverage.json``.
 probability that it is at least as good as the top pick is at least ``TIE_PROBABILITY``; that probability
 and the probability of being best are shown, not interval overlap (which ignores that two estimates of the
 same citizen share most of their error).
+
+Options are *compared* with the programmes' averages read through a prior that their true averages scatter
+around a common mean (``pooled_averages``: a normal hierarchical model whose mean and spread are learned
+from the eight averages, the spread integrated over its restricted likelihood). Why: the top pick is the
+best-looking of noisy averages, so taken at face value it is the most overstated option (the winner's
+curse). On the three report worlds the top pick's estimate exceeded its true effect by 2.6-2.8 pp against
+0.6-1.5 pp over all options; the stated 1-5 % chances of being as good came true 7.7-9.8 % of the time,
+and 5.2-8.7 % of options shown worse were truly as good. The estimates and intervals shown stay the doubly
+robust ones: pooling pulls a programme with a truly outlying average (IPS) toward the others, which would
+bias its average and break its intervals' coverage.
 """
 
 from __future__ import annotations
@@ -25,9 +35,12 @@ from scipy.special import (
     ndtr,  # the normal CDF (scipy.stats.norm.cdf's own kernel; importing scipy.stats costs ~1 s of cold start)
 )
 
-# An option with at least this chance of being as good as the top pick is tied with it. Chosen on tuning
-# worlds 7, 8, 9 (never the reported ones): true best outside the tied set 0.4-1.9 %, options shown worse
-# but truly as good 2.9-4.6 % (0.025: 0.1-0.5 % and 1.0-2.0 %, with 0.6 more options tied per citizen).
+# An option with at least this chance of being as good as the top pick is tied with it. On tuning worlds
+# 7, 8, 9 (never the reported ones), comparing pooled averages: true best outside the tied set 0.1-0.4 %,
+# options shown worse but truly as good 0.5-1.6 %, 5.7-6.4 options tied (0.10: up to 1.5 % and 4.8 %,
+# 5.0-5.9 tied; comparing raw averages at 0.05: up to 1.9 % and 4.6 %, 5.0-5.7 tied, and on the report
+# worlds 8.7 % shown worse but as good). Not re-tuned: the raw rule met the target on these worlds with
+# 0.4 pp to spare and then missed it on the report worlds, so the margin is kept.
 TIE_PROBABILITY = 0.05
 BEST_DRAWS = 4000  # normal draws per citizen for the probability of being best
 
@@ -44,6 +57,43 @@ def mean_covariance(psi: np.ndarray, weights: np.ndarray) -> np.ndarray:
     cov[~(total > 0)] = np.nan
     cov[:, ~(total > 0)] = np.nan
     return np.asarray(cov)
+
+
+POOLING_SPREADS = np.linspace(0.0, 0.25, 251)  # grid of the averages' true spread (share); flat prior on it
+
+
+def pooled_averages(means: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(posterior means, posterior covariance) of the programmes' true averages given their estimates
+    ``means`` (K,) with sampling covariance ``cov`` (K, K), under ``true_k ~ N(m, spread^2)``.
+
+    ``m`` is estimated (its uncertainty included) and ``spread`` integrated over ``POOLING_SPREADS`` with its
+    restricted likelihood, so a spread the data cannot pin down is not taken as known. Programmes without
+    an average (NaN) are left as they are; with fewer than three averages nothing is pooled."""
+    ok = np.isfinite(means) & np.isfinite(np.diag(cov))
+    out_mean, out_cov = np.asarray(means, dtype=np.float64).copy(), np.asarray(cov, dtype=np.float64).copy()
+    if ok.sum() < 3:
+        return out_mean, out_cov
+    m, S = out_mean[ok], out_cov[np.ix_(ok, ok)]
+    one = np.ones(len(m))
+    fits, loglik = [], []
+    for spread in POOLING_SPREADS:
+        V = S + spread**2 * np.eye(len(m))
+        Vi = np.linalg.inv(V)
+        a = float(one @ Vi @ one)
+        center = float(one @ Vi @ m) / a
+        r = m - center
+        B = S @ Vi  # how far each average moves toward the common mean
+        mean = m - B @ r
+        post = S - S @ Vi @ S + np.outer(B @ one, B @ one) / a
+        loglik.append(-0.5 * (np.linalg.slogdet(V)[1] + r @ Vi @ r + np.log(a)))
+        fits.append((mean, post))
+    w = np.exp(np.array(loglik) - max(loglik))
+    w /= w.sum()
+    mean = sum(wj * f[0] for wj, f in zip(w, fits, strict=True))
+    second = sum(wj * (f[1] + np.outer(f[0], f[0])) for wj, f in zip(w, fits, strict=True))
+    out_mean[ok] = mean
+    out_cov[np.ix_(ok, ok)] = second - np.outer(mean, mean)
+    return out_mean, out_cov
 
 
 def shape_covariance(basis: np.ndarray, reference: np.ndarray, coef_cov: np.ndarray) -> np.ndarray:

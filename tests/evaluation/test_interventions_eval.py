@@ -137,6 +137,13 @@ def test_tie_rule_errors_are_counted_against_the_truth() -> None:
     sure = tie_rule_errors(tau, cov / 100, ok, tau, tau, truth)
     assert sure["probability"]["true_best_outside_tied"] == 0.5
     assert sure["probability"]["shown_worse_truly_as_good"] == pytest.approx(1 / 4)
+    # Compared on pooled averages that close A's lead: the top pick is still A (the estimate shown), but B is
+    # now tied with it, as the product ranks and marks them.
+    pooled = tau + np.array([[-0.004, 0.004]])
+    fair = tie_rule_errors(tau, cov / 100, ok, tau, tau, truth, compare_tau=pooled)
+    assert fair["probability"]["true_best_outside_tied"] == 0.0
+    assert fair["probability"]["shown_worse_truly_as_good"] == 0.0
+    assert fair["probability"]["mean_tied_options"] == 1.5  # citizen 0: A alone; citizen 1: A and B
 
 
 def test_world_comparison_reports_bias_coverage_shares_and_records_coverage(
