@@ -181,6 +181,11 @@ def _markdown(c: Mapping[str, Any]) -> str:
         "",
         "## Tied with the best",
         "",
+        "*probability*: the product's rule. An option is tied when its chance of being at least as good as the "
+        "top pick (the highest estimate shown) is at least the threshold below, with options compared on the "
+        "programmes' pooled averages (`uncertainty.pooled_averages`: the top pick is the best-looking of noisy "
+        "averages, so at face value it is overstated). *interval overlap*: the earlier rule, for reference.",
+        "",
         "| world | rule | true best outside the tied set | shown worse but truly as good | options tied |",
         "| --- | --- | ---: | ---: | ---: |",
     ]
