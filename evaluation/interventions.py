@@ -127,8 +127,11 @@ def cross_estimate(
     out["cov"] = np.zeros((n, a - 1, a - 1))
     out["compare_cov"] = np.zeros((n, a - 1, a - 1))
     out["baseline"] = np.zeros(n)
+    out["fold"] = fold
+    out["mean_var"] = np.full((n, a - 1), np.nan)  # the estimating model's sampling variance of the averages
     modifiers = [FEATURES.index(f) for f in EFFECT_MODIFIERS]
     out["noise_floor"] = np.zeros(a - 1)
+    out["noise_floor_var"] = np.zeros(a - 1)
     for f in range(folds):
         train, test = np.flatnonzero(fold != f), np.flatnonzero(fold == f)
         learner = DRLearner(params, final_features=modifiers)
@@ -140,8 +143,11 @@ def cross_estimate(
         out["cov"][test] = eff.cov if eff.cov is not None else _diagonal(eff.upper - eff.tau, params.level)
         out["compare_tau"][test] = eff.tau if eff.compare_tau is None else eff.compare_tau
         out["compare_cov"][test] = out["cov"][test] if eff.compare_cov is None else eff.compare_cov
+        out["mean_var"][test] = np.diag(learner.mean_cov_)[None]
         if truth is not None:
-            out["noise_floor"] += len(test) / n * _noise_floor(learner, data, train, truth)
+            floor, floor_se = _noise_floor(learner, data, train, truth)
+            out["noise_floor"] += len(test) / n * floor
+            out["noise_floor_var"] += (len(test) / n * floor_se) ** 2
             for k in learner.final_models_:
                 fit = learner.train_supported_[:, k - 1]  # the training rows the model's averages use
                 out["shape_told"][test, k - 1] = shape_told(
@@ -178,20 +184,48 @@ def shape_told(pseudo: np.ndarray, true_train: np.ndarray, true_test: np.ndarray
 
 def _noise_floor(
     learner: DRLearner, data: EpisodeData, train: np.ndarray, truth: tuple[np.ndarray, np.ndarray]
-) -> np.ndarray:
+) -> tuple[np.ndarray, np.ndarray]:
     """(A-1,) oracle-outcome AIPW average minus the true average over the rows each programme's average is
-    taken on: the part of the average's error that comes from the outcomes' own randomness."""
+    taken on: the part of the average's error that comes from the outcomes' own randomness; and (A-1,) its
+    standard error (the spread of that error over redraws of the outcomes)."""
     base, E = truth[0][train], truth[1][train]
     mu = np.clip(base[:, None] + E, 0.01, 0.99)
     t, y = data.t[train], data.y[train]
     e = np.clip(learner.oof_propensity_, learner.params.min_propensity / 2, 1.0)
     resid = y - mu[np.arange(len(t)), t]
-    out = np.full(E.shape[1] - 1, np.nan)
+    out, se = np.full(E.shape[1] - 1, np.nan), np.full(E.shape[1] - 1, np.nan)
     for k in learner.final_models_:
         rows = learner.train_supported_[:, k - 1]
         psi = mu[:, k] - mu[:, 0] + ((t == k) / e[:, k] - (t == 0) / e[:, 0]) * resid
         out[k - 1] = psi[rows].mean() - E[rows, k].mean()
-    return out
+        noise = psi[rows] - (mu[rows, k] - mu[rows, 0])  # what the outcomes' draw adds, row by row
+        se[k - 1] = noise.std() / np.sqrt(rows.sum())
+    return out, se
+
+
+def calibrated_coverage_chance(
+    sd: np.ndarray, shared_var: np.ndarray, fold: np.ndarray, level: float, lo: float, hi: float,
+    seed: int = 0, draws: int = 2000, rows_per_fold: int = 3000,
+) -> float:  # fmt: skip
+    """The chance that a *perfectly calibrated* interval of this structure covers a share of citizens in
+    [``lo``, ``hi``] on one world: what the coverage target asks of any interval, given how much of each
+    citizen's uncertainty (``sd``) is the error of the programme's average (``shared_var``), which all the
+    citizens a model estimated (one ``fold``) share and one world draws only once.
+
+    Per fold the average's error is drawn as N(0, shared_var); given it, citizen i is covered with chance
+    P(|e + d_i| < z sd_i), d_i ~ N(0, sd_i^2 - shared_var); the world's coverage is the mean over citizens."""
+    z = float(norm.ppf(0.5 + level / 2))
+    rng = np.random.default_rng(seed)
+    covered = np.zeros(draws)
+    for f in np.unique(fold):
+        idx = np.flatnonzero(fold == f)
+        pick = idx if len(idx) <= rows_per_fold else rng.choice(idx, rows_per_fold, replace=False)
+        a2 = float(np.clip(shared_var[pick].mean(), 0.0, None))
+        s = np.sqrt(np.clip(sd[pick] ** 2 - a2, 1e-12, None))
+        e = rng.normal(0.0, np.sqrt(a2), draws)[:, None]
+        p = norm.cdf((z * sd[pick] - e) / s) - norm.cdf((-z * sd[pick] - e) / s)
+        covered += p.mean(axis=1) * len(idx) / len(fold)
+    return float(np.mean((covered >= lo) & (covered <= hi)))
 
 
 def _diagonal(half_width: np.ndarray, level: float) -> np.ndarray:
@@ -328,6 +362,7 @@ def synthetic_evaluation(
     est = cross_estimate(data, params, seed, truth=(base, E))
     fit_seconds = time.perf_counter() - t0
     T = E[:, 1:]
+    z = float(norm.ppf(0.5 + params.level / 2))
     per_programme: dict[str, Any] = {}
     for k, arm in enumerate(TREATED):
         s = est["supported"][:, k]
@@ -342,6 +377,7 @@ def synthetic_evaluation(
                 ate_error=float(abs(err.mean())),
                 ate_bias=float(err.mean()),
                 noise_floor=float(est["noise_floor"][k]),
+                noise_floor_se=float(np.sqrt(est["noise_floor_var"][k])),
                 excess_bias=float(err.mean() - est["noise_floor"][k]),
                 e_value=e_value(float(est["tau"][s, k].mean()), float(est["baseline"][s].mean())),
                 true_ate=float(T[s, k].mean()),
@@ -351,6 +387,14 @@ def synthetic_evaluation(
                     np.mean((est["lower"][s, k] <= T[s, k]) & (T[s, k] <= est["upper"][s, k]))
                 ),
                 interval_width=float(np.mean(est["upper"][s, k] - est["lower"][s, k])),
+                calibrated_coverage_chance=calibrated_coverage_chance(
+                    (est["upper"][s, k] - est["tau"][s, k]) / z,
+                    est["mean_var"][s, k],
+                    est["fold"][s],
+                    params.level,
+                    *LEVEL_RANGE,
+                    seed=seed,
+                ),
                 sqrt_pehe_constant=float(np.sqrt(np.mean((est["constant"][s, k] - T[s, k]) ** 2))),
                 sqrt_pehe_plugin=float(np.sqrt(np.mean((est["plugin"][s, k] - T[s, k]) ** 2))),
                 uplift=_uplift(est["tau"][s, k], T[s, k]),

@@ -11,11 +11,12 @@ import pytest
 
 from data.synthetic.generate import WorldSize, generate_world
 from data.taxonomy import load_builtin
-from evaluation.intervention_worlds import run_world_comparison
+from evaluation.intervention_worlds import _unbiased_pass_chance, run_world_comparison
 from evaluation.interventions import (
     NSW_EXPERIMENTAL_USD,
     _truth,
     _uplift,
+    calibrated_coverage_chance,
     cross_estimate,
     ihdp_available,
     nsw_available,
@@ -164,9 +165,45 @@ def test_world_comparison_reports_bias_coverage_shares_and_records_coverage(
         assert shares["historical"] == 0.0 and shares["oracle"] == pytest.approx(1.0)
         assert shares["shape_told"] is not None  # the reference is allocated beside the model
         assert shares["none"] < 0  # allocating nothing loses what history gained: a target that can fail
+        assert 0.0 <= row["unbiased_pass_chance"] <= 1.0 and 0.0 <= row["calibrated_coverage_chance"] <= 1.0
+    ideal = summary["attainable"]
+    chances = [r["unbiased_pass_chance"] for r in summary["per_programme"].values()]
+    assert ideal["unbiased_estimator_meets_bias_target"] == pytest.approx(np.prod(chances))
     recorded = measured(FAST, path)
     assert set(recorded) == set(summary["per_programme"])
     assert (tmp_path / "worlds.md").read_text(encoding="utf-8").count("| w5 |") >= 2
+
+
+def test_calibrated_coverage_chance_matches_simulated_worlds() -> None:
+    """The chance that a perfectly calibrated 90 % interval covers 85-95 % on one world, against worlds
+    simulated outright: the average's error drawn once per fold, each citizen's own error on top."""
+    rng = np.random.default_rng(11)
+    n = 4000
+    sd = rng.uniform(0.02, 0.05, n)
+    fold = np.arange(n) % 2
+    z = 1.6448536269514722
+    for shared in (0.0, 0.015, 0.04):
+        shared_var = np.full(n, min(shared, 0.0199) ** 2)
+        chance = calibrated_coverage_chance(sd, shared_var, fold, 0.9, 0.85, 0.95, seed=1)
+        hits = []
+        for _ in range(400):
+            e = rng.normal(0, np.sqrt(shared_var[0]), 2)[fold]
+            d = rng.normal(0, np.sqrt(sd**2 - shared_var))
+            c = np.mean(np.abs(e + d) < z * sd)
+            hits.append(0.85 <= c <= 0.95)
+        assert chance == pytest.approx(np.mean(hits), abs=0.06), shared
+    # No shared error: every world covers 90 %; all of it shared: a world covers nearly all or nearly none.
+    assert calibrated_coverage_chance(sd, np.zeros(n), fold, 0.9, 0.85, 0.95) == 1.0
+    same = np.full(n, 0.03)
+    assert calibrated_coverage_chance(same, 0.999 * same**2, fold, 0.9, 0.85, 0.95) < 0.05
+
+
+def test_unbiased_pass_chance_of_the_mean_over_worlds() -> None:
+    # Three worlds, each average off by N(0, 0.5 pp): their mean is off by N(0, 0.29 pp).
+    assert _unbiased_pass_chance([0.005] * 3) == pytest.approx(2 * 0.9583677 - 1, abs=1e-4)
+    assert _unbiased_pass_chance([0.0001] * 3) == pytest.approx(1.0)
+    assert _unbiased_pass_chance([0.03] * 3) == pytest.approx(2 * 0.6136 - 1, abs=1e-3)  # z = 0.289
+    assert _unbiased_pass_chance([0.005, None]) is None
 
 
 def test_shape_told_learns_size_and_level_of_the_true_shape() -> None:
