@@ -233,6 +233,15 @@ def evaluate_interventions(
             "oracle's gain (about 40 s each per world; 0 skips them).",
         ),
     ] = 0,
+    many_worlds: Annotated[
+        int,
+        typer.Option(
+            "--many-worlds",
+            min=0,
+            help="Instead: bias, calibration, tie errors and gain share over this many fresh worlds (about "
+            "40 s each), into many_worlds.json / .md / .png.",
+        ),
+    ] = 0,
 ) -> None:
     """Effects vs the synthetic ground truth, policy value under capacity, IHDP and NSW + CPS benchmarks."""
     from data.store import Store
@@ -240,6 +249,14 @@ def evaluate_interventions(
 
     s = settings(ctx)
     out = report or s.reports_dir / "interventions"
+    if many_worlds:
+        from evaluation.intervention_many_worlds import many_worlds_study
+
+        with steps("evaluating programme effects over many worlds") as step:
+            summary = many_worlds_study(many_worlds, out, seed=seed, progress=step)
+        console.print(f"targets: {summary['targets']}")
+        console.print(f"wrote {out / 'many_worlds.md'}")
+        return
     if worlds:
         _compare_worlds(s.db_path, worlds, out, seed, record_coverage, share_reps)
         return

@@ -294,3 +294,45 @@ def test_full_evaluation_clearly_above_historical(full_result: dict) -> None:
         pol["model"]["policy_value"] - pol["historical"]["policy_value"]
     )
     assert full_result["targets"]["synthetic_model_above_historical"]
+
+
+def test_many_worlds_study_writes_bias_and_calibration_over_worlds(tmp_path: Path) -> None:
+    from evaluation.intervention_many_worlds import many_worlds_study
+
+    size = WorldSize(seekers=1500, vacancies=300, interactions=500, episodes=2500)
+    summary = many_worlds_study(3, tmp_path, params=FAST, first_seed=21, size=size)
+    assert summary["worlds"] == [21, 22, 23]
+    for arm, row in summary["per_programme"].items():
+        b = row["bias"]
+        assert b["low"] <= b["mean"] <= b["high"], arm
+        assert row["bias_within_limit"] == (b["low"] >= -0.005 and b["high"] <= 0.005)
+        assert len(row["coverage_per_world"]) == row["worlds"]
+        assert row["coverage"]["mean"] == pytest.approx(np.mean(row["coverage_per_world"]))
+    model = summary["share_of_oracle_gain_over_historical"]["model"]
+    assert 0.0 <= model["worlds_at_least_target"] <= 1.0
+    for name in ("many_worlds.json", "many_worlds.md", "many_worlds.png"):
+        assert (tmp_path / name).stat().st_size > 0
+    text = (tmp_path / "many_worlds.md").read_text(encoding="utf-8")
+    assert summary["per_programme"] and all(f"| {arm} |" in text for arm in summary["per_programme"])
+
+
+def test_many_world_summary_finds_a_bias_the_noise_hides_in_one_world() -> None:
+    from evaluation.intervention_many_worlds import summarize
+
+    rng = np.random.default_rng(4)
+
+    def world(bias: float) -> dict:
+        arms = {a: {"ate_bias": bias + rng.normal(0, 0.02), "excess_bias": bias, "noise_floor": 0.0,
+                    "interval_coverage": 0.9} for a in ("ips", "mentorstoette")}  # fmt: skip
+        policies = {
+            n: {"share_of_oracle_gain_over_historical": 0.5}
+            for n in ("model", "shape_told", "greedy", "random")
+        }
+        tie = {"true_best_outside_tied": 0.01, "shown_worse_truly_as_good": 0.02, "mean_tied_options": 5.0}
+        return {"per_programme": arms, "policies": policies, "tie_rule": {"probability": tie}}
+
+    unbiased = summarize({s: world(0.0) for s in range(400)})
+    biased = summarize({s: world(0.015) for s in range(400)})
+    assert unbiased["targets"]["bias_within_0_5pp_every_programme"]
+    assert not biased["targets"]["bias_within_0_5pp_every_programme"]
+    assert biased["per_programme"]["ips"]["bias"]["mean"] == pytest.approx(0.015, abs=0.004)
