@@ -27,12 +27,12 @@ def build(
     """Build every derived artefact: embeddings (cached), both FAISS indexes (incremental), the hybrid
     recommender and the intervention model, in a new release that goes live when all of it is done (the
     running dashboards switch to it). A release already built for this world and these settings is kept."""
-    from app.refresh import build_fingerprint, read_built
+    from app.refresh import build_fingerprint, built_for
 
     s = settings(ctx)
     _require_world(s)
     wanted = build_fingerprint(s)
-    if not force and read_built(s) == wanted:
+    if not force and built_for(s, wanted):
         say(f"up to date: release {s.release or '(in place)'} is built for data version {wanted['data_version']} "
             "with these settings; `jobmatch build --force` retrains anyway")  # fmt: skip
         return

@@ -14,10 +14,13 @@ import pytest
 import typer
 from typer.testing import CliRunner
 
+from app.refresh import build_fingerprint, built_for, record_build
 from cli.app import app
+from core.settings import Settings
 from data import columns as C
 from data.store import Store
 from data.taxonomy import load_builtin
+from recommender.interventions.persistence import FORMAT_VERSION as INTERVENTION_FORMAT
 from tests.conftest import SHARED_DATA
 
 runner = CliRunner()
@@ -93,6 +96,14 @@ def test_generate_report_export_flow(tmp_path: Path) -> None:
     unchanged = runner.invoke(app, [*home, "build"], env={"COLUMNS": "200"})
     assert unchanged.exit_code == 0 and "up to date" in unchanged.output
     assert (tmp_path / "releases" / "CURRENT").read_text() == live  # nothing rebuilt, nothing published
+    # A model format the code no longer reads (a code change) is not up to date: the next build retrains.
+    s = Settings(home=tmp_path)
+    fresh = build_fingerprint(s)
+    assert fresh["formats"]["interventions"] == INTERVENTION_FORMAT
+    record_build(s, {**fresh, "formats": {**fresh["formats"], "interventions": INTERVENTION_FORMAT - 1}})
+    assert not built_for(s, fresh)
+    record_build(s, fresh)
+    assert built_for(s, fresh)
     rebuilt = runner.invoke(app, [*home, "build", "--force"], env={"COLUMNS": "200"})
     assert "incremental" in rebuilt.output
     assert (tmp_path / "releases" / "CURRENT").read_text() != live
