@@ -78,7 +78,10 @@ def pooled_averages(means: np.ndarray, cov: np.ndarray) -> tuple[np.ndarray, np.
     fits, loglik = [], []
     for spread in POOLING_SPREADS:
         V = S + spread**2 * np.eye(len(m))
-        Vi = np.linalg.inv(V)
+        try:
+            Vi = np.linalg.inv(V)
+        except np.linalg.LinAlgError:  # spread 0 beside an average without noise: not a possible world
+            continue
         a = float(one @ Vi @ one)
         center = float(one @ Vi @ m) / a
         r = m - center

@@ -633,3 +633,11 @@ def test_training_metrics_carry_sensitivity_and_coverage(fitted: dict) -> None:
     assert arm["e_value"] is None or arm["e_value"] >= 1.0
     assert arm["dr_ate_se"] is None or arm["dr_ate_se"] > 0
     assert isinstance(model.coverage_, dict)
+
+
+def test_pooling_survives_an_average_without_noise() -> None:
+    means = np.array([0.02, 0.05, 0.08, 0.03])
+    cov = np.diag([0.0, 0.01**2, 0.01**2, 0.01**2])  # e.g. a programme whose pseudo-outcomes are all equal
+    mean, post = pooled_averages(means, cov)
+    assert np.isfinite(mean).all() and np.isfinite(post).all()
+    assert mean[0] == pytest.approx(0.02, abs=1e-6)  # known exactly: not moved
