@@ -71,7 +71,7 @@ from recommender.interventions.uncertainty import TIE_PROBABILITY, prob_at_least
 
 PUBLISHED_IHDP = {"BART": 2.1, "causal forest": 3.8, "CFR-Wass": 0.71}  # Shalit et al. 2017, within-sample
 NSW_EXPERIMENTAL_USD = 1794.0  # Dehejia-Wahba NSW sample: treated minus experimental controls, re78
-TARGETS = {"share_of_oracle": 0.90, "ihdp_sqrt_pehe": 2.1, "nsw_abs_error_usd": 500.0, "nsw_range_usd": 600.0,
+TARGETS = {"ihdp_sqrt_pehe": 2.1, "nsw_abs_error_usd": 500.0, "nsw_range_usd": 600.0,
            "share_of_gain_over_historical": 0.60, "tie_error": 0.05, "abs_mean_bias": 0.005}  # fmt: skip
 Progress = Callable[[str], None]
 
@@ -796,10 +796,9 @@ def run_intervention_evaluation(
         ihdp["held_out_protocol"] = ihdp_protocol(ihdp_reps, seed=seed)
     step("NSW + CPS")
     nsw: dict[str, Any] = nsw_cps_evaluation(nsw_seeds, seed=seed) if nsw_seeds > 0 else {"status": "skipped"}
-    pv = synthetic["policies"]
+    # No "90 % of the oracle's employment" target: allocating nothing reaches it (issue 14). The share of the
+    # oracle's gain over historical (synthetic_targets) is the figure that can fail.
     targets = {
-        "synthetic_model_at_least_90pct_of_oracle": pv["model"]["share_of_oracle"]
-        >= TARGETS["share_of_oracle"],
         "synthetic_model_above_historical": synthetic["differences"]["model_minus_historical"]["ci"][0] > 0,
         "ihdp_sqrt_pehe_below_bart": ihdp.get("sqrt_pehe", np.inf) < TARGETS["ihdp_sqrt_pehe"]
         if ihdp.get("status") == "ok"
