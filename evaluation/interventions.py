@@ -949,7 +949,9 @@ def _protocol_lines(proto: Mapping[str, Any] | None) -> list[str]:
 def _tie_lines(ties: Mapping[str, Any]) -> list[str]:
     lines = [
         f"**Tied with the best.** An option is tied with the top pick when the probability that it is at "
-        f"least as good is at least {_pct(ties['tie_probability'], 0)} (the earlier rule: intervals overlap).",
+        f"least as good is at least {_pct(ties['tie_probability'], 0)}, options compared on the programmes' "
+        "pooled averages, since the top pick is the best-looking of noisy averages (the earlier rule: "
+        "intervals overlap).",
         "",
         "| rule | true best outside the tied set | shown worse but truly as good | options tied (mean) |",
         "| --- | ---: | ---: | ---: |",
