@@ -281,6 +281,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "e_value_limit": ("E-værdi (intervallets nære ende)", "E-value (interval's near end)"),
     "coverage_low": ("Målt dækning (laveste)", "Measured coverage (lowest)"),
     "coverage_high": ("Målt dækning (højeste)", "Measured coverage (highest)"),
+    "coverage_mean": ("Målt dækning (gns. over mange verdener)", "Measured coverage (mean over many worlds)"),
     "called_90_interval": ("Kaldes 90 %-interval", "Called a 90 % interval"),
     "candidate": ("Kandidat", "Candidate"),
     "positions": ("Antal stillinger", "Positions"),

@@ -81,9 +81,11 @@ TEXT: dict[str, dict[str, str]] = {
     "programme_evidence": {"da": "Indsatsernes evidens", "en": "Evidence behind the programme estimates"},
     "programme_evidence_caption": {
         "da": "E-værdi: hvor stærkt en skjult faktor skulle hænge sammen med både indsats og job for at "
-        "forklare effekten væk; dækning: andel sande effekter i intervallet, målt uden for stikprøven.",
+        "forklare effekten væk; dækning: andel sande effekter i intervallet, målt uden for stikprøven på "
+        "syntetiske verdener (laveste og højeste af rapportens verdener, og gennemsnittet over mange).",
         "en": "E-value: how strongly a hidden factor would have to be tied to both the programme and work to "
-        "explain the effect away; coverage: share of true effects inside the interval, measured out of sample.",
+        "explain the effect away; coverage: share of true effects inside the interval, measured out of sample "
+        "on synthetic worlds (lowest and highest of the report's worlds, and the mean over many).",
     },
     "uncertainty": {"da": "usikkerhed", "en": "uncertainty"},
     "best": {"da": "bedst", "en": "best"},

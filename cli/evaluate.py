@@ -222,7 +222,8 @@ def evaluate_interventions(
         typer.Option(
             "--record-coverage",
             help="With --worlds: record the measured coverage where the product reads it "
-            "(which programmes' bands may be called 90 %% intervals).",
+            "(which programmes' bands may be called 90 %% intervals); with --many-worlds: add the mean "
+            "coverage over those worlds there (shown to analysts).",
         ),
     ] = False,
     share_reps: Annotated[
@@ -251,9 +252,16 @@ def evaluate_interventions(
     out = report or s.reports_dir / "interventions"
     if many_worlds:
         from evaluation.intervention_many_worlds import many_worlds_study
+        from recommender.interventions.coverage import COVERAGE_FILE
 
         with steps("evaluating programme effects over many worlds") as step:
-            summary = many_worlds_study(many_worlds, out, seed=seed, progress=step)
+            summary = many_worlds_study(
+                many_worlds,
+                out,
+                seed=seed,
+                progress=step,
+                coverage_path=COVERAGE_FILE if record_coverage else None,
+            )
         console.print(f"targets: {summary['targets']}")
         console.print(f"wrote {out / 'many_worlds.md'}")
         return

@@ -30,6 +30,7 @@ from data.synthetic.generate import WorldSize, generate_world
 from data.taxonomy import load_builtin
 from evaluation.interventions import TARGETS, Progress, _jsonable, _pct, synthetic_evaluation
 from recommender.interventions import TREATED, DRParams
+from recommender.interventions import coverage as coverage_file
 from recommender.interventions.coverage import LEVEL_RANGE
 
 FIRST_SEED = 100
@@ -45,10 +46,12 @@ def many_worlds_study(
     seed: int = 0,
     first_seed: int = FIRST_SEED,
     size: WorldSize = DEFAULT_SIZE,
+    coverage_path: Path | None = None,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """Evaluate the model on ``n_worlds`` fresh worlds of ``size`` (its seed is replaced by ``first_seed``,
-    ``first_seed + 1``, ...); write ``many_worlds.json/.md/.png`` into ``out_dir``."""
+    ``first_seed + 1``, ...); write ``many_worlds.json/.md/.png`` into ``out_dir``; with ``coverage_path``
+    (the product's is ``coverage.COVERAGE_FILE``) add each programme's mean coverage there, for analysts."""
     step = progress or (lambda _m: None)
     params = params or DRParams(seed=seed)
     taxonomy = load_builtin()
@@ -61,6 +64,10 @@ def many_worlds_study(
     summary["params"] = params.model_dump()
     summary["size"] = {"citizens": size.seekers, "episodes": size.episodes, "interactions": size.interactions}
     write_results(_jsonable(summary), out_dir, STEM, md=_markdown(summary), figures={"png": _plot(summary)})
+    if coverage_path is not None:
+        means = {arm: {**r["coverage"], "worlds": r["worlds"]} for arm, r in summary["per_programme"].items()}
+        note = f"mean over {n_worlds} worlds (seeds {first_seed}-{first_seed + n_worlds - 1}), evaluation seed {seed}"
+        coverage_file.record_mean(params, means, note, coverage_path)
     return summary
 
 

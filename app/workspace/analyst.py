@@ -34,7 +34,8 @@ class AnalystViews(WorkspaceBase):
     def programme_evidence(self, user: User) -> pl.DataFrame:
         """Per programme, what stands behind its estimates: episodes, the doubly robust average, how strong a
         hidden confounder would have to be to explain it away (E-value, and for the interval's near end),
-        the measured coverage of its interval and whether it may be called a 90 % interval."""
+        the measured coverage of its interval (lowest and highest over the report worlds, and the mean over
+        many worlds) and whether it may be called a 90 % interval."""
         user.require(Role.ANALYST, Role.ADMIN)
         model = self.interventions
         if model is None:
@@ -52,6 +53,7 @@ class AnalystViews(WorkspaceBase):
                 "e_value_limit": m.get("e_value_limit"),
                 "coverage_low": min(shares) if shares else None,
                 "coverage_high": max(shares) if shares else None,
+                "coverage_mean": (measured.get("mean_coverage") or {}).get("mean"),
                 "called_90_interval": bool(measured.get("level")),
             })  # fmt: skip
         return pl.DataFrame(rows)

@@ -4,7 +4,10 @@ Coverage cannot be measured where the model is fitted (real data has no true eff
 by ``evaluation/interventions.py`` on synthetic worlds and kept in ``coverage.json`` beside this module,
 with the parameters it was measured for. An interval is called a "90 %-interval" only for a programme whose
 measured coverage lay within ``LEVEL_RANGE`` on every world, and only for a model with those parameters;
-otherwise it is shown as "usikkerhed" without a level (issue 14).
+otherwise it is shown as "usikkerhed" without a level (issue 14). Beside it the file may hold each
+programme's mean coverage over many worlds (``record_mean``: how calibrated the intervals are on average,
+which single worlds, each drawing a programme's average once, cannot show); it is evidence for analysts and
+does not name a level.
 """
 
 from __future__ import annotations
@@ -37,10 +40,15 @@ def measured(params: DRParams, path: Path = COVERAGE_FILE) -> dict[str, Any]:
         return {}
     lo, hi = LEVEL_RANGE
     out = {}
+    means = record.get("mean_coverage") or {}
     for arm, cov in (record.get("coverage") or {}).items():
         values = list(cov.values())
         ok = bool(values) and all(lo <= c <= hi for c in values)
-        out[arm] = {"coverage": dict(cov), "level": params.level if ok else None}
+        out[arm] = {
+            "coverage": dict(cov),
+            "level": params.level if ok else None,
+            "mean_coverage": means.get(arm),
+        }
     return out
 
 
@@ -54,5 +62,21 @@ def record(
 ) -> Path:
     """Write the measured coverage (programme -> world -> share) for models with ``params``."""
     body = {"params": fingerprint(params), "level": params.level, "note": note, "coverage": coverage}
+    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    return path
+
+
+def record_mean(
+    params: DRParams, means: Mapping[str, Mapping[str, float]], note: str, path: Path = COVERAGE_FILE
+) -> Path:
+    """Add each programme's mean coverage over many worlds (``{"mean", "low", "high", "worlds"}``) to the
+    record of per-world coverage for the same parameters (refused for others: they would not belong)."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"{path}: no per-world coverage to add the mean to ({exc})") from exc
+    if body.get("params") != fingerprint(params):
+        raise ValueError(f"{path} was measured for other parameters; record the per-world coverage first")
+    body["mean_coverage"], body["mean_note"] = {arm: dict(m) for arm, m in means.items()}, note
     path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     return path

@@ -260,5 +260,7 @@ def test_analyst_sees_the_evidence_behind_each_programme_estimate(ws: Workspace)
         assert row["called_90_interval"] == bool(level)
         if row["coverage_low"] is not None:
             assert 0 <= row["coverage_low"] <= row["coverage_high"] <= 1
+        mean = (ws.interventions.coverage_.get(arm, {}).get("mean_coverage") or {}).get("mean")
+        assert row["coverage_mean"] == mean and (mean is None or 0 <= mean <= 1)
     with pytest.raises(AccessDenied):
         ws.programme_evidence(u["konsulent-odense"])

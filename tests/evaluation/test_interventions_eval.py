@@ -25,8 +25,8 @@ from evaluation.interventions import (
     share_intervals,
     tie_rule_errors,
 )
-from recommender.interventions import DRParams, EpisodeData, load_episodes
-from recommender.interventions.coverage import measured
+from recommender.interventions import TREATED, DRParams, EpisodeData, load_episodes
+from recommender.interventions.coverage import measured, record
 
 FAST = DRParams(n_folds=2, bootstrap=10, nuisance_max_iter=60, nuisance_learning_rate=0.1)
 
@@ -300,7 +300,12 @@ def test_many_worlds_study_writes_bias_and_calibration_over_worlds(tmp_path: Pat
     from evaluation.intervention_many_worlds import many_worlds_study
 
     size = WorldSize(seekers=1500, vacancies=300, interactions=500, episodes=2500)
-    summary = many_worlds_study(3, tmp_path, params=FAST, first_seed=21, size=size)
+    path = tmp_path / "coverage.json"
+    record(FAST, {arm: {"w": 0.9} for arm in TREATED}, "per-world", path)
+    summary = many_worlds_study(3, tmp_path, params=FAST, first_seed=21, size=size, coverage_path=path)
+    recorded = measured(FAST, path)
+    for arm, row in summary["per_programme"].items():  # the mean coverage lands beside the per-world record
+        assert recorded[arm]["mean_coverage"] == {**row["coverage"], "worlds": 3}
     assert summary["worlds"] == [21, 22, 23]
     for arm, row in summary["per_programme"].items():
         b = row["bias"]

@@ -46,7 +46,7 @@ from recommender.interventions.allocation import (
     lp_prices,
     total_gain,
 )
-from recommender.interventions.coverage import measured, record, shown_levels
+from recommender.interventions.coverage import measured, record, record_mean, shown_levels
 from recommender.interventions.explain_da import band_da
 from recommender.interventions.persistence import ARTEFACT_KIND, FORMAT_VERSION, STATE_FILE, artefact_root
 from recommender.interventions.policy_tree import PolicyTree
@@ -641,3 +641,16 @@ def test_pooling_survives_an_average_without_noise() -> None:
     mean, post = pooled_averages(means, cov)
     assert np.isfinite(mean).all() and np.isfinite(post).all()
     assert mean[0] == pytest.approx(0.02, abs=1e-6)  # known exactly: not moved
+
+
+def test_mean_coverage_over_many_worlds_is_evidence_beside_the_per_world_record(tmp_path: Path) -> None:
+    path = tmp_path / "coverage.json"
+    with pytest.raises(ValueError, match="no per-world coverage"):
+        record_mean(FAST, {"ips": {"mean": 0.9, "low": 0.88, "high": 0.92, "worlds": 60}}, "test", path)
+    record(FAST, {"ips": {"w1": 0.91, "w2": 0.97}}, "test", path)
+    with pytest.raises(ValueError, match="other parameters"):
+        record_mean(FAST.model_copy(update={"heterogeneity_sd": 0.1}), {}, "test", path)
+    record_mean(FAST, {"ips": {"mean": 0.9, "low": 0.88, "high": 0.92, "worlds": 60}}, "test", path)
+    got = measured(FAST, path)["ips"]
+    assert got["mean_coverage"]["mean"] == 0.9 and got["coverage"] == {"w1": 0.91, "w2": 0.97}
+    assert got["level"] is None  # a calibrated mean does not name a level: each world must hold
