@@ -527,7 +527,7 @@ def test_pooled_averages_undo_the_top_picks_winners_curse() -> None:
     rng = np.random.default_rng(0)
     se = np.array([0.01, 0.01, 0.015, 0.02, 0.02, 0.025, 0.025, 0.005])
     raw_top, pooled_top, covered, raw_mse, pooled_mse = [], [], [], [], []
-    for _ in range(300):
+    for _ in range(200):
         true = 0.05 + 0.02 * rng.standard_normal(8)
         est = true + se * rng.standard_normal(8)
         mean, cov = pooled_averages(est, np.diag(se**2))
