@@ -17,7 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from core import artefacts
+from core import artefacts, formats
 from core.errors import ArtefactError, StoreError
 from core.settings import Settings
 from data.store import Store
@@ -102,20 +102,6 @@ def is_current(settings: Settings) -> bool:
 BUILT = "built.json"  # in a release's folder: what its models were built for
 
 
-def _artefact_formats() -> dict[str, int]:
-    """The format version of every model a build writes: a new format (a code change whose saved models
-    the code no longer reads) must make the next build retrain, not call the old release up to date."""
-    from embeddings.lexical import FORMAT_VERSION as CHAR_ENCODER
-    from matching.index import FORMAT_VERSION as INDEX
-    from recommender.calibration import FORMAT_VERSION as CALIBRATION
-    from recommender.hybrid import FORMAT_VERSION as HYBRID
-    from recommender.interventions.persistence import FORMAT_VERSION as INTERVENTIONS
-    from recommender.interventions.precomputed import FORMAT_VERSION as PROGRAMME_TABLE
-
-    return {"char_encoder": CHAR_ENCODER, "index": INDEX, "hybrid": HYBRID, "calibration": CALIBRATION,
-            "interventions": INTERVENTIONS, "programme_table": PROGRAMME_TABLE}  # fmt: skip
-
-
 def build_fingerprint(settings: Settings) -> dict[str, Any]:
     """What a full build depends on: the world's data version, the consultants' decisions (they train),
     the settings that change its output and the format of every model it writes."""
@@ -129,7 +115,7 @@ def build_fingerprint(settings: Settings) -> dict[str, Any]:
     with OpsStore.open(settings) as ops:
         decisions = int(ops.rows("SELECT count(*) FROM decisions")[0][0])
     return {"data_version": version, "decisions": decisions, "encoder": settings.encoder,
-            "index_kind": settings.index_kind, "seed": settings.seed, "formats": _artefact_formats()}  # fmt: skip
+            "index_kind": settings.index_kind, "seed": settings.seed, "formats": dict(formats.BUILT)}  # fmt: skip
 
 
 def copy_decisions(settings: Settings) -> int:

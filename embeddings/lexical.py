@@ -19,14 +19,14 @@ import scipy.sparse as sp
 from pydantic import Field
 from sklearn.decomposition import TruncatedSVD
 
-from core import artefacts
+from core import artefacts, formats
 from core.config import ModelConfig
 from core.errors import ArtefactError, NotFittedError
 from embeddings.base import Encoder, Kind, normalise
 from embeddings.ngrams import N_FEATURES, hashed_counts
 
 ARTEFACT_KIND = "char-ngram-encoder"
-FORMAT_VERSION = 1  # before: one bare .npz file, replaced atomically, with the model id as its checksum
+FORMAT_VERSION = formats.CHAR_ENCODER
 ARRAYS_FILE = "encoder.npz"
 ENCODE_CHUNK = 10_000  # texts turned into sparse n-gram rows at once (their matrix is the big one)
 REFIT_HINT = "refit it with `jobmatch build`"

@@ -25,7 +25,7 @@ import faiss
 import numpy as np
 from pydantic import BaseModel, ConfigDict
 
-from core import artefacts
+from core import artefacts, formats
 from core.errors import ArtefactError
 
 IndexKind = Literal["auto", "flat", "ivf", "hnsw"]
@@ -33,7 +33,7 @@ FLAT_MAX = 50_000  # exact search stays fast enough below this many vectors
 REBUILD_HINT = "rebuild it with `jobmatch build`"
 INDEX_FILES = ("index.faiss", "ids.npy", "alive.npy", "hashes.npy")
 ARTEFACT_KIND = "faiss-index"
-FORMAT_VERSION = 2  # 1: manifest of its own with two checksum fields (before the shared artefact scheme)
+FORMAT_VERSION = formats.FAISS_INDEX
 
 
 class IndexParams(BaseModel):

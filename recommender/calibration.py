@@ -16,10 +16,10 @@ import numpy as np
 import polars as pl
 from sklearn.isotonic import IsotonicRegression
 
-from core import artefacts
+from core import artefacts, formats
 
 ARTEFACT_KIND = "relevance-calibration"
-FORMAT_VERSION = 1
+FORMAT_VERSION = formats.RELEVANCE_CALIBRATION
 HINT = "calibrate it with `jobmatch build`"
 MIN_POSITIVES = 20  # fewer applications than this in the window: no honest map, no figure
 SCORE_COLUMN = "reciprocal"  # the service's ranking score, the one the map reads

@@ -28,7 +28,7 @@ from pydantic import Field
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import roc_auc_score
 
-from core import artefacts
+from core import artefacts, formats
 from core.config import ModelConfig
 from core.errors import ArtefactError
 from data import columns as C
@@ -283,10 +283,7 @@ def _calibrate(raw: np.ndarray, y: np.ndarray) -> Calibration:
 
 MODEL_HINT = "train it with `jobmatch build`"
 ARTEFACT_KIND = "hybrid-recommender"
-# 1: model.json with its own checksums (before the shared artefact scheme); 2: LightFM params only, not the
-# hybrid's own settings; 3: the whole HybridConfig under "config"; 4: LightGBM trees (apply.txt,
-# employer.txt) and the calibration instead of two logistic models.
-FORMAT_VERSION = 4
+FORMAT_VERSION = formats.HYBRID  # its history: core/formats.py
 
 
 def save_hybrid(model: HybridRecommender, root: Path, metadata: dict[str, object]) -> Path:

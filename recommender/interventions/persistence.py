@@ -15,16 +15,14 @@ from typing import Any
 
 import joblib
 
-from core import artefacts
+from core import artefacts, formats
 from core.errors import ArtefactError
 
 ARTEFACT_DIR = "interventions"  # under the models folder
 ARTEFACT_KIND = "intervention-model"
-# 1-2: interventions.joblib + interventions.json side by side in the models folder (before the shared
-# scheme). Bump whenever the fitted state changes shape, so older files are refused with the refit command.
-# 4: posterior intervals (the learner keeps covariances) and the measured coverage in the manifest.
-# 5: the pooled comparison of programmes (the learner keeps the pooled averages).
-FORMAT_VERSION = 5
+# Bump (in core/formats.py, with its history) whenever the fitted state changes shape, so older files are
+# refused with the refit command.
+FORMAT_VERSION = formats.INTERVENTIONS
 STATE_FILE = "model.joblib"
 REFIT_HINT = "refit it with `jobmatch build`"
 VERSION_KEY = "artefact_version"  # read_state adds the live version's folder name to the metadata it returns

@@ -18,7 +18,7 @@ from typing import Any
 
 import polars as pl
 
-from core import artefacts
+from core import artefacts, formats
 from core.errors import ArtefactError, JobmatchError
 from core.settings import Settings
 from data import columns as C
@@ -38,7 +38,7 @@ from recommender.interventions.service import ProgrammeRecommendation
 
 ARTEFACT_DIR = "programme_table"  # under the models folder
 ARTEFACT_KIND = "programme-table"
-FORMAT_VERSION = 1
+FORMAT_VERSION = formats.PROGRAMME_TABLE
 RANKING_FILE, TEXTS_FILE = "ranking.parquet", "texts.parquet"
 HINT = "recompute it with `jobmatch build`"
 EMPLOYER_SCHEMA: dict[str, Any] = {C.EMPLOYER_ID: pl.String, "name": pl.String, "industry": pl.String,
