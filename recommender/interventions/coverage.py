@@ -17,6 +17,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from core.reporting import write_text_atomic
 from recommender.interventions.params import DRParams
 
 COVERAGE_FILE = Path(__file__).with_name("coverage.json")
@@ -61,9 +62,19 @@ def record(
     params: DRParams, coverage: Mapping[str, Mapping[str, float]], note: str, path: Path = COVERAGE_FILE
 ) -> Path:
     """Write the measured coverage (programme -> world -> share) for models with ``params``."""
-    body = {"params": fingerprint(params), "level": params.level, "note": note, "coverage": coverage}
-    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
+    body: dict[str, Any] = {
+        "params": fingerprint(params),
+        "level": params.level,
+        "note": note,
+        "coverage": coverage,
+    }
+    try:  # the many-worlds means belong to the same parameters: keep them
+        earlier = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        earlier = {}
+    if earlier.get("params") == body["params"] and "mean_coverage" in earlier:
+        body["mean_coverage"], body["mean_note"] = earlier["mean_coverage"], earlier.get("mean_note")
+    return _write(body, path)
 
 
 def record_mean(
@@ -78,5 +89,9 @@ def record_mean(
     if body.get("params") != fingerprint(params):
         raise ValueError(f"{path} was measured for other parameters; record the per-world coverage first")
     body["mean_coverage"], body["mean_note"] = {arm: dict(m) for arm, m in means.items()}, note
-    path.write_text(json.dumps(body, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
-    return path
+    return _write(body, path)
+
+
+def _write(body: Mapping[str, Any], path: Path) -> Path:
+    """The record, replaced atomically (the model reads it when it is fitted)."""
+    return write_text_atomic(path, json.dumps(body, indent=2, ensure_ascii=False) + "\n")

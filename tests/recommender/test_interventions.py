@@ -654,3 +654,7 @@ def test_mean_coverage_over_many_worlds_is_evidence_beside_the_per_world_record(
     got = measured(FAST, path)["ips"]
     assert got["mean_coverage"]["mean"] == 0.9 and got["coverage"] == {"w1": 0.91, "w2": 0.97}
     assert got["level"] is None  # a calibrated mean does not name a level: each world must hold
+    record(FAST, {"ips": {"w1": 0.9, "w2": 0.9}}, "per-world again", path)  # same parameters: means kept
+    assert measured(FAST, path)["ips"]["mean_coverage"]["mean"] == 0.9
+    record(FAST.model_copy(update={"heterogeneity_sd": 0.1}), {"ips": {"w1": 0.9}}, "other model", path)
+    assert "mean_coverage" not in json.loads(path.read_text(encoding="utf-8"))  # another model: dropped
