@@ -242,9 +242,9 @@ def tie_rule_errors(
 
     Per citizen the options are "none" (effect 0) and the programmes with an estimate; the top pick is the
     highest estimate ``tau``. The probability rule compares options by ``compare_tau`` (default ``tau``)
-    and ``cov``, as the product does (pooled averages). ``true_best_outside_tied``: share of citizens whose truly best option is not tied
-    with the top pick (nor is it); ``shown_worse_truly_as_good``: share of options shown as worse whose true
-    effect is at least the top pick's.
+    and ``cov``, as the product does (pooled averages). ``true_best_outside_tied``: share of citizens whose
+    truly best option is not tied with the top pick (nor is it); ``shown_worse_truly_as_good``: share of
+    options shown as worse whose true effect is at least the top pick's.
     """
     n = len(tau)
     est = np.column_stack([np.zeros(n), np.where(supported, tau, np.nan)])
