@@ -128,14 +128,49 @@ def prob_at_least_as_good(tau: np.ndarray, cov: np.ndarray, top: int) -> np.ndar
 
 def prob_best(tau: np.ndarray, cov: np.ndarray, seed: int = 0, draws: int = BEST_DRAWS) -> np.ndarray:
     """(A,) probability that each option is the best for one citizen (same conventions as above)."""
-    ok = np.flatnonzero(np.isfinite(tau))
-    treated = ok[ok > 0]
-    sample = np.zeros((draws, len(tau)))
-    if len(treated):
-        sub = np.nan_to_num(cov[np.ix_(treated - 1, treated - 1)])
-        sample[:, treated] = np.random.default_rng(seed).multivariate_normal(
-            tau[treated], sub, size=draws, method="eigh"
-        )
-    winners = ok[np.argmax(sample[:, ok], axis=1)]
-    out = np.bincount(winners, minlength=len(tau)) / draws
-    return np.where(np.isfinite(tau), out, np.nan)
+    return np.asarray(prob_best_many(tau[None], cov[None], seed=seed, draws=draws)[0])
+
+
+def prob_best_many(
+    tau: np.ndarray, cov: np.ndarray, seed: int = 0, draws: int = BEST_DRAWS, chunk: int = 256
+) -> np.ndarray:
+    """(n, A) probability that each option is the best, for ``n`` citizens at once (``tau`` (n, A),
+    ``cov`` (n, A-1, A-1); conventions as above): normal draws through each citizen's covariance, counted.
+    One function for the product's cards and the evaluation that checks them."""
+    n, a = tau.shape
+    ok = np.isfinite(tau)
+    out = np.full((n, a), np.nan)
+    rng = np.random.default_rng(seed)
+    for start in range(0, n, chunk):
+        rows = slice(start, min(start + chunk, n))
+        t, m = tau[rows], ok[rows]
+        root = _root(np.nan_to_num(cov[rows]), m[:, 1:])
+        z = rng.standard_normal((len(t), draws, a - 1))
+        sample = np.empty((len(t), draws, a))
+        sample[:, :, 0] = 0.0
+        sample[:, :, 1:] = z @ root.transpose(0, 2, 1) + np.where(m[:, 1:], t[:, 1:], -np.inf)[:, None, :]
+        winners = np.argmax(sample, axis=2) + a * np.arange(len(t))[:, None]
+        counts = np.bincount(winners.ravel(), minlength=a * len(t)).reshape(len(t), a)
+        out[rows] = np.where(m, counts / draws, np.nan)
+    return out
+
+
+def _root(cov: np.ndarray, ok: np.ndarray) -> np.ndarray:
+    """(n, K, K) ``root`` with ``root @ root.T`` = each citizen's covariance over its options with an
+    estimate (the others get unit variance: their draws are discarded). Cholesky, because it moves little
+    when the covariance moves little, so the same citizen gets the same chances whether computed alone or
+    in a batch (an eigenbasis can turn by much for a rounding-size change); where a covariance is not
+    positive definite, its eigendecomposition."""
+    eye = np.eye(cov.shape[1])
+    c = cov * (ok[:, :, None] & ok[:, None, :]) + eye * ~ok[:, None, :]
+    try:
+        return np.asarray(np.linalg.cholesky(c))
+    except np.linalg.LinAlgError:
+        out = np.empty_like(c)
+        for i, one in enumerate(c):
+            try:
+                out[i] = np.linalg.cholesky(one)
+            except np.linalg.LinAlgError:
+                vals, vecs = np.linalg.eigh(one)
+                out[i] = vecs * np.sqrt(np.clip(vals, 0.0, None))[None, :]
+        return np.asarray(out)
