@@ -212,6 +212,10 @@ CARDS_TEXT: dict[str, dict[str, str]] = {
         "da": "sandsynlighed for at være den bedste: {p}",
         "en": "chance of being the best: {p}",
     },
+    "cards_prob_best_unmeasured": {
+        "da": "sandsynlighed for at være den bedste: vises ikke (evalueringen viste ikke, at sådanne tal holder)",
+        "en": "chance of being the best: not shown (the evaluation did not find such figures to hold)",
+    },
     "cards_tied_legend": {"da": "Kan ikke skelnes fra den bedste", "en": "Indistinguishable from the best"},
     "cards_tied": {"da": "kan ikke skelnes fra den bedste", "en": "indistinguishable from the best"},
     "cards_against": {"da": "Taler imod", "en": "Counts against"},

@@ -168,12 +168,14 @@ def _show_programmes(rec: ProgrammeRecommendation, as_json: bool) -> None:
             if r["interval_level"]:
                 band += f" ({100 * r['interval_level']:.0f} %)"
             rows.append((str(r["rank"]), r["label_da"], f"{100 * r['effect']:+.1f}", band,
-                         f"{r['prob_best']:.0%}", "=" if r["indistinguishable_from_best"] else ""))  # fmt: skip
+                         "–" if r["prob_best_shown"] is None else f"{r['prob_best_shown']:.0%}",
+                         "=" if r["indistinguishable_from_best"] else ""))  # fmt: skip
         else:
             rows.append(("–", r["label_da"], "–", "–", "–", ""))
             notes.append((r["label_da"], r["reason_da"]))
     show_table(PROGRAMME_COLUMNS, rows, title=f"Indsatser for {rec.seeker_id}", flexible=("indsats",))
     show_notes("Uden skøn", notes)
-    console.print("usikkerhed: et niveau (90 %) står kun, hvor dækningen er målt; lige god: mindst 5 % sandsynlighed "
-                  "for at være mindst lige så god som den bedste", highlight=False)  # fmt: skip
+    console.print("usikkerhed: et niveau (90 %) står kun, hvor dækningen er målt; P(bedst) står kun, hvor det er "
+                  "målt, at den slags sandsynligheder holder; lige god: mindst 5 % sandsynlighed for at være mindst "
+                  "lige så god som den bedste", highlight=False)  # fmt: skip
     console.print(rec.text_da, highlight=False)

@@ -9,7 +9,10 @@ worlds the noise averages out, so the questions behind those targets get answers
   the estimator is unbiased to within 0.5 pp where that interval lies inside +-0.5 pp;
 - **calibration**: the mean coverage of the stated 90 % intervals over worlds, with its interval; and how
   often a single world lands in 85-95 %;
-- the tie rule's errors and the share of the oracle's gain, world by world.
+- the tie rule's errors and the share of the oracle's gain, world by world;
+- whether the chances a card states (of being the best; of being as good as the top pick) come true, per
+  bin of the stated chance: the mean over worlds of how often they did. With ``coverage_path`` these means
+  decide which chances a card may state (``coverage.probability_claims``), in place of three worlds'.
 
 Worlds are the default world's form and size (20,000 citizens, 25,000 episodes), seeds ``FIRST_SEED`` on:
 neither the report worlds (42, 2027, 31337) nor the tuning worlds (7, 8, 9). They are generated with
@@ -28,6 +31,7 @@ import numpy as np
 from core.reporting import write_results
 from data.synthetic.generate import WorldSize, generate_world
 from data.taxonomy import load_builtin
+from evaluation.intervention_worlds import PROBABILITY_KEYS
 from evaluation.interventions import TARGETS, Progress, _jsonable, _pct, synthetic_evaluation
 from recommender.interventions import TREATED, DRParams
 from recommender.interventions import coverage as coverage_file
@@ -67,7 +71,7 @@ def many_worlds_study(
     if coverage_path is not None:
         means = {arm: {**r["coverage"], "worlds": r["worlds"]} for arm, r in summary["per_programme"].items()}
         note = f"mean over {n_worlds} worlds (seeds {first_seed}-{first_seed + n_worlds - 1}), evaluation seed {seed}"
-        coverage_file.record_mean(params, means, note, coverage_path)
+        coverage_file.record_mean(params, means, note, coverage_path, probabilities=summary["probabilities"])
     return summary
 
 
@@ -103,6 +107,10 @@ def summarize(results: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
             "coverage_per_world": coverage,
         }
     ties = [r["tie_rule"]["probability"] for r in results.values()]
+    chances = {
+        name: _bins_over_worlds([r["tie_rule"].get(key) or [] for r in results.values()])
+        for name, key in PROBABILITY_KEYS.items()
+    }
     shares = [r["policies"] for r in results.values()]
     share_of = {
         name: [s[name]["share_of_oracle_gain_over_historical"] for s in shares]
@@ -116,6 +124,7 @@ def summarize(results: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
             key: {**_mean_ci([t[key] for t in ties]), "max": float(max(t[key] for t in ties))}
             for key in ("true_best_outside_tied", "shown_worse_truly_as_good", "mean_tied_options")
         },
+        "probabilities": chances,
         "share_of_oracle_gain_over_historical": {
             name: {**_mean_ci(v), "worlds_at_least_target": float(np.mean([x >= target for x in v]))}
             for name, v in share_of.items()
@@ -131,6 +140,22 @@ def summarize(results: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
             ),
         },
     }
+
+
+def _bins_over_worlds(per_world: Sequence[Sequence[Mapping[str, Any]]]) -> list[dict[str, Any]]:
+    """Per bin of a stated chance: the worlds that had options in it, their options, the mean over worlds
+    of the mean stated chance and of how often it came true (with its interval over worlds)."""
+    grouped: dict[tuple[float, float], list[Mapping[str, Any]]] = {}
+    for bins in per_world:
+        for b in bins:
+            grouped.setdefault((b["low"], b["high"]), []).append(b)
+    out = []
+    for (low, high), rows in sorted(grouped.items()):
+        observed = _mean_ci([b["observed"] for b in rows])
+        out.append({"low": low, "high": high, "worlds": len(rows), "options": sum(b["options"] for b in rows),
+                    "stated": float(np.mean([b["stated"] for b in rows])), "observed": observed["mean"],
+                    "observed_low": observed["low"], "observed_high": observed["high"]})  # fmt: skip
+    return out
 
 
 def _pp_ci(ci: Mapping[str, float]) -> str:
@@ -201,6 +226,29 @@ def _markdown(c: Mapping[str, Any]) -> str:
     ]
     for name, s in c["share_of_oracle_gain_over_historical"].items():
         lines.append(f"| {name} | {_pct_ci(s)} | {_pct(s['worlds_at_least_target'], 0)} |")
+    what = {
+        "best": "being the best option",
+        "as_good": "being at least as good as the top pick (other options)",
+    }
+    for name, bins in (c.get("probabilities") or {}).items():
+        lines += [
+            "",
+            f"## Does the stated chance of {what[name]} come true?",
+            "",
+            "Per bin of the chance the product states: the mean over worlds of the mean stated chance and of "
+            "how often it came true, with its 95 % interval over worlds. *shown*: a card states the number "
+            f"only where it came true at least as often as stated less "
+            f"{_pct(coverage_file.PROBABILITY_TOLERANCE, 0)} (`coverage.probability_claims`).",
+            "",
+            "| stated | worlds | options | mean stated | mean observed | shown |",
+            "| --- | ---: | ---: | ---: | ---: | --- |",
+        ]
+        for b in bins:
+            observed = {"mean": b["observed"], "low": b["observed_low"], "high": b["observed_high"]}
+            lines.append(
+                f"| {_pct(b['low'], 0)} to {_pct(b['high'], 0)} | {b['worlds']} | {b['options']:,} "
+                f"| {_pct(b['stated'])} | {_pct_ci(observed)} | {'yes' if coverage_file.bin_holds(b) else '**no**'} |"
+            )
     lines += [
         "",
         "Targets: " + ", ".join(f"{k}: {'yes' if v else 'NO'}" for k, v in c["targets"].items()),
@@ -220,7 +268,10 @@ def _plot(c: Mapping[str, Any]) -> Any:
         arms = list(c["per_programme"])
         rows = [c["per_programme"][a] for a in arms]
         y = np.arange(len(arms))
-        fig, (left, right) = plt.subplots(1, 2, figsize=(12, 4.2), sharey=True)
+        fig = plt.figure(figsize=(17, 4.4))
+        left = fig.add_subplot(1, 3, 1)
+        right = fig.add_subplot(1, 3, 2, sharey=left)
+        chances = fig.add_subplot(1, 3, 3)
         limit = 100 * TARGETS["abs_mean_bias"]
         left.axvspan(-limit, limit, color="#c7e9c0", alpha=0.6, label=f"+-{limit:.1f} pp")
         for key, offset, colour in (("bias", -0.15, "#393b79"), ("excess_bias", 0.15, "#9c9ede")):
@@ -240,6 +291,20 @@ def _plot(c: Mapping[str, Any]) -> Any:
             right.plot([100 * r["coverage"]["mean"]], [i], "o", color="#393b79")
         right.axvline(90, color="#555555", lw=0.8)
         right.set_xlabel("coverage of the stated 90 % interval per world, % (dark: mean)")
+        chances.plot([0, 100], [0, 100], color="#555555", lw=0.8)
+        for (name, bins), colour in zip(
+            (c.get("probabilities") or {}).items(), ("#393b79", "#e6550d"), strict=False
+        ):
+            x = np.array([100 * b["stated"] for b in bins])
+            mean = np.array([100 * b["observed"] for b in bins])
+            err = np.array([[100 * (b["observed"] - b["observed_low"]), 100 * (b["observed_high"] - b["observed"])]
+                            for b in bins]).T  # fmt: skip
+            chances.errorbar(
+                x, mean, yerr=np.nan_to_num(err), fmt="o-", color=colour, label=name.replace("_", " ")
+            )
+        chances.set_xlabel("stated chance, % (bin mean)")
+        chances.set_ylabel("came true, % (mean over worlds, 95 % interval)")
+        chances.legend(fontsize=8)
         fig.suptitle(f"Programme effects over {len(c['worlds'])} worlds")
         fig.tight_layout()
         fig.savefig(path, dpi=120, format="png")

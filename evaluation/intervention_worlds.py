@@ -86,6 +86,7 @@ def compare_worlds(results: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
         "share_of_oracle_gain_over_historical": shares,
         "share_intervals": {w: r.get("share_intervals") for w, r in results.items()},
         "tie_rule": {w: r["tie_rule"] for w, r in results.items()},
+        "probabilities": probability_bins(results),
         # What the targets ask of an ideal estimator on these worlds: every programme at once.
         "attainable": {
             "unbiased_estimator_meets_bias_target": _all_worlds([r["unbiased_pass_chance"] for r in arms.values()]),
@@ -133,8 +134,27 @@ def run_world_comparison(
     if coverage_path is not None:
         cov = {arm: r["coverage"] for arm, r in summary["per_programme"].items()}
         note = f"out of sample (two halves of the citizens) on worlds {', '.join(worlds)}, evaluation seed {seed}"
-        coverage_file.record(params, cov, note, coverage_path)
+        coverage_file.record(params, cov, note, coverage_path, probabilities=summary["probabilities"])
     return summary
+
+
+PROBABILITY_KEYS = {"best": "calibration_best", "as_good": "calibration"}  # chance -> tie-rule result key
+
+
+def probability_bins(results: Mapping[str, Mapping[str, Any]]) -> dict[str, list[dict[str, Any]]]:
+    """Per stated chance (``coverage.PROBABILITIES``) its bins across worlds, in the shape the coverage
+    record keeps: ``low``, ``high`` and world -> ``options``, ``stated``, ``observed``."""
+    out: dict[str, list[dict[str, Any]]] = {}
+    for name, key in PROBABILITY_KEYS.items():
+        bins: dict[tuple[float, float], dict[str, Any]] = {}
+        for w, r in results.items():
+            for b in r["tie_rule"].get(key) or []:
+                row = bins.setdefault((b["low"], b["high"]), {"low": b["low"], "high": b["high"],
+                                                               "options": {}, "stated": {}, "observed": {}})  # fmt: skip
+                for part in ("options", "stated", "observed"):
+                    row[part][w] = b[part]
+        out[name] = [bins[k] for k in sorted(bins)]
+    return out
 
 
 def _markdown(c: Mapping[str, Any]) -> str:
@@ -253,22 +273,33 @@ def _markdown(c: Mapping[str, Any]) -> str:
                 f"| {w} | {rule.replace('_', ' ')} | {_pct(r['true_best_outside_tied'])} "
                 f"| {_pct(r['shown_worse_truly_as_good'])} | {r['mean_tied_options']:.1f} |"
             )
-    calibrated = {w: t["calibration"] for w, t in c["tie_rule"].items() if t.get("calibration")}
-    if calibrated:
-        threshold = next(iter(c["tie_rule"].values()))["tie_probability"]
+    threshold = next(iter(c["tie_rule"].values()))["tie_probability"]
+    what = {
+        "best": "the chance of being the best option (*observed*: how often the option truly is the best)",
+        "as_good": "the chance of being at least as good as the top pick, for the other options (*observed*: "
+        f"how often they truly are; the tie rule calls an option worse below {_pct(threshold, 0)})",
+    }
+    worlds = c["worlds"]
+    for name, bins in (c.get("probabilities") or {}).items():
         lines += [
             "",
-            "Is the stated probability true? Options other than the top pick, by the probability the product "
-            "states that they are at least as good as it; *observed*: how often they truly are. The tie rule "
-            f"calls an option worse below {_pct(threshold, 0)}.",
+            f"Is the stated chance true? Options by {what[name]}. Per world: mean stated / observed. *shown*: "
+            "the card states the number only where, on average over the worlds, it came true at least as "
+            f"often as stated less {_pct(coverage_file.PROBABILITY_TOLERANCE, 0)}, over at least "
+            f"{coverage_file.MIN_BIN_OPTIONS} options (`coverage.probability_claims`); where the many-worlds "
+            "study recorded its means (`many_worlds.md`), those decide instead.",
             "",
-            "| world | stated probability | options | mean stated | observed |",
-            "| --- | --- | ---: | ---: | ---: |",
+            f"| stated | {' | '.join(worlds)} | mean stated | mean observed | shown |",
+            f"| --- | {' | '.join('---:' for _ in worlds)} | ---: | ---: | --- |",
         ]
-        for w, bins in calibrated.items():
-            for b in bins:
-                lines.append(
-                    f"| {w} | {_pct(b['low'], 0)} to {_pct(b['high'], 0)} | {b['options']:,} "
-                    f"| {_pct(b['stated'])} | {_pct(b['observed'])} |"
-                )
+        for b in bins:
+            cells = [
+                f"{_pct(b['stated'][w])} / {_pct(b['observed'][w])}" if w in b["stated"] else "–"
+                for w in worlds
+            ]
+            lines.append(
+                f"| {_pct(b['low'], 0)} to {_pct(b['high'], 0)} | {' | '.join(cells)} "
+                f"| {_pct(np.mean(list(b['stated'].values())))} | {_pct(np.mean(list(b['observed'].values())))} "
+                f"| {'yes' if coverage_file.bin_holds(b) else '**no**'} |"
+            )
     return "\n".join(lines) + "\n"

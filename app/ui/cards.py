@@ -84,7 +84,12 @@ def programme_card(r: dict[str, Any], drivers: list[tuple[str, float]], employer
     st.markdown(f"**{r['rank']}. {md(name)}**")
     level = r.get("interval_level")
     band = tr("cards_interval").format(level=labels.percent(level, lg)) if level else tr("cards_no_level")
-    best = tr("cards_prob_best").format(p=labels.percent(r["prob_best"], lg))
+    shown = r.get("prob_best_shown")  # only where the stated chance was measured to come true
+    best = (
+        tr("cards_prob_best").format(p=labels.percent(shown, lg))
+        if shown is not None
+        else tr("cards_prob_best_unmeasured")
+    )
     tie = f"; {tr('cards_tied')}" if r["indistinguishable_from_best"] and r["rank"] > 1 else ""
     # Only what raises the estimate is a reason; what lowers it is said as such, never as a "why".
     why = "; ".join(f"{md(text)} ({labels.pp(share, lg)})" for text, share in drivers if share > 0)

@@ -1,4 +1,5 @@
-"""What the product may call each programme's interval: its coverage as measured against true effects.
+"""What the product may claim about programmes: each interval's level and each stated chance, as measured
+against true effects.
 
 Coverage cannot be measured where the model is fitted (real data has no true effects), so it is measured
 by ``evaluation/interventions.py`` on synthetic worlds and kept in ``coverage.json`` beside this module,
@@ -8,6 +9,13 @@ otherwise it is shown as "usikkerhed" without a level (issue 14). Beside it the 
 programme's mean coverage over many worlds (``record_mean``: how calibrated the intervals are on average,
 which single worlds, each drawing a programme's average once, cannot show); it is evidence for analysts and
 does not name a level.
+
+The same holds for the two chances a card states (of being the best; of being at least as good as the top
+pick): the evaluation bins them by what was stated and counts how often it came true (``probabilities``).
+A chance is shown as a number only in a bin where, on average over the measured worlds, it came true at
+least as often as stated, less ``PROBABILITY_TOLERANCE``; elsewhere the card says what the tie rule says
+without the number. Means over many worlds (``record_mean``), where recorded, decide in place of the
+few report worlds': each world draws the programmes' average errors once, so three worlds say little.
 """
 
 from __future__ import annotations
@@ -17,12 +25,19 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from core.reporting import write_text_atomic
 from recommender.interventions.params import DRParams
 
 COVERAGE_FILE = Path(__file__).with_name("coverage.json")
 LEVEL_RANGE = (0.85, 0.95)  # empirical coverage of a stated 90 % level that earns the name
 _NOT_MODELLING = ("seed", "n_threads")  # parameters that do not change what an interval means
+# Bins of a stated chance for its calibration; a chance is shown where its bin held (``probability_claims``).
+PROBABILITY_BINS = (0.0, 0.01, 0.05, 0.10, 0.20, 0.35, 0.50, 0.65, 0.80, 1.0)
+PROBABILITY_TOLERANCE = 0.05  # how much less often than stated a shown chance may have come true, on average
+MIN_BIN_OPTIONS = 200  # options a bin needs over all worlds to count as measured
+PROBABILITIES = ("best", "as_good")  # the chance of being the best; of being at least as good as the top pick
 
 
 def fingerprint(params: DRParams) -> dict[str, Any]:
@@ -58,30 +73,83 @@ def shown_levels(coverage: Mapping[str, Any]) -> dict[str, float | None]:
     return {arm: rec.get("level") for arm, rec in coverage.items()}
 
 
+def probability_claims(params: DRParams, path: Path = COVERAGE_FILE) -> dict[str, list[list[float]]]:
+    """Per chance (``PROBABILITIES``) the ``[low, high]`` bins where a stated value may be shown: measured
+    for a model with ``params``, with at least ``MIN_BIN_OPTIONS`` options, and on average over the worlds
+    true at least as often as stated less ``PROBABILITY_TOLERANCE``. Empty: no chance is shown."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    if body.get("params") != fingerprint(params):
+        return {}
+    out: dict[str, list[list[float]]] = {}
+    over_many = body.get("mean_probabilities")  # many worlds' means, where measured, over three worlds'
+    for name, bins in (over_many or body.get("probabilities") or {}).items():
+        out[name] = [[b["low"], b["high"]] for b in bins if bin_holds(b)]
+    return out
+
+
+def bin_holds(b: Mapping[str, Any]) -> bool:
+    """Whether a bin's stated chances may be shown (a bin as ``record`` or ``record_mean`` keeps it: per
+    world, or already the mean over worlds)."""
+    options = b["options"]
+    total = sum(options.values()) if isinstance(options, Mapping) else options
+    return total >= MIN_BIN_OPTIONS and _mean(b["observed"]) >= _mean(b["stated"]) - PROBABILITY_TOLERANCE
+
+
+def shown_probability(p: float | None, bins: list[list[float]]) -> float | None:
+    """``p`` where it falls in one of the ``bins`` that held, else None (the card states no number)."""
+    if p is None or not np.isfinite(p):
+        return None
+    return p if any(lo <= p < hi or (hi == 1.0 and p == 1.0) for lo, hi in bins) else None
+
+
+def _mean(value: Mapping[str, float] | float) -> float:
+    """The mean over worlds of a per-world value, or a value that already is one."""
+    return float(np.mean(list(value.values()))) if isinstance(value, Mapping) else float(value)
+
+
 def record(
-    params: DRParams, coverage: Mapping[str, Mapping[str, float]], note: str, path: Path = COVERAGE_FILE
+    params: DRParams,
+    coverage: Mapping[str, Mapping[str, float]],
+    note: str,
+    path: Path = COVERAGE_FILE,
+    probabilities: Mapping[str, Any] | None = None,
 ) -> Path:
-    """Write the measured coverage (programme -> world -> share) for models with ``params``."""
+    """Write the measured coverage (programme -> world -> share) for models with ``params``, and with
+    ``probabilities`` the calibration of the stated chances (chance -> bins, each with ``low``, ``high``
+    and world -> ``options``, ``stated``, ``observed``)."""
     body: dict[str, Any] = {
         "params": fingerprint(params),
         "level": params.level,
         "note": note,
         "coverage": coverage,
     }
+    if probabilities is not None:
+        body["probabilities"] = probabilities
     try:  # the many-worlds means belong to the same parameters: keep them
         earlier = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError):
         earlier = {}
-    if earlier.get("params") == body["params"] and "mean_coverage" in earlier:
-        body["mean_coverage"], body["mean_note"] = earlier["mean_coverage"], earlier.get("mean_note")
+    if earlier.get("params") == body["params"]:
+        body.update(
+            {k: earlier[k] for k in ("mean_coverage", "mean_note", "mean_probabilities") if k in earlier}
+        )
     return _write(body, path)
 
 
 def record_mean(
-    params: DRParams, means: Mapping[str, Mapping[str, float]], note: str, path: Path = COVERAGE_FILE
+    params: DRParams,
+    means: Mapping[str, Mapping[str, float]],
+    note: str,
+    path: Path = COVERAGE_FILE,
+    probabilities: Mapping[str, Any] | None = None,
 ) -> Path:
     """Add each programme's mean coverage over many worlds (``{"mean", "low", "high", "worlds"}``) to the
-    record of per-world coverage for the same parameters (refused for others: they would not belong)."""
+    record of per-world coverage for the same parameters (refused for others: they would not belong), and
+    with ``probabilities`` the stated chances' bins over those worlds (each bin's ``options`` a total,
+    ``stated`` and ``observed`` means over worlds); those then decide which chances are shown."""
     try:
         body = json.loads(path.read_text(encoding="utf-8"))
     except (OSError, ValueError) as exc:
@@ -89,6 +157,8 @@ def record_mean(
     if body.get("params") != fingerprint(params):
         raise ValueError(f"{path} was measured for other parameters; record the per-world coverage first")
     body["mean_coverage"], body["mean_note"] = {arm: dict(m) for arm, m in means.items()}, note
+    if probabilities is not None:
+        body["mean_probabilities"] = probabilities
     return _write(body, path)
 
 

@@ -17,7 +17,7 @@ from recommender.interventions.ranking import (
     INTERVAL_LEVEL,
     LABEL,
     LOWER,
-    PROB_AS_GOOD,
+    PROB_AS_GOOD_SHOWN,
     RANK,
     REASON,
     SUPPORTED,
@@ -174,11 +174,12 @@ def _programme_lines(
     """One ranked programme: estimated gain with its uncertainty, drivers, similar citizens, employers."""
     lines: list[str] = []
     p = r[C.PROGRAMME]
-    tie = (
-        f" (kan ikke skelnes fra nr. 1: {pct(r[PROB_AS_GOOD], 0)} sandsynlighed for at være mindst lige så god)"
-        if r[RANK] > 1 and r[TIED_WITH_BEST]
-        else ""
-    )
+    tie = ""
+    if r[RANK] > 1 and r[TIED_WITH_BEST]:  # the chance is stated only where it was measured to come true
+        chance = r[PROB_AS_GOOD_SHOWN]
+        tie = " (kan ikke skelnes fra nr. 1" + (
+            f": {pct(chance, 0)} sandsynlighed for at være mindst lige så god)" if chance is not None else ")"
+        )
     lines.append(
         f"{r[RANK]}. {r[LABEL]}: anslået effekt {pp(r[EFFECT])} procentpoint ({band_da(r)} {pp(r[LOWER])} til "
         f"{pp(r[UPPER])}), dvs. fra {pct(base, 0)} til {pct(min(max(base + r[EFFECT], 0.0), 1.0), 0)}{tie}."

@@ -61,6 +61,7 @@ class InterventionModel:
     metrics_: dict[str, Any]
     data_version_: str
     coverage_: dict[str, Any]  # programme -> measured coverage and the level its interval may be called
+    claims_: dict[str, list[list[float]]]  # chance -> bins where its stated value came true (coverage.py)
     version_: str = ""  # the saved version this model is (its artefact folder); "" until saved or loaded
 
     @property
@@ -95,6 +96,7 @@ class InterventionModel:
         self.version_ = ""  # refitted: no saved version until save()
         self.metrics_ = self._training_metrics(data)
         self.coverage_ = coverage.measured(self.params)
+        self.claims_ = coverage.probability_claims(self.params)
         return self
 
     def _training_metrics(self, data: EpisodeData) -> dict[str, Any]:
@@ -131,9 +133,11 @@ class InterventionModel:
     def rank(self, features: pl.DataFrame) -> pl.DataFrame:
         """Tidy ranking (``RANKING_COLUMNS``): per citizen every programme, supported ones ranked by effect,
         "none" included at 0; ``indistinguishable_from_best`` when the chance of being at least as good as
-        the top pick is at least 5 %; ``interval_level`` only where coverage was measured and held."""
+        the top pick is at least 5 %; ``interval_level`` and the ``*_shown`` chances only where their
+        calibration was measured and held."""
         eff = self.estimate(features)
-        return ranking_frame(features[C.SEEKER_ID].to_list(), eff, coverage.shown_levels(self.coverage_))
+        levels = coverage.shown_levels(self.coverage_)
+        return ranking_frame(features[C.SEEKER_ID].to_list(), eff, levels, self.claims_)
 
     def drivers(self, features: pl.DataFrame, programme: str, top: int = 3) -> list[tuple[str, float, str]]:
         """The modifier groups that move this citizen's effect most vs a typical citizen: (group, pp, text)."""
@@ -216,6 +220,7 @@ class InterventionModel:
             "arms": list(ARMS),
             "metrics": self.metrics_,
             "interval_coverage": self.coverage_,
+            "probability_claims": self.claims_,
         }
         folder = persistence.write_state(
             models_dir, {name: getattr(self, name) for name in FITTED_STATE}, meta
@@ -249,6 +254,7 @@ class InterventionModel:
             setattr(model, name, state[name])
         model.metrics_ = dict(meta.get("metrics") or {})
         model.coverage_ = dict(meta.get("interval_coverage") or {})
+        model.claims_ = dict(meta.get("probability_claims") or {})
         model.data_version_ = str(meta.get("data_version", ""))
         model.version_ = str(meta.get(persistence.VERSION_KEY, ""))
         return model

@@ -2,7 +2,8 @@
 
 ``lower``/``upper`` bound the estimate's uncertainty; ``interval_level`` is the level they may be called
 (only where the coverage was measured and held, see :mod:`.coverage`; null: "usikkerhed" without a
-level). "Tied with the best" is the probability rule of :mod:`.uncertainty`, not interval overlap; the
+level). ``prob_best`` and ``prob_as_good_as_best`` are the model's chances; ``*_shown`` is the same number
+where its calibration held (see :mod:`.coverage`), null where a card must not state it. "Tied with the best" is the probability rule of :mod:`.uncertainty`, not interval overlap; the
 ranking is by the estimates shown, the probabilities compare options as :mod:`.uncertainty` says (pooled
 averages, so the best-looking option is not taken at face value).
 """
@@ -16,6 +17,7 @@ import numpy as np
 import polars as pl
 
 from data import columns as C
+from recommender.interventions.coverage import shown_probability
 from recommender.interventions.features import ARMS
 from recommender.interventions.uncertainty import TIE_PROBABILITY, prob_at_least_as_good, prob_best
 
@@ -36,8 +38,11 @@ LABEL = "label_da"
 INTERVAL_LEVEL = "interval_level"
 PROB_BEST = "prob_best"
 PROB_AS_GOOD = "prob_as_good_as_best"
+PROB_BEST_SHOWN = "prob_best_shown"
+PROB_AS_GOOD_SHOWN = "prob_as_good_as_best_shown"
 RANKING_COLUMNS = (C.SEEKER_ID, RANK, C.PROGRAMME, LABEL, EFFECT, LOWER, UPPER, INTERVAL_LEVEL, BASELINE,
-                   PROPENSITY, SUPPORTED, PROB_BEST, PROB_AS_GOOD, TIED_WITH_BEST, REASON)  # fmt: skip
+                   PROPENSITY, SUPPORTED, PROB_BEST, PROB_AS_GOOD, PROB_BEST_SHOWN, PROB_AS_GOOD_SHOWN,
+                   TIED_WITH_BEST, REASON)  # fmt: skip
 
 
 RANKING_SCHEMA: dict[str, Any] = {
@@ -54,19 +59,25 @@ RANKING_SCHEMA: dict[str, Any] = {
     SUPPORTED: pl.Boolean,
     PROB_BEST: pl.Float64,
     PROB_AS_GOOD: pl.Float64,
+    PROB_BEST_SHOWN: pl.Float64,
+    PROB_AS_GOOD_SHOWN: pl.Float64,
     TIED_WITH_BEST: pl.Boolean,
     REASON: pl.String,
 }
 
 
 def ranking_frame(
-    seeker_ids: list[str], eff: Effects, levels: Mapping[str, float | None] | None = None
+    seeker_ids: list[str],
+    eff: Effects,
+    levels: Mapping[str, float | None] | None = None,
+    claims: Mapping[str, list[list[float]]] | None = None,
 ) -> pl.DataFrame:
     """``RANKING_COLUMNS`` for citizens whose effects are the rows of ``eff``, in that order; ``levels``:
-    programme -> the level its interval may be called (see :mod:`.coverage`; missing: none)."""
+    programme -> the level its interval may be called; ``claims``: chance -> the bins where its stated
+    value may be shown (both see :mod:`.coverage`; missing: none)."""
     rows: list[dict[str, Any]] = []
     for i, sid in enumerate(seeker_ids):
-        rows.extend(_rank_one(sid, eff.take(slice(i, i + 1)), levels or {}))
+        rows.extend(_rank_one(sid, eff.take(slice(i, i + 1)), levels or {}, claims or {}))
     return pl.DataFrame(rows, schema=RANKING_SCHEMA) if rows else pl.DataFrame(schema=RANKING_SCHEMA)
 
 
@@ -82,7 +93,9 @@ def _joint(eff: Effects, *, compare: bool = False) -> tuple[np.ndarray, np.ndarr
     return tau, np.diag(np.nan_to_num(eff.se[0]) ** 2)
 
 
-def _rank_one(sid: str, eff: Effects, levels: Mapping[str, float | None]) -> list[dict[str, Any]]:
+def _rank_one(
+    sid: str, eff: Effects, levels: Mapping[str, float | None], claims: Mapping[str, list[list[float]]]
+) -> list[dict[str, Any]]:
     tau, _ = _joint(eff)
     compare_tau, compare_cov = _joint(eff, compare=True)
     lo = np.concatenate([[0.0], np.where(np.isfinite(eff.lower[0]), eff.lower[0], tau[1:])])
@@ -96,6 +109,7 @@ def _rank_one(sid: str, eff: Effects, levels: Mapping[str, float | None]) -> lis
     for a in sorted(range(len(ARMS)), key=lambda a: (rank_of.get(a, 99), a)):
         arm = ARMS[a]
         s = bool(ok[a])
+        p_best, p_as_good = (float(best[a]), float(as_good[a])) if s else (None, None)
         rows.append(
             {
                 C.SEEKER_ID: sid,
@@ -109,8 +123,10 @@ def _rank_one(sid: str, eff: Effects, levels: Mapping[str, float | None]) -> lis
                 BASELINE: float(eff.baseline[0]),
                 PROPENSITY: float(eff.propensity[0, a]),
                 SUPPORTED: s,
-                PROB_BEST: float(best[a]) if s else None,
-                PROB_AS_GOOD: float(as_good[a]) if s else None,
+                PROB_BEST: p_best,
+                PROB_AS_GOOD: p_as_good,
+                PROB_BEST_SHOWN: shown_probability(p_best, claims.get("best", [])),
+                PROB_AS_GOOD_SHOWN: shown_probability(p_as_good, claims.get("as_good", [])),
                 TIED_WITH_BEST: bool(s and as_good[a] >= TIE_PROBABILITY),
                 REASON: "" if a == 0 else str(eff.reason[0, a - 1]),
             }

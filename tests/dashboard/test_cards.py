@@ -81,6 +81,8 @@ def test_programmes_in_parts_with_danish_figures(app_home: Path) -> None:
     assert reasons
     for line in reasons:
         assert not re.search(r"\(-\d+,\d procentpoint\)", line), line
+        # The chance of being best as a number only where the evaluation found such chances to hold.
+        assert re.search(r"sandsynlighed for at være den bedste: (\d+ %|vises ikke)", line), line
     for line in against:
         assert re.search(r"\(-\d+,\d procentpoint\)", line) and not re.search(r"\(\+\d", line), line
     lowered = body.lower()

@@ -26,7 +26,13 @@ from evaluation.interventions import (
     tie_rule_errors,
 )
 from recommender.interventions import TREATED, DRParams, EpisodeData, load_episodes
-from recommender.interventions.coverage import measured, record
+from recommender.interventions.coverage import (
+    MIN_BIN_OPTIONS,
+    PROBABILITY_TOLERANCE,
+    measured,
+    probability_claims,
+    record,
+)
 
 FAST = DRParams(n_folds=2, bootstrap=10, nuisance_max_iter=60, nuisance_learning_rate=0.1)
 
@@ -241,18 +247,37 @@ def test_share_intervals_refit_on_resamples(small_world: dict) -> None:
     assert shares["historical"] == pytest.approx(0.0)  # history fits its seats, so the LP repeats it
 
 
-def test_tie_calibration_compares_stated_with_observed() -> None:
-    from evaluation.interventions import tie_calibration
+def test_probability_calibration_compares_stated_with_observed() -> None:
+    from evaluation.interventions import probability_calibration
 
     rng = np.random.default_rng(0)
-    stated = rng.uniform(0, 0.5, 20000)
-    bins = tie_calibration(stated, rng.random(20000) < stated)  # calibrated by construction
+    stated = rng.uniform(0, 1, 20000)
+    bins = probability_calibration(stated, rng.random(20000) < stated)  # calibrated by construction
     assert sum(b["options"] for b in bins) == 20000
+    assert bins[-1]["high"] == 1.0
     for b in bins:
-        assert b["low"] <= b["stated"] < b["high"] + 1e-9
+        assert b["low"] <= b["stated"] <= b["high"]
         assert b["observed"] == pytest.approx(b["stated"], abs=0.03), b
-    overconfident = tie_calibration(stated, rng.random(20000) < 0.1 + stated)
-    assert overconfident[0]["observed"] - overconfident[0]["stated"] > 0.05
+    overconfident = probability_calibration(stated, rng.random(20000) < 0.7 * stated)
+    assert overconfident[-1]["stated"] - overconfident[-1]["observed"] > 0.2
+
+
+def test_the_chance_of_being_best_is_checked_against_the_truth() -> None:
+    """Truths drawn from the very distribution the stated chances describe: every bin comes true as stated.
+    Truths from a wider one (the estimates overconfident): the high bins come true less often."""
+    rng = np.random.default_rng(1)
+    n = 3000
+    tau = rng.normal(0.03, 0.02, (n, 3))
+    cov = np.tile(np.diag([0.015**2, 0.02**2, 0.01**2])[None], (n, 1, 1))
+    ok = np.ones_like(tau, dtype=bool)
+    draw = rng.normal(size=(n, 3)) * np.sqrt(np.diagonal(cov, axis1=1, axis2=2))
+    fair = tie_rule_errors(tau, cov, ok, tau, tau, tau + draw, best_sample=n)
+    for b in fair["calibration_best"]:
+        if b["options"] >= 300:
+            assert b["observed"] == pytest.approx(b["stated"], abs=0.06), b
+    loose = tie_rule_errors(tau, cov, ok, tau, tau, tau + 3 * draw, best_sample=n)
+    high = [b for b in loose["calibration_best"] if b["low"] >= 0.65 and b["options"] >= 100]
+    assert high and all(b["observed"] < b["stated"] - 0.1 for b in high)
 
 
 def test_uplift_curve_and_qini() -> None:
@@ -315,6 +340,20 @@ def test_many_worlds_study_writes_bias_and_calibration_over_worlds(tmp_path: Pat
         assert row["coverage"]["mean"] == pytest.approx(np.mean(row["coverage_per_world"]))
     model = summary["share_of_oracle_gain_over_historical"]["model"]
     assert 0.0 <= model["worlds_at_least_target"] <= 1.0
+    # The stated chances over worlds; their means now decide which a card may state.
+    chances = summary["probabilities"]
+    assert set(chances) == {"best", "as_good"} and all(chances.values())
+    for bins in chances.values():
+        assert sum(b["options"] for b in bins) > 0
+        for b in bins:
+            assert b["low"] <= b["stated"] <= b["high"] and 1 <= b["worlds"] <= 2
+            assert b["observed_low"] <= b["observed"] <= b["observed_high"] or b["worlds"] == 1
+    expected = {
+        name: [[b["low"], b["high"]] for b in bins
+               if b["options"] >= MIN_BIN_OPTIONS and b["observed"] >= b["stated"] - PROBABILITY_TOLERANCE]
+        for name, bins in chances.items()
+    }  # fmt: skip
+    assert probability_claims(FAST, path) == expected
     for name in ("many_worlds.json", "many_worlds.md", "many_worlds.png"):
         assert (tmp_path / name).stat().st_size > 0
     text = (tmp_path / "many_worlds.md").read_text(encoding="utf-8")

@@ -46,7 +46,14 @@ from recommender.interventions.allocation import (
     lp_prices,
     total_gain,
 )
-from recommender.interventions.coverage import measured, record, record_mean, shown_levels
+from recommender.interventions.coverage import (
+    measured,
+    probability_claims,
+    record,
+    record_mean,
+    shown_levels,
+    shown_probability,
+)
 from recommender.interventions.explain_da import band_da
 from recommender.interventions.persistence import ARTEFACT_KIND, FORMAT_VERSION, STATE_FILE, artefact_root
 from recommender.interventions.policy_tree import PolicyTree
@@ -242,6 +249,9 @@ def test_ranking_is_ordered_and_marks_indistinguishable(fitted: dict) -> None:
         expected = (as_good >= TIE_PROBABILITY).tolist()
         assert ranked["indistinguishable_from_best"].to_list() == expected
         assert ranked["prob_best"].sum() == pytest.approx(1.0)
+        for chance in ("prob_best", "prob_as_good_as_best"):  # a shown chance is the model's own
+            shown = ranked.filter(pl.col(f"{chance}_shown").is_not_null())
+            assert shown[f"{chance}_shown"].to_list() == shown[chance].to_list()
         assert ranked.filter(pl.col(C.PROGRAMME) == "none")["interval_level"].item() is None
         unsupported = one.filter(~pl.col("supported"))
         assert unsupported["rank"].null_count() == unsupported.height
@@ -615,6 +625,70 @@ def test_an_interval_is_called_a_level_only_where_its_coverage_held(tmp_path: Pa
     assert frame["indistinguishable_from_best"].sum() == k  # equal estimates: all tied, "none" is not
     assert band_da({"interval_level": 0.9}) == "90 %-interval"
     assert band_da({"interval_level": None}) == "usikkerhed"
+
+
+def test_a_chance_is_stated_only_in_bins_where_it_came_true(tmp_path: Path) -> None:
+    path = tmp_path / "coverage.json"
+    assert probability_claims(FAST, path) == {}
+
+    def one_bin(low: float, high: float, options: int, stated: float, observed: tuple[float, float]) -> dict:
+        return {"low": low, "high": high, "options": {"w1": options, "w2": options},
+                "stated": {"w1": stated, "w2": stated}, "observed": dict(zip(("w1", "w2"), observed, strict=True))}  # fmt: skip
+
+    bins = {
+        "best": [
+            one_bin(0.20, 0.35, 300, 0.27, (0.18, 0.30)),  # on average 3 pp short: within tolerance
+            one_bin(0.50, 0.65, 300, 0.56, (0.40, 0.50)),  # 11 pp short: overstated
+            one_bin(0.65, 0.80, 50, 0.70, (0.90, 0.90)),  # too few options to have been measured
+        ],
+        "as_good": [one_bin(0.05, 0.10, 400, 0.07, (0.02, 0.03))],  # 4.5 pp short: within tolerance
+    }
+    record(FAST, {"ips": {"w1": 0.9, "w2": 0.9}}, "test", path, probabilities=bins)
+    claims = probability_claims(FAST, path)
+    assert claims == {"best": [[0.20, 0.35]], "as_good": [[0.05, 0.10]]}
+    assert probability_claims(FAST.model_copy(update={"heterogeneity_sd": 0.1}), path) == {}
+    # Means over many worlds, once recorded, decide in place of the few worlds' (and survive a re-record).
+    many = {"best": [{"low": 0.5, "high": 0.65, "worlds": 60, "options": 9000, "stated": 0.56, "observed": 0.55,
+                      "observed_low": 0.5, "observed_high": 0.6}], "as_good": []}  # fmt: skip
+    record_mean(FAST, {"ips": {"mean": 0.9, "low": 0.88, "high": 0.92, "worlds": 60}}, "many", path, many)
+    record(FAST, {"ips": {"w1": 0.9, "w2": 0.9}}, "again", path, probabilities=bins)
+    assert probability_claims(FAST, path) == {"best": [[0.5, 0.65]], "as_good": []}
+    path.write_text(path.read_text(encoding="utf-8").replace('"mean_probabilities"', '"dropped"'), "utf-8")
+    assert probability_claims(FAST, path) == claims  # without them: the per-world record
+    assert shown_probability(0.30, claims["best"]) == 0.30
+    assert shown_probability(0.55, claims["best"]) is None and shown_probability(None, claims["best"]) is None
+    assert shown_probability(1.0, [[0.8, 1.0]]) == 1.0
+    # The ranking keeps the model's chances and beside them what a card may state.
+    k = len(ARMS) - 1
+    tau = np.linspace(0.01, 0.05, k)[None]
+    eff = Effects(
+        tau=tau, se=np.full((1, k), 0.02), lower=tau - 0.03, upper=tau + 0.03, supported=np.ones((1, k), bool),
+        propensity=np.full((1, k + 1), 1 / (k + 1)), baseline=np.array([0.4]), reason=np.full((1, k), "", object),
+    )  # fmt: skip
+    frame = ranking_frame(["s1"], eff, {}, {"best": [[0.0, 0.35]], "as_good": []}).filter(pl.col("supported"))
+    low = frame["prob_best"] < 0.35
+    assert low.any() and not low.all()
+    assert frame.filter(low)["prob_best_shown"].to_list() == frame.filter(low)["prob_best"].to_list()
+    assert frame.filter(~low)["prob_best_shown"].null_count() == (~low).sum()
+    assert frame["prob_as_good_as_best_shown"].null_count() == frame.height
+    assert ranking_frame(["s1"], eff)["prob_best_shown"].null_count() == len(ARMS)  # nothing measured
+
+
+def test_the_explanation_states_a_tie_chance_only_where_it_held(fitted: dict, world: Store) -> None:
+    model: InterventionModel = fitted["model"]
+    sids = world.query("SELECT seeker_id FROM seekers ORDER BY seeker_id LIMIT 40")["seeker_id"].to_list()
+    claims = model.claims_
+    try:
+        model.claims_ = {}  # nothing measured for these parameters: the tie is said, its chance is not
+        texts = [recommend_programmes(model, world, sid).text_da for sid in sids]
+        assert any("(kan ikke skelnes fra nr. 1)" in t for t in texts)
+        assert not any("sandsynlighed for at være mindst lige så god" in t for t in texts)
+        model.claims_ = {"as_good": [[0.0, 1.0]], "best": [[0.0, 1.0]]}
+        texts = [recommend_programmes(model, world, sid).text_da for sid in sids]
+        assert any("sandsynlighed for at være mindst lige så god)" in t for t in texts)
+        assert not any("(kan ikke skelnes fra nr. 1)" in t for t in texts)
+    finally:
+        model.claims_ = claims
 
 
 def test_e_values_follow_vanderweele_and_ding() -> None:
