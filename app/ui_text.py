@@ -87,6 +87,15 @@ TEXT: dict[str, dict[str, str]] = {
         "explain the effect away; coverage: share of true effects inside the interval, measured out of sample "
         "on synthetic worlds (lowest and highest of the report's worlds, and the mean over many).",
     },
+    "programme_chances": {
+        "da": "Sandsynligheder på kortene vises kun som tal, hvor evalueringen fandt, at de holder (i gennemsnit "
+        "over syntetiske verdener sande mindst så ofte som angivet, højst 5 procentpoint under): at være den "
+        "bedste: {best}; at være mindst lige så god som nr. 1: {as_good}. Andre steder står de uden tal.",
+        "en": "Chances on the cards are shown as numbers only where the evaluation found them to hold (on "
+        "average over synthetic worlds true at least as often as stated, at most 5 percentage points less): "
+        "being the best: {best}; being at least as good as no. 1: {as_good}. Elsewhere they are not stated.",
+    },
+    "programme_chances_none": {"da": "aldrig", "en": "never"},
     "uncertainty": {"da": "usikkerhed", "en": "uncertainty"},
     "best": {"da": "bedst", "en": "best"},
     "tied_legend": {"da": "lige så god som den bedste", "en": "as good as the best"},

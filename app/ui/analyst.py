@@ -54,6 +54,14 @@ def analyst_view(ws: Workspace, user: User) -> None:
                 evidence, lang(), decimals=2, percents=("coverage_low", "coverage_high", "coverage_mean")
             )
             st.dataframe(shown, hide_index=True)
+            ranges = {
+                name: ", ".join(
+                    f"{labels.percent(lo, lang())}–{labels.percent(hi, lang())}" for lo, hi in spans
+                )
+                or tr("programme_chances_none")
+                for name, spans in ws.chance_ranges(user).items()
+            }
+            st.caption(tr("programme_chances").format(**ranges))
     with fairness:
         fairness_tab(report)
     with decisions:

@@ -12,6 +12,7 @@ from core.artefacts import POINTER
 from core.installation_report import load_report, report_root
 from data import columns as C
 from data.protected import GROUP_COLUMNS, protected_groups
+from recommender.interventions.coverage import PROBABILITIES, merged_ranges
 
 MIN_CELL = 10  # fewer decisions than this in a cell: its count and rates are not shown
 RATE_COLUMNS = ("decisions", "acceptance_rate", "override_rate", "rejection_rate")
@@ -57,6 +58,15 @@ class AnalystViews(WorkspaceBase):
                 "called_90_interval": bool(measured.get("level")),
             })  # fmt: skip
         return pl.DataFrame(rows)
+
+    def chance_ranges(self, user: User) -> dict[str, list[tuple[float, float]]]:
+        """Per stated chance (of being the best; of being as good as the top pick) the ranges of values a card
+        states as a number: where the evaluation found such chances to come true (``coverage.py``). Empty
+        for a chance that is never stated."""
+        user.require(Role.ANALYST, Role.ADMIN)
+        model = self.interventions
+        claims = model.claims_ if model is not None else {}
+        return {name: merged_ranges(claims.get(name, [])) for name in PROBABILITIES}
 
     def decision_rates(self, user: User, min_cell: int = MIN_CELL) -> pl.DataFrame:
         """Acceptance, override and rejection rates per protected group (labels from ``protected_groups``, for

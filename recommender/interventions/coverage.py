@@ -90,6 +90,17 @@ def probability_claims(params: DRParams, path: Path = COVERAGE_FILE) -> dict[str
     return out
 
 
+def merged_ranges(bins: list[list[float]]) -> list[tuple[float, float]]:
+    """Adjacent bins joined: ``[[0, .01], [.01, .05], [.2, .35]]`` -> ``[(0, .05), (.2, .35)]``."""
+    out: list[tuple[float, float]] = []
+    for lo, hi in sorted(bins):
+        if out and abs(out[-1][1] - lo) < 1e-12:
+            out[-1] = (out[-1][0], hi)
+        else:
+            out.append((lo, hi))
+    return out
+
+
 def bin_holds(b: Mapping[str, Any]) -> bool:
     """Whether a bin's stated chances may be shown (a bin as ``record`` or ``record_mean`` keeps it: per
     world, or already the mean over worlds)."""

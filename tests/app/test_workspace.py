@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import json
 
 import polars as pl
@@ -12,6 +13,7 @@ from app.workspace import EMPLOYER_FIELDS, Workspace
 from core.errors import AccessDenied, InvalidDecision, RecommendationsOff
 from core.settings import Settings
 from data.store import Store
+from recommender.interventions.coverage import merged_ranges
 from tests.app.test_decisions import training_after_copy
 
 ODENSE = User("konsulent-odense", "Konsulent, Odense (demo)", Role.CONSULTANT, "jc-odense")
@@ -264,3 +266,13 @@ def test_analyst_sees_the_evidence_behind_each_programme_estimate(ws: Workspace)
         assert row["coverage_mean"] == mean and (mean is None or 0 <= mean <= 1)
     with pytest.raises(AccessDenied):
         ws.programme_evidence(u["konsulent-odense"])
+    # Where the cards state chances as numbers: the model's measured bins, adjacent ones joined.
+    ranges = ws.chance_ranges(u["analytiker"])
+    assert set(ranges) == {"best", "as_good"}
+    for name, spans in ranges.items():
+        covered = sum(hi - lo for lo, hi in spans)
+        assert covered == pytest.approx(sum(hi - lo for lo, hi in ws.interventions.claims_.get(name, [])))
+        assert all(a[1] < b[0] for a, b in itertools.pairwise(spans))  # joined: no two touch
+    assert merged_ranges([[0.0, 0.01], [0.01, 0.05], [0.2, 0.35]]) == [(0.0, 0.05), (0.2, 0.35)]
+    with pytest.raises(AccessDenied):
+        ws.chance_ranges(u["konsulent-odense"])

@@ -49,6 +49,9 @@ def test_analyst_is_told_to_run_the_report_instead_of_seeing_the_reference_run(a
     assert not analyst.exception, analyst.exception
     assert sum("jobmatch report" in i.value and "hver nat" in i.value for i in analyst.info) == 2
     assert not analyst.selectbox, "no fairness selection without this installation's own audit"
+    # The programme evidence says where the cards' chances are stated as numbers (the model's measured bins).
+    chances = [c.value for c in analyst.caption if "Sandsynligheder på kortene" in c.value]
+    assert len(chances) == 1 and "at være den bedste:" in chances[0] and "mindst lige så god" in chances[0]
 
 
 def test_analyst_sees_the_installation_report_with_its_time_in_danish(app_home: Path) -> None:
