@@ -48,12 +48,7 @@ def fingerprint(params: DRParams) -> dict[str, Any]:
 def measured(params: DRParams, path: Path = COVERAGE_FILE) -> dict[str, Any]:
     """Per programme ``{"coverage": {world: share}, "level": stated level or None}`` for a model with
     ``params``; empty when nothing was measured for them (then no interval is called a level)."""
-    try:
-        record = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if record.get("params") != fingerprint(params):
-        return {}
+    record = _record_for(params, path)
     lo, hi = LEVEL_RANGE
     out = {}
     means = record.get("mean_coverage") or {}
@@ -68,6 +63,15 @@ def measured(params: DRParams, path: Path = COVERAGE_FILE) -> dict[str, Any]:
     return out
 
 
+def _record_for(params: DRParams, path: Path) -> dict[str, Any]:
+    """The record at ``path`` if it was measured for models with ``params``, else empty."""
+    try:
+        body = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return body if isinstance(body, dict) and body.get("params") == fingerprint(params) else {}
+
+
 def shown_levels(coverage: Mapping[str, Any]) -> dict[str, float | None]:
     """Programme -> the level its interval may be called (None: "usikkerhed" without a level)."""
     return {arm: rec.get("level") for arm, rec in coverage.items()}
@@ -77,12 +81,7 @@ def probability_claims(params: DRParams, path: Path = COVERAGE_FILE) -> dict[str
     """Per chance (``PROBABILITIES``) the ``[low, high]`` bins where a stated value may be shown: measured
     for a model with ``params``, with at least ``MIN_BIN_OPTIONS`` options, and on average over the worlds
     true at least as often as stated less ``PROBABILITY_TOLERANCE``. Empty: no chance is shown."""
-    try:
-        body = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return {}
-    if body.get("params") != fingerprint(params):
-        return {}
+    body = _record_for(params, path)
     out: dict[str, list[list[float]]] = {}
     over_many = body.get("mean_probabilities")  # many worlds' means, where measured, over three worlds'
     for name, bins in (over_many or body.get("probabilities") or {}).items():
