@@ -238,7 +238,8 @@ def _markdown(c: Mapping[str, Any]) -> str:
             "Per bin of the chance the product states: the mean over worlds of the mean stated chance and of "
             "how often it came true, with its 95 % interval over worlds. *shown*: a card states the number "
             f"only where it came true at least as often as stated less "
-            f"{_pct(coverage_file.PROBABILITY_TOLERANCE, 0)} (`coverage.probability_claims`).",
+            f"{_pct(coverage_file.PROBABILITY_TOLERANCE, 0)} and the interval reaches what was stated "
+            "(`coverage.probability_claims`).",
             "",
             "| stated | worlds | options | mean stated | mean observed | shown |",
             "| --- | ---: | ---: | ---: | ---: | --- |",

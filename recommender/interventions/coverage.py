@@ -16,6 +16,8 @@ A chance is shown as a number only in a bin where, on average over the measured 
 least as often as stated, less ``PROBABILITY_TOLERANCE``; elsewhere the card says what the tie rule says
 without the number. Means over many worlds (``record_mean``), where recorded, decide in place of the
 few report worlds': each world draws the programmes' average errors once, so three worlds say little.
+Over many worlds a bin must also not be shown overstated: the 95 % interval of how often it came true
+must reach what was stated.
 """
 
 from __future__ import annotations
@@ -105,7 +107,13 @@ def bin_holds(b: Mapping[str, Any]) -> bool:
     world, or already the mean over worlds)."""
     options = b["options"]
     total = sum(options.values()) if isinstance(options, Mapping) else options
-    return total >= MIN_BIN_OPTIONS and _mean(b["observed"]) >= _mean(b["stated"]) - PROBABILITY_TOLERANCE
+    stated = _mean(b["stated"])
+    shown_overstated = b.get("observed_high") is not None and b["observed_high"] < stated  # over many worlds
+    return (
+        total >= MIN_BIN_OPTIONS
+        and _mean(b["observed"]) >= stated - PROBABILITY_TOLERANCE
+        and not shown_overstated
+    )
 
 
 def shown_probability(p: float | None, bins: list[list[float]]) -> float | None:
