@@ -89,11 +89,13 @@ TEXT: dict[str, dict[str, str]] = {
     },
     "programme_chances": {
         "da": "Sandsynligheder på kortene vises kun som tal, hvor evalueringen fandt, at de holder (i gennemsnit "
-        "over syntetiske verdener sande mindst så ofte som angivet, højst 5 procentpoint under): at være den "
-        "bedste: {best}; at være mindst lige så god som nr. 1: {as_good}. Andre steder står de uden tal.",
+        "over syntetiske verdener sande højst 5 procentpoint sjældnere end angivet, og over mange verdener ikke "
+        "sikkert sjældnere): at være den bedste: {best}; at være mindst lige så god som nr. 1: {as_good}. "
+        "Andre steder står de uden tal.",
         "en": "Chances on the cards are shown as numbers only where the evaluation found them to hold (on "
-        "average over synthetic worlds true at least as often as stated, at most 5 percentage points less): "
-        "being the best: {best}; being at least as good as no. 1: {as_good}. Elsewhere they are not stated.",
+        "average over synthetic worlds true at most 5 percentage points less often than stated, and over many "
+        "worlds not clearly less often): being the best: {best}; being at least as good as no. 1: {as_good}. "
+        "Elsewhere they are not stated.",
     },
     "programme_chances_none": {"da": "aldrig", "en": "never"},
     "uncertainty": {"da": "usikkerhed", "en": "uncertainty"},
@@ -221,7 +223,7 @@ CARDS_TEXT: dict[str, dict[str, str]] = {
         "da": "sandsynlighed for at være den bedste: {p}",
         "en": "chance of being the best: {p}",
     },
-    "cards_prob_best_unmeasured": {
+    "cards_prob_best_withheld": {
         "da": "sandsynlighed for at være den bedste: vises ikke (evalueringen viste ikke, at sådanne tal holder)",
         "en": "chance of being the best: not shown (the evaluation did not find such figures to hold)",
     },

@@ -88,7 +88,7 @@ def programme_card(r: dict[str, Any], drivers: list[tuple[str, float]], employer
     best = (
         tr("cards_prob_best").format(p=labels.percent(shown, lg))
         if shown is not None
-        else tr("cards_prob_best_unmeasured")
+        else tr("cards_prob_best_withheld")
     )
     tie = f"; {tr('cards_tied')}" if r["indistinguishable_from_best"] and r["rank"] > 1 else ""
     # Only what raises the estimate is a reason; what lowers it is said as such, never as a "why".

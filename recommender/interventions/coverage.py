@@ -146,14 +146,8 @@ def record(
     }
     if probabilities is not None:
         body["probabilities"] = probabilities
-    try:  # the many-worlds means belong to the same parameters: keep them
-        earlier = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        earlier = {}
-    if earlier.get("params") == body["params"]:
-        body.update(
-            {k: earlier[k] for k in ("mean_coverage", "mean_note", "mean_probabilities") if k in earlier}
-        )
+    earlier = _record_for(params, path)  # the many-worlds means belong to the same parameters: keep them
+    body.update({k: earlier[k] for k in ("mean_coverage", "mean_note", "mean_probabilities") if k in earlier})
     return _write(body, path)
 
 
