@@ -13,8 +13,8 @@ only where it equals a label text, at a weight below the title's own exact match
   The linker lets it lift only an occupation whose preferred label the head is, and only one the title
   already scores within ``HEAD_MARGIN`` of its best: on ESCO's own Danish compounds (``bagerichef``,
   ``stålmontør``) an unchecked head overruled the right, more specific occupation;
-- ``field``: for ``Title, field`` the field joined to the title (with and without the linking ``s``), and to
-  the title's own head, weight ``FIELD_WEIGHT`` (above the bare title's, which is less specific).
+- ``field``: for ``Title, field`` (and a job ad's ``Title til field``, ``Kok til kantine``) the field joined
+  to the title (with and without the linking ``s``), and to the title's own head, weight ``FIELD_WEIGHT`` (above the bare title's, which is less specific).
 """
 
 from __future__ import annotations
@@ -53,8 +53,11 @@ def head_guesses(text: str, is_label: Callable[[str], bool]) -> list[Guess]:
 
 
 def field_guesses(title: str, is_label: Callable[[str], bool]) -> list[Guess]:
-    """``Sekretær, læge`` -> ``lægesekretær``; ``Teamleder, kundeservice`` -> ``kundeserviceleder``."""
+    """``Sekretær, læge`` -> ``lægesekretær``; ``Teamleder, kundeservice`` -> ``kundeserviceleder``;
+    ``Pædagog til børnehave`` -> ``børnehavepædagog``."""
     head, sep, fld = title.partition(",")
+    if not sep:
+        head, sep, fld = title.partition(" til ")
     name, fld = normalise_text(head), normalise_text(fld)
     if not sep or not name or not fld or " " in name or " " in fld:
         return []

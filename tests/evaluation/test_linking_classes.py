@@ -26,7 +26,16 @@ needs_labels = pytest.mark.skipif(
     not LABELS.is_file(),
     reason=f"the Danish ESCO labels file is not in {SHARED_DATA} (../shared/data); skipping",
 )
-CLASSES = {"trainee", "gendered", "abbreviation", "loanword", "qualifier", "seniority", "compound"}
+CLASSES = {
+    "trainee",
+    "gendered",
+    "abbreviation",
+    "loanword",
+    "qualifier",
+    "seniority",
+    "compound",
+    "ad_phrasing",
+}
 
 
 def test_hand_written_cases_cover_every_class() -> None:

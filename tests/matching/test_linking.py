@@ -110,7 +110,10 @@ def test_score_matrix_matches_link(linker: TitleLinker) -> None:
 def test_batches_give_the_same_result(taxonomy: Taxonomy, linker: TitleLinker) -> None:
     small = TitleLinker(taxonomy, None, lexical_weight=1.0, batch_size=1).fit()
     titles = ["tømrer", "kassedame", "forklift driver", "social og sundhedsassistent", ""]
-    assert small.link(titles, k=5).equals(linker.link(titles, k=5))
+    one, many = small.link(titles, k=5), linker.link(titles, k=5)
+    # BLAS may pick another kernel for another number of rows: scores agree to float32 rounding, not bit for bit
+    assert one.drop("score").equals(many.drop("score"))
+    assert np.allclose(one["score"].to_numpy(), many["score"].to_numpy(), rtol=0, atol=1e-6)
 
 
 def test_empty_input_gives_an_empty_frame(linker: TitleLinker) -> None:

@@ -64,6 +64,12 @@ def _texts(title: str) -> list[str]:
         ("Seniorkonsulent", "konsulent"),
         ("Chef for salg", "salgschef"),
         ("Leder af kundeservice", "kundeserviceleder"),
+        ("Tømrer søges (m/k)", "tømrer"),
+        ("Lagermedarbejder - fuldtid", "lagermedarbejder"),
+        ("Barselsvikar: pædagog", "pædagog"),
+        ("Frisør til salon i Aarhus", "frisør"),
+        ("Ejendomsservicetekniker (m/k/d) til boligforening", "ejendomsservicetekniker"),
+        ("Bogholder - 37 timer", "bogholder"),
     ],
 )
 def test_rewrites_cover_each_class(title: str, rewrite: str) -> None:
@@ -77,6 +83,15 @@ def test_rewrites_cover_each_class(title: str, rewrite: str) -> None:
 def test_plain_titles_are_left_alone() -> None:
     assert title_variants("Tømrer") == [("tømrer", 1.0)]
     assert title_variants("") == []
+
+
+def test_a_title_is_cut_at_til_or_a_dash_only_where_it_reads_as_an_ad() -> None:
+    """Taxonomy labels use "til" and dashes too; without an ad word, mark, number or name nothing is cut."""
+    assert _texts("procesoperatør - coating") == ["procesoperatør coating"]
+    assert _texts("assistent til salgssupport") == ["assistent til salgssupport"]
+    assert _texts("Assistent til salgssupport i Odense")[1:] == ["assistent til salgssupport", "assistent"]
+    assert "pædagog" not in _texts("Pædagog til vuggestue")
+    assert "vikar" not in _texts("Vikar: sygeplejerske")[1:]
 
 
 def test_head_words_are_learned_from_labels() -> None:
@@ -104,6 +119,8 @@ def test_head_words_are_learned_from_labels() -> None:
         ("Lønbogholder, timeløn", "dk.o.loenbogholder"),
         ("Sekretær, advokatkontor", "dk.o.sekretaer"),
         ("Erfaren tømrer", "dk.o.toemrer"),
+        ("Tømrer søges til byggeplads (m/k)", "dk.o.toemrer"),
+        ("Elektriker - fuldtid", "dk.o.elektriker"),
     ],
 )
 def test_danish_title_forms_link_at_rank_one(linker: TitleLinker, title: str, expected: str) -> None:
@@ -196,6 +213,7 @@ def test_compound_guesses_count_only_where_they_are_labels() -> None:
     assert field_guesses("Chef, salg", is_label) == [("salgschef", FIELD_WEIGHT)]
     assert field_guesses("Teamleder, kundeservice", is_label) == [("kundeserviceleder", FIELD_HEAD_WEIGHT)]
     assert field_guesses("Kok", is_label) == [] and field_guesses("Kok, om natten", is_label) == []
+    assert field_guesses("Sekretær til læge", is_label) == [("lægesekretær", FIELD_WEIGHT)]
     assert HEAD_WEIGHT < 0.95 < FIELD_HEAD_WEIGHT < FIELD_WEIGHT < 1.0
 
 
