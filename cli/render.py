@@ -35,7 +35,8 @@ def show_table(
     """A table with these headers and already formatted cells; ``options`` go to rich's ``Table``.
 
     With ``flexible`` columns named (titles, labels), every other column keeps its widest cell and header
-    whole and the flexible ones share what is left of the terminal, cut with "…"; without, rich wraps."""
+    whole and the flexible ones share what is left of the terminal, cut with "…"; without, rich wraps, and a
+    word too long for its column is folded onto the next line, never cut (``incremental`` on 80 columns)."""
     rows = [tuple(row) for row in rows]
     if not rows:
         say(f"{title}: ingen resultater" if title else "ingen resultater")
@@ -43,7 +44,7 @@ def show_table(
     table = Table(title=title, **options)
     if not flexible:
         for name in columns:
-            table.add_column(name)
+            table.add_column(name, overflow="fold")
     else:
         widths = [max([len(name), *(len(row[i]) for row in rows)]) for i, name in enumerate(columns)]
         limits = _flexible_limits(dict(zip(columns, widths, strict=True)), flexible)

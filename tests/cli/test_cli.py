@@ -12,9 +12,11 @@ from typing import Any
 import polars as pl
 import pytest
 import typer
+from rich.console import Console
 from typer.testing import CliRunner
 
 from app.refresh import build_fingerprint, built_for, record_build
+from cli import render
 from cli.app import app
 from core.settings import Settings
 from data import columns as C
@@ -62,7 +64,9 @@ def test_every_command_has_help(command: tuple[str, ...]) -> None:
     assert len(result.output.splitlines()) > 3
 
 
-def test_generate_report_export_flow(tmp_path: Path) -> None:
+def test_generate_report_export_flow(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    # a wide terminal, whatever width the test process has (COLUMNS is read when the console is made)
+    monkeypatch.setattr(render, "console", Console(width=200, color_system=None))
     home = ["--home", str(tmp_path)]
     small = ["--seekers", "300", "--vacancies", "150", "--interactions", "1500", "--episodes", "300"]
     result = runner.invoke(app, [*home, "generate", *small, "--seed", "3"])
