@@ -26,6 +26,7 @@ from matching.linking.text import normalise_text
 Variant = tuple[str, float]
 MAX_VARIANTS = 8
 STEP_WEIGHT = 0.95  # one rewrite's weight; rewrites of rewrites multiply
+SECOND_CHOICE = 0.99  # a rewrite to use only where the first choice is no better (a trade's assistant)
 
 _SENIORITY = frozenset(
     ["senior", "junior", "sr", "jr", "erfaren", "erfarne", "nyuddannet", "nyuddannede", "uerfaren", "ledende"]
@@ -117,9 +118,9 @@ def title_variants(title: str) -> list[Variant]:
     for _ in range(3):  # rules compose: "Senior SOSU-elev" needs three
         nxt: list[Variant] = []
         for text, weight in frontier:
-            for rewrite in _rewrites(text):
+            for rewrite, factor in _rewrites(text):
                 if rewrite and rewrite not in found and len(found) < MAX_VARIANTS:
-                    found[rewrite] = weight * STEP_WEIGHT
+                    found[rewrite] = weight * STEP_WEIGHT * factor
                     nxt.append((rewrite, found[rewrite]))
         frontier = nxt
     return sorted(found.items(), key=lambda v: -v[1])
@@ -165,15 +166,16 @@ def _add(found: dict[str, float], text: str, weight: float) -> None:
         found[text] = weight
 
 
-def _rewrites(text: str) -> list[str]:
+def _rewrites(text: str) -> list[Variant]:
+    """One step of rewrites, each with a factor on the step's weight (1 but for second choices)."""
     words = text.split()
     out: list[str] = []
     out += _drop_seniority(words)
     out += _field_first(words)
-    out += _trainee(text, words)
+    trainee = _trainee(text, words)
     out += _modern_ending(words)
     out += _word_for_word(words)
-    return out
+    return [*trainee, *((text, 1.0) for text in out)]
 
 
 def _drop_seniority(words: list[str]) -> list[str]:
@@ -193,16 +195,19 @@ def _field_first(words: list[str]) -> list[str]:
     return []
 
 
-def _trainee(text: str, words: list[str]) -> list[str]:
+def _trainee(text: str, words: list[str]) -> list[Variant]:
+    """The trade trained for; its assistant forms as a second choice, so a ``frisørelev`` is a ``frisør``
+    before a ``frisørassistent`` (they tied), and a ``butikselev`` still a ``butiksassistent``."""
     match = _TRAINEE_LEAD.match(text) or _TRAINEE_TAIL.match(text)
     if match:
-        return [match.group(1)]
+        return [(match.group(1), 1.0)]
     last = words[-1] if words else ""
     for suffix in _TRAINEE_WORDS:
         stem = last[: -len(suffix)]
         if last.endswith(suffix) and len(stem) >= 3:
             trade = " ".join([*words[:-1], stem])
-            return [trade, _without_linking_letter(trade), *(f"{trade}{h}" for h in _TRADE_HEADS)]
+            heads = [(f"{trade}{h}", SECOND_CHOICE) for h in _TRADE_HEADS]
+            return [(trade, 1.0), (_without_linking_letter(trade), 1.0), *heads]
     return []
 
 

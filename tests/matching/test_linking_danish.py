@@ -85,6 +85,12 @@ def test_plain_titles_are_left_alone() -> None:
     assert title_variants("") == []
 
 
+def test_a_trainee_is_the_trade_first_and_its_assistant_second() -> None:
+    weights = dict(title_variants("Frisørelev"))
+    assert weights["frisør"] > weights["frisørassistent"] > 0.9
+    assert "butiksassistent" in dict(title_variants("Butikselev"))  # "butik" is no occupation
+
+
 def test_a_title_is_cut_at_til_or_a_dash_only_where_it_reads_as_an_ad() -> None:
     """Taxonomy labels use "til" and dashes too; without an ad word, mark, number or name nothing is cut."""
     assert _texts("procesoperatør - coating") == ["procesoperatør coating"]
