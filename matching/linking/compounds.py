@@ -28,6 +28,7 @@ MIN_HEAD = 3  # "kok"
 HEAD_WEIGHT = 0.85
 HEAD_GATE = 0.8  # head guesses only for a title nothing else matches this well
 HEAD_MARGIN = 0.15  # ... and only for an occupation the title already scores within this of its best
+HEAD_TIE_MARGIN = 0.01  # above the gate a head only breaks a near-tie: its occupation within this of the best
 FIELD_WEIGHT = 0.97
 FIELD_HEAD_WEIGHT = 0.96
 

@@ -276,21 +276,22 @@ class TitleLinker:
 
     def _guesses(
         self, title: str, rows: list[str], weights: np.ndarray, best: float
-    ) -> list[tuple[str, float, bool]]:
-        """Compound guesses (:mod:`matching.linking.compounds`) that are labels: ``(text, weight, is_head)``.
-        Head guesses come only for a title whose best score so far is below ``compounds.HEAD_GATE``."""
+    ) -> list[tuple[str, float, str]]:
+        """Compound guesses (:mod:`matching.linking.compounds`) that are labels: ``(text, weight, use)``.
+
+        ``use`` is ``field``, ``head`` (a title whose best score so far is below ``compounds.HEAD_GATE``) or
+        ``tie`` (a head of a title above the gate: it may only break a near-tie, see :meth:`_apply_guesses`)."""
         if not self.rewrite:
             return []
         exact = self._index().exact
-        out = [(text, weight, False) for text, weight in field_guesses(title, exact.__contains__)]
-        if best >= compounds.HEAD_GATE:
-            return out
+        out = [(text, weight, "field") for text, weight in field_guesses(title, exact.__contains__)]
+        use = "tie" if best >= compounds.HEAD_GATE else "head"
 
         def is_preferred(text: str) -> bool:
             return any(kind == PREFERRED for _, kind in exact.get(text, ()))
 
         for text, weight in zip(rows, weights, strict=True):
-            out += [(guess, float(weight) * w, True) for guess, w in head_guesses(text, is_preferred)]
+            out += [(guess, float(weight) * w, use) for guess, w in head_guesses(text, is_preferred)]
         return out
 
     def _exact_tiers(self, index: LabelIndex, text: str, pooled: np.ndarray) -> None:
@@ -311,19 +312,25 @@ class TitleLinker:
         A head guess raises only an occupation whose *preferred* label the head is (a head that is merely
         some occupation's synonym is usually a generic word, ``chef`` or ``tekniker``), and only where the
         title already nearly matches it (within ``compounds.HEAD_MARGIN`` of the best): it breaks near-ties
-        toward the compound's head and never overrules a clearly better match of the whole title."""
+        toward the compound's head and never overrules a clearly better match of the whole title. Above the
+        gate a head only breaks a tie: an occupation within ``compounds.HEAD_TIE_MARGIN`` of the best goes
+        just above it (``Natsygeplejerske``: Sygeplejerske, not the occupation carrying it as a synonym)."""
         index = self._index()
+        margins = {"field": np.inf, "head": compounds.HEAD_MARGIN, "tie": compounds.HEAD_TIE_MARGIN}
         hits: dict[tuple[int, int], str] = {}
         for t, title in enumerate(titles):
             lo, hi = int(first[t]), int(first[t + 1])
             best = float(scores[t].max())
-            for guess, weight, is_head in self._guesses(title, rows[lo:hi], weights[lo:hi], best):
+            for guess, weight, use in self._guesses(title, rows[lo:hi], weights[lo:hi], best):
                 for occ, kind in index.exact[guess]:
-                    if is_head and (kind != PREFERRED or scores[t, occ] < best - compounds.HEAD_MARGIN):
+                    if use != "field" and (kind != PREFERRED or scores[t, occ] < best - margins[use]):
                         continue
-                    value = weight * (EXACT_PREFERRED if kind == PREFERRED else EXACT_OTHER)
-                    # occupations one guess names keep the order of their own scores, not a tie
-                    value -= TIE_SPAN * (1.0 - min(float(scores[t, occ]), 1.0))
+                    if use == "tie":
+                        value = min(best + TIE_SPAN, EXACT_PREFERRED)
+                    else:
+                        value = weight * (EXACT_PREFERRED if kind == PREFERRED else EXACT_OTHER)
+                        # occupations one guess names keep the order of their own scores, not a tie
+                        value -= TIE_SPAN * (1.0 - min(float(scores[t, occ]), 1.0))
                     if value > scores[t, occ]:
                         scores[t, occ] = value
                         hits[(t, occ)] = guess

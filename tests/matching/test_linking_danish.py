@@ -272,13 +272,31 @@ def test_a_head_lifts_only_the_occupation_it_is_the_preferred_label_of(
     linker = TitleLinker(tax, None, lexical_weight=1.0, aggregate="lse", index_skills=False).fit()
     kok, el = (linker.occupation_ids.index(o) for o in ("dk.o.kok", "dk.o.elektriker"))
     with_heads = linker.score_matrix(["Hotelkok"])[0]
-    monkeypatch.setattr(compounds, "HEAD_GATE", -1.0)  # no head guesses at all
+    monkeypatch.setattr(compounds, "HEAD_GATE", -1.0)  # every title above the gate: heads only break ties
     without = linker.score_matrix(["Hotelkok"])[0]
     assert (
         with_heads[kok] == pytest.approx(HEAD_WEIGHT * EXACT_PREFERRED, abs=TIE_SPAN)
         and without[kok] < with_heads[kok]
     )
     assert with_heads[el] == without[el] < with_heads[kok]
+
+
+def test_above_the_gate_a_head_only_breaks_a_near_tie(
+    taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``kok`` also a synonym of Elektriker: by its best text "Hotelkok" scores both alike; the head picks Kok."""
+    tax = _with_synonym(taxonomy, "dk.o.elektriker", "kok")
+    linker = TitleLinker(tax, None, lexical_weight=1.0, aggregate="max", index_skills=False).fit()
+    kok, el = (linker.occupation_ids.index(o) for o in ("dk.o.kok", "dk.o.elektriker"))
+    monkeypatch.setattr(compounds, "HEAD_GATE", -1.0)
+    monkeypatch.setattr(compounds, "HEAD_TIE_MARGIN", -1.0)  # no tie-break: a tie
+    tied = linker.score_matrix(["Hotelkok"])[0]
+    assert tied[kok] == tied[el] == tied.max()
+    monkeypatch.setattr(compounds, "HEAD_TIE_MARGIN", 0.01)
+    broken = linker.score_matrix(["Hotelkok"])[0]
+    assert broken[kok] == pytest.approx(tied.max() + TIE_SPAN) and broken[el] == tied[el]
+    assert int(np.argmax(broken)) == kok
+    assert linker.link(["Hotelkok"], k=1)["matched_label"][0] == "Kok"  # the head is the label shown
 
 
 def test_a_head_never_overrules_a_clearly_better_match_of_the_whole_title(
