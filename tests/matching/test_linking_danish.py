@@ -18,7 +18,7 @@ from matching.linking.compounds import (
 )
 from matching.linking.heads import HeadWords, head_token
 from matching.linking.labels import PREFERRED
-from matching.linking.linker import CEILING, EXACT_OTHER, EXACT_PREFERRED, TIE_SPAN, bounded
+from matching.linking.linker import CEILING, EXACT_OTHER, EXACT_PREFERRED, TIE_SPAN, Aggregate, bounded
 
 
 @pytest.fixture(scope="module")
@@ -264,13 +264,19 @@ def _with_synonym(taxonomy: Taxonomy, occupation_id: str, synonym: str) -> Taxon
     return Taxonomy.build(f"with-{synonym}", occ, taxonomy.skills, taxonomy.occupation_skills)
 
 
+def _kok_also_names_elektriker(taxonomy: Taxonomy, aggregate: Aggregate) -> tuple[TitleLinker, int, int]:
+    """A lexical linker where ``kok`` is Kok's preferred label and also a synonym of Elektriker; both columns."""
+    tax = _with_synonym(taxonomy, "dk.o.elektriker", "kok")
+    linker = TitleLinker(tax, None, lexical_weight=1.0, aggregate=aggregate, index_skills=False).fit()
+    kok, el = (linker.occupation_ids.index(o) for o in ("dk.o.kok", "dk.o.elektriker"))
+    return linker, kok, el
+
+
 def test_a_head_lifts_only_the_occupation_it_is_the_preferred_label_of(
     taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``kok`` is Kok's preferred label and (here) also a synonym of Elektriker: "Hotelkok" lifts Kok only."""
-    tax = _with_synonym(taxonomy, "dk.o.elektriker", "kok")
-    linker = TitleLinker(tax, None, lexical_weight=1.0, aggregate="lse", index_skills=False).fit()
-    kok, el = (linker.occupation_ids.index(o) for o in ("dk.o.kok", "dk.o.elektriker"))
+    linker, kok, el = _kok_also_names_elektriker(taxonomy, "lse")
     with_heads = linker.score_matrix(["Hotelkok"])[0]
     monkeypatch.setattr(compounds, "HEAD_GATE", -1.0)  # every title above the gate: heads only break ties
     without = linker.score_matrix(["Hotelkok"])[0]
@@ -285,9 +291,7 @@ def test_above_the_gate_a_head_only_breaks_a_near_tie(
     taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """``kok`` also a synonym of Elektriker: by its best text "Hotelkok" scores both alike; the head picks Kok."""
-    tax = _with_synonym(taxonomy, "dk.o.elektriker", "kok")
-    linker = TitleLinker(tax, None, lexical_weight=1.0, aggregate="max", index_skills=False).fit()
-    kok, el = (linker.occupation_ids.index(o) for o in ("dk.o.kok", "dk.o.elektriker"))
+    linker, kok, el = _kok_also_names_elektriker(taxonomy, "max")
     monkeypatch.setattr(compounds, "HEAD_GATE", -1.0)
     monkeypatch.setattr(compounds, "HEAD_TIE_MARGIN", -1.0)  # no tie-break: a tie
     tied = linker.score_matrix(["Hotelkok"])[0]
