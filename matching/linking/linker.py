@@ -294,15 +294,18 @@ class TitleLinker:
             out += [(guess, float(weight) * w, use) for guess, w in head_guesses(text, is_preferred)]
         return out
 
-    def _exact_tiers(self, index: LabelIndex, text: str, pooled: np.ndarray) -> None:
-        """Occupations carrying ``text`` as a label get its tier; several in one tier keep their pooled order."""
+    def _exact_tiers(self, index: LabelIndex, text: str, pooled: np.ndarray, text_scores: np.ndarray) -> None:
+        """Occupations carrying ``text`` as a label get its tier; several in one tier are ordered by how well
+        ``text`` matches each one's own (first, preferred) label: pooling over all labels would favour the
+        occupation with the most labels (``lagermedarbejder``, a synonym of four: Lagerarbejder first)."""
         entries = index.exact.get(text, ())
         for kind, tier in ((PREFERRED, EXACT_PREFERRED), (OTHER, EXACT_OTHER)):
             occs = [occ for occ, k in entries if k == kind]
             if len(occs) == 1:
                 pooled[occs[0]] = tier
             elif occs:
-                pooled[occs] = tier - TIE_SPAN * (1.0 - np.minimum(pooled[occs], 1.0))
+                own = text_scores[index.starts[occs]]
+                pooled[occs] = tier - TIE_SPAN * (1.0 - np.clip(own, 0.0, 1.0))
 
     def _apply_guesses(
         self, titles: list[str], rows: list[str], weights: np.ndarray, first: np.ndarray, scores: np.ndarray
@@ -362,7 +365,7 @@ class TitleLinker:
             row_scores = bounded(self._pool(index, text_scores))
             if self.exact_first:  # a title (or a rewrite of it) equal to a label: that occupation's tier
                 for r in range(r0, r1):
-                    self._exact_tiers(index, rows[r], row_scores[r - r0])
+                    self._exact_tiers(index, rows[r], row_scores[r - r0], text_scores[r - r0])
             row_scores *= weights[r0:r1, None]
             offsets = first[lo : hi + 1] - r0
             scores = np.maximum.reduceat(row_scores, offsets[:-1], axis=0)

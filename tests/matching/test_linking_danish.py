@@ -239,18 +239,21 @@ def test_compounds_link_to_their_head_with_the_label_that_matched(
     assert top["score"] <= FIELD_WEIGHT + 1e-6  # a guess never outranks an exact match of the title
 
 
-def test_occupations_sharing_a_synonym_are_ordered_not_tied(taxonomy: Taxonomy) -> None:
-    """Two occupations carry the same synonym: the one whose other labels match better comes first."""
-    occ = taxonomy.occupations.with_columns(
-        pl.when(pl.col(C.OCCUPATION_ID).is_in(["dk.o.kok", "dk.o.elektriker"]))
-        .then(pl.concat_list(pl.col(C.SYNONYMS), pl.lit(["kokkesvend i køkken"])))
-        .otherwise(pl.col(C.SYNONYMS))
-        .alias(C.SYNONYMS)
-    )
-    tax = Taxonomy.build("shared-synonym", occ, taxonomy.skills, taxonomy.occupation_skills)
+def test_occupations_sharing_a_synonym_are_ordered_by_their_own_label_not_by_how_many_they_have(
+    taxonomy: Taxonomy,
+) -> None:
+    """Kok and Elektriker carry the same synonym, Elektriker also two more like it: pooled over all labels
+    Elektriker would win; ordered by how well the title matches each one's own label, Kok comes first."""
+    tax = _with_synonym(taxonomy, "dk.o.kok", "kokkesvend i køkken")
+    for synonym in ("kokkesvend i køkken", "kokkesvend", "køkkensvend i køkken"):
+        tax = _with_synonym(tax, "dk.o.elektriker", synonym)
     linker = TitleLinker(tax, None, lexical_weight=1.0, aggregate="lse", index_skills=False).fit()
-    scores = linker.score_matrix(["kokkesvend i køkken"])[0]
     kok, el = (linker.occupation_ids.index(o) for o in ("dk.o.kok", "dk.o.elektriker"))
+    linker.exact_first = False
+    pooled = linker.score_matrix(["kokkesvend i køkken"])[0]
+    assert pooled[el] > pooled[kok]  # a real contest: more labels, a higher soft maximum
+    linker.exact_first = True
+    scores = linker.score_matrix(["kokkesvend i køkken"])[0]
     assert CEILING < scores[el] < scores[kok] <= EXACT_OTHER
 
 
