@@ -14,7 +14,8 @@ only where it equals a label text, at a weight below the title's own exact match
   already scores within ``HEAD_MARGIN`` of its best: on ESCO's own Danish compounds (``bagerichef``,
   ``stålmontør``) an unchecked head overruled the right, more specific occupation;
 - ``field``: for ``Title, field`` (and a job ad's ``Title til field``, ``Kok til kantine``) the field joined
-  to the title (with and without the linking ``s``), and to the title's own head, weight ``FIELD_WEIGHT`` (above the bare title's, which is less specific).
+  to the title (with and without the linking ``s``), and to the title's own head, weight ``FIELD_WEIGHT``
+  (above the bare title's, which is less specific).
 """
 
 from __future__ import annotations

@@ -175,7 +175,7 @@ def _rewrites(text: str) -> list[Variant]:
     trainee = _trainee(text, words)
     out += _modern_ending(words)
     out += _word_for_word(words)
-    return [*trainee, *((text, 1.0) for text in out)]
+    return [*trainee, *((rewrite, 1.0) for rewrite in out)]
 
 
 def _drop_seniority(words: list[str]) -> list[str]:
