@@ -70,6 +70,7 @@ def _texts(title: str) -> list[str]:
         ("Frisør til salon i Aarhus", "frisør"),
         ("Ejendomsservicetekniker (m/k/d) til boligforening", "ejendomsservicetekniker"),
         ("Bogholder - 37 timer", "bogholder"),
+        ("Elektriker med erfaring i automation", "elektriker"),
     ],
 )
 def test_rewrites_cover_each_class(title: str, rewrite: str) -> None:
@@ -97,6 +98,7 @@ def test_a_title_is_cut_at_til_or_a_dash_only_where_it_reads_as_an_ad() -> None:
     assert _texts("assistent til salgssupport") == ["assistent til salgssupport"]
     assert _texts("Assistent til salgssupport i Odense")[1:] == ["assistent til salgssupport", "assistent"]
     assert "pædagog" not in _texts("Pædagog til vuggestue")
+    assert _texts("kok med speciale i bagværk") == ["kok med speciale i bagværk"]
     assert "vikar" not in _texts("Vikar: sygeplejerske")[1:]
 
 
