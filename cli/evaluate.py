@@ -243,6 +243,22 @@ def evaluate_interventions(
             "40 s each), into many_worlds.json / .md / .png.",
         ),
     ] = 0,
+    first_seed: Annotated[
+        int,
+        typer.Option(
+            min=0,
+            help="With --many-worlds: the first world's seed (100: the report's 60 worlds are 100-159).",
+        ),
+    ] = 100,
+    min_propensity: Annotated[
+        float | None,
+        typer.Option(
+            min=0.001,
+            max=0.49,
+            help="With --many-worlds: study this overlap threshold instead of the model's (no estimate where "
+            "a programme's or no programme's propensity is below it).",
+        ),
+    ] = None,
 ) -> None:
     """Effects vs the synthetic ground truth, policy value under capacity, IHDP and NSW + CPS benchmarks."""
     from data.store import Store
@@ -253,12 +269,22 @@ def evaluate_interventions(
     if many_worlds:
         from evaluation.intervention_many_worlds import many_worlds_study
         from recommender.interventions.coverage import COVERAGE_FILE
+        from recommender.interventions.params import DRParams
 
+        if record_coverage and min_propensity is not None:
+            raise typer.BadParameter(
+                "--record-coverage records the product model's figures: leave out --min-propensity"
+            )
+        params = DRParams(seed=seed)
+        if min_propensity is not None:
+            params = params.model_copy(update={"min_propensity": min_propensity})
         with steps("evaluating programme effects over many worlds") as step:
             summary = many_worlds_study(
                 many_worlds,
                 out,
+                params=params,
                 seed=seed,
+                first_seed=first_seed,
                 progress=step,
                 coverage_path=COVERAGE_FILE if record_coverage else None,
             )

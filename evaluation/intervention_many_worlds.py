@@ -166,6 +166,17 @@ def _pct_ci(ci: Mapping[str, float]) -> str:
     return f"{_pct(ci['mean'])} [{_pct(ci['low'])}, {_pct(ci['high'])}]"
 
 
+def _command(c: Mapping[str, Any]) -> str:
+    """The CLI call that reproduces this study (options only where they differ from the defaults)."""
+    seeds, threshold = c["worlds"], c["params"]["min_propensity"]
+    command = f"jobmatch evaluate interventions --many-worlds {len(seeds)}"
+    if seeds[0] != FIRST_SEED:
+        command += f" --first-seed {seeds[0]}"
+    if threshold != DRParams().min_propensity:
+        command += f" --min-propensity {threshold:g}"
+    return command
+
+
 def _markdown(c: Mapping[str, Any]) -> str:
     seeds = c["worlds"]
     lo, hi = LEVEL_RANGE
@@ -176,8 +187,7 @@ def _markdown(c: Mapping[str, Any]) -> str:
         f"{len(seeds)} worlds of the default form with {c['size']['citizens']:,} citizens and "
         f"{c['size']['episodes']:,} programme episodes (seeds {seeds[0]}-{seeds[-1]}: neither the report "
         "nor the tuning worlds), each estimated out of sample like `worlds.md` (two halves of the citizens). "
-        "Means over worlds with 95 % intervals over worlds. Reproduce with `jobmatch evaluate interventions "
-        f"--many-worlds {len(seeds)}`.",
+        f"Means over worlds with 95 % intervals over worlds. Reproduce with `{_command(c)}`.",
         "",
         "## Bias of the average effects",
         "",

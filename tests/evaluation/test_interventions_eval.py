@@ -359,6 +359,7 @@ def test_many_worlds_study_writes_bias_and_calibration_over_worlds(tmp_path: Pat
         assert (tmp_path / name).stat().st_size > 0
     text = (tmp_path / "many_worlds.md").read_text(encoding="utf-8")
     assert summary["per_programme"] and all(f"| {arm} |" in text for arm in summary["per_programme"])
+    assert "`jobmatch evaluate interventions --many-worlds 2 --first-seed 21`" in text  # how to reproduce
 
 
 def test_many_world_summary_finds_a_bias_the_noise_hides_in_one_world() -> None:
