@@ -106,6 +106,8 @@ def summarize(results: Mapping[int, Mapping[str, Any]]) -> dict[str, Any]:
             "worlds_in_level_range": float(np.mean([lo <= c <= hi for c in coverage])),
             "coverage_per_world": coverage,
         }
+        if all("share_with_estimate" in r for r in rows):
+            arms[arm]["share_with_estimate"] = float(np.mean([r["share_with_estimate"] for r in rows]))
     ties = [r["tie_rule"]["probability"] for r in results.values()]
     chances = {
         name: _bins_over_worlds([r["tie_rule"].get(key) or [] for r in results.values()])
@@ -193,14 +195,19 @@ def _markdown(c: Mapping[str, Any]) -> str:
         "",
         "Estimated minus true average effect (pp), and the same net of each world's noise floor (*excess*: "
         f"what the estimator adds). The estimator is unbiased to within {limit:.1f} pp where the whole "
-        "interval of the mean bias lies inside that band.",
+        "interval of the mean bias lies inside that band. The last column is the mean share of citizens the "
+        "programme has an estimate for (none where its or no programme's propensity is below the overlap "
+        "threshold): the price of a stricter threshold.",
         "",
-        "| programme | worlds | mean bias | mean excess | within the band |",
-        "| --- | ---: | ---: | ---: | --- |",
+        "| programme | worlds | mean bias | mean excess | within the band | citizens with an estimate |",
+        "| --- | ---: | ---: | ---: | --- | ---: |",
     ]
     for arm, r in c["per_programme"].items():
         ok = "yes" if r["bias_within_limit"] else "NO"
-        lines.append(f"| {arm} | {r['worlds']} | {_pp_ci(r['bias'])} | {_pp_ci(r['excess_bias'])} | {ok} |")
+        shown = _pct(r["share_with_estimate"], 0) if "share_with_estimate" in r else "–"
+        lines.append(
+            f"| {arm} | {r['worlds']} | {_pp_ci(r['bias'])} | {_pp_ci(r['excess_bias'])} | {ok} | {shown} |"
+        )
     lines += [
         "",
         "## Coverage of the stated 90 % intervals",

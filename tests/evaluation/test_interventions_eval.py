@@ -338,6 +338,7 @@ def test_many_worlds_study_writes_bias_and_calibration_over_worlds(tmp_path: Pat
         assert row["bias_within_limit"] == (b["low"] >= -0.005 and b["high"] <= 0.005)
         assert len(row["coverage_per_world"]) == row["worlds"]
         assert row["coverage"]["mean"] == pytest.approx(np.mean(row["coverage_per_world"]))
+        assert 0.0 < row["share_with_estimate"] <= 1.0  # the price of the overlap threshold, shown beside
     model = summary["share_of_oracle_gain_over_historical"]["model"]
     assert 0.0 <= model["worlds_at_least_target"] <= 1.0
     # The stated chances over worlds; their means now decide which a card may state.
