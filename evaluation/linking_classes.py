@@ -227,8 +227,8 @@ def class_markdown(report: dict[str, Any]) -> str:
         "ordered by their own preferred label. Hand-written cases are in `evaluation/data/linking_cases_da.csv`; "
         "`shared_label`, `benchmark_*` and `english_only` are derived at run time from the ESCO files in "
         "`../shared/data`. The encoders' training is deterministic for a seed on one machine, but float details "
-        "differ between machines: a hand-written class of 20 can move by 0.1 (two cases) between machines with "
-        "the same code.",
+        "differ between machines: with the same code, a hand-written class of 20 moved by up to 0.2 (four "
+        "cases) between two machines.",
         "",
         "| class | n | success@1 before | success@1 after | MRR before | MRR after |",
         "|---|---|---|---|---|---|",

@@ -138,8 +138,8 @@ def _ad_parts(title: str) -> list[Variant]:
     - fuldtid`` -> ``lagermedarbejder``. Taxonomy labels also use ``til`` and dashes (``procesoperatør -
     coating``), so a title is cut only where it shows it is an ad's: an ad word, a gender mark, a number, a
     capitalised name after the first word or what the ad asks of the person (``med erfaring i``, ``med flair
-    for``). On the linking benchmark's dev split (ESCO labels as queries)
-    cutting every title at ``til``/``hos``/a dash, even at weight 0.7, lowered MRR; this way it is unchanged."""
+    for``). On the linking benchmark's dev split (ESCO labels as queries) cutting every title at
+    ``til``/``hos``/a dash, even at weight 0.7, lowered MRR; this way it is unchanged."""
     words = normalise_text(title).split()
     plain = _without_ad_words(words)
     if len(plain) == len(words) and not _NAME.search(title) and not _AD_QUALITIES.match(title.strip()):
