@@ -195,11 +195,11 @@ def _markdown(c: Mapping[str, Any]) -> str:
         "",
         "Estimated minus true average effect (pp), and the same net of each world's noise floor (*excess*: "
         f"what the estimator adds). The estimator is unbiased to within {limit:.1f} pp where the whole "
-        "interval of the mean bias lies inside that band. The last column is the mean share of citizens the "
-        "programme has an estimate for (none where its or no programme's propensity is below the overlap "
-        "threshold): the price of a stricter threshold.",
+        "interval of the mean bias lies inside that band. The last column is the mean share of episodes (a "
+        "citizen's spell of unemployment) the programme has an estimate for (none where its or no programme's "
+        "propensity is below the overlap threshold): the price of a stricter threshold.",
         "",
-        "| programme | worlds | mean bias | mean excess | within the band | citizens with an estimate |",
+        "| programme | worlds | mean bias | mean excess | within the band | episodes with an estimate |",
         "| --- | ---: | ---: | ---: | --- | ---: |",
     ]
     for arm, r in c["per_programme"].items():
