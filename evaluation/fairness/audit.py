@@ -584,7 +584,9 @@ def intervention_audit(
     periods: float = 1.0,
 ) -> dict[str, Any]:  # fmt: skip
     """Today's caseload allocated to programmes by the capacity LP on the model's estimated effects (one
-    quarter's seats per job centre): per group, the share offered each programme and the estimated gain."""
+    quarter's seats per job centre): per group, the share offered each programme, the estimated gain, and the
+    share of programmes a citizen has an estimate for (a programme without one is never suggested, so a group
+    that loses estimates to the overlap threshold more often is offered less)."""
     from recommender.interventions import ARMS, seeker_features, taxonomy_of
     from recommender.interventions.allocation import allocate, capacity_from_table
 
@@ -596,6 +598,7 @@ def intervention_audit(
     centres = features.join(seekers.select(C.SEEKER_ID, C.JOBCENTER_ID), on=C.SEEKER_ID, how="left")
     assign = allocate(gain, centres[C.JOBCENTER_ID].to_numpy(), ARMS, capacity, "lp")
     est = np.nan_to_num(gain[np.arange(len(assign)), assign], nan=0.0)
+    with_estimate = (~np.isnan(gain[:, 1:])).mean(axis=1)  # column 0 is "none"
     ids = features[C.SEEKER_ID].to_list()
     groups = protected_groups(store, ids)
     programme = np.array(ARMS, dtype=object)[assign]
@@ -625,9 +628,15 @@ def intervention_audit(
         _merge(out, M.as_cells(gains.rename({"difference": "estimated_gain_difference",
                "difference_lo": "estimated_gain_difference_lo", "difference_hi": "estimated_gain_difference_hi"}),
                ["estimated_gain", "estimated_gain_difference"]))  # fmt: skip
+        estimated = M.mean_by_group(with_estimate, labels, name="with_estimate", reference=ref, n_boot=n_boot,
+                                    seed=seed, min_cell=min_cell)  # fmt: skip
+        _merge(out, M.as_cells(estimated.rename({"difference": "with_estimate_difference",
+               "difference_lo": "with_estimate_difference_lo", "difference_hi": "with_estimate_difference_hi"}),
+               ["with_estimate", "with_estimate_difference"]))  # fmt: skip
     return {
         "citizens": len(assign), "seats_used": int((assign > 0).sum()),
         "mean_estimated_gain": float(est.mean()) if len(est) else 0.0,
+        "mean_with_estimate": float(with_estimate.mean()) if len(est) else 0.0,
         "programmes": {p: int((assign == i).sum()) for i, p in enumerate(ARMS)},
         "groups": out,
     }  # fmt: skip

@@ -277,6 +277,18 @@ def _markdown(r: dict[str, Any], plots: list[str]) -> str:
     icols = [("offered any", "offered_any_share", True), ("ratio", "offered_any_ratio", False),
              ("estimated gain", "estimated_gain", True), ("gain diff. to ref.", "estimated_gain_difference", True)]  # fmt: skip
     lines += [*_table(inter["groups"], icols), ""]
+    if "mean_with_estimate" in inter:  # reports written before it was audited lack it
+        ecols = [("programmes with an estimate", "with_estimate", True),
+                 ("diff. to ref.", "with_estimate_difference", True)]  # fmt: skip
+        lines += [
+            "Share of the programmes a citizen has an estimate for (on average "
+            f"{inter['mean_with_estimate']:.0%}; none where the programme or no programme is rarely given to "
+            "citizens like them, below the overlap threshold). A programme without an estimate is never "
+            "suggested, so a group with fewer estimates is offered less:",
+            "",
+            *_table(inter["groups"], ecols),
+            "",
+        ]
     progs = [p for p, n in inter["programmes"].items() if p != "none" and n > 0]
     pcols = [(p, f"offered_{p}_share", True) for p in progs]
     lines += ["Share offered each programme:", "", *_table(inter["groups"], pcols), ""]
@@ -394,11 +406,20 @@ def _plots(r: dict[str, Any], out: Path) -> list[str]:
 
     inter = au["interventions"]["groups"]
     names = sorted(_single_groups(inter))
-    fig, ax = plt.subplots(figsize=(10, 4))
+    with_estimate = any("with_estimate" in c for c in inter.values())  # older reports lack it
+    panels = 2 if with_estimate else 1
+    fig, axes = plt.subplots(1, panels, figsize=(8 * panels + 2, 4), squeeze=False)
+    ax = axes[0][0]
     _errorbars(ax, inter, "estimated_gain", names, 0.0, "estimated gain of the assigned programme")
     ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
     ax.set_ylabel("mean estimated gain (95% CI)")
     ax.set_title("Intervention allocation: estimated gain per group")
+    if with_estimate:
+        ax = axes[0][1]
+        _errorbars(ax, inter, "with_estimate", names, 0.0, "programmes with an estimate")
+        ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
+        ax.set_ylabel("share of programmes with an estimate (95% CI)")
+        ax.set_title("Programmes a citizen has an estimate for, per group")
     fig.tight_layout()
     fig.savefig(out / "interventions_gain.png", dpi=110)
     plt.close(fig)

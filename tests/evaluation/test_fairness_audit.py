@@ -11,6 +11,7 @@ import polars as pl
 import pytest
 
 from core.settings import Settings
+from data.protected import protected_groups
 from data.store import Store
 from data.taxonomy import load_builtin
 from embeddings.lexical import CharNgramEncoder
@@ -24,16 +25,21 @@ class _Effects:
     def __init__(self, n: int) -> None:
         rng = np.random.default_rng(0)
         self.gain = np.column_stack([np.zeros(n), rng.uniform(-0.02, 0.1, (n, len(ARMS) - 1))])
+        self.gain[:, 1:][rng.uniform(size=(n, len(ARMS) - 1)) < 0.3] = np.nan  # outside overlap: no estimate
 
     def matrix(self, fill: float = np.nan) -> np.ndarray:
         return self.gain
 
 
 class _Model:
-    """Stands in for the intervention model: random estimated effects, one per citizen and programme."""
+    """Stands in for the intervention model: random estimated effects, one per citizen and programme, about
+    30 % of them missing (no estimate); ``last`` keeps what it returned."""
+
+    last: _Effects
 
     def estimate(self, features: pl.DataFrame) -> _Effects:
-        return _Effects(features.height)
+        self.last = _Effects(features.height)
+        return self.last
 
 
 def test_historical_rates_match_a_direct_count(world: Store) -> None:
@@ -58,9 +64,11 @@ def test_report_on_the_small_world(world_path: Path, tmp_path: Path) -> None:
     encoder = CharNgramEncoder(dim=64).fit(taxonomy_corpus(load_builtin()))
     settings = Settings(home=tmp_path, encoder="char")
     out = tmp_path / "fairness"
+    model = _Model()
     with Store(world_path) as store:
-        result = run_fairness_audit(settings, store, encoder, out, n_boot=100, intervention_model=_Model(),
+        result = run_fairness_audit(settings, store, encoder, out, n_boot=100, intervention_model=model,
                                     max_vacancies=40, variants=False)  # fmt: skip
+        groups = protected_groups(store, store.table("seekers")["seeker_id"].to_list())
     saved = load_fairness_report(out)
     assert saved == json.loads((out / "fairness.json").read_text())
     assert isinstance(saved["historical_bias_detected"], bool)
@@ -83,6 +91,14 @@ def test_report_on_the_small_world(world_path: Path, tmp_path: Path) -> None:
     inter = audits["interventions"]
     assert inter["citizens"] == sum(inter["programmes"].values())
     assert "estimated_gain" in inter["groups"]["gender=mand"]
+    # the share of programmes with an estimate, per group, against a direct count
+    with_estimate = (~np.isnan(model.last.gain[:, 1:])).mean(axis=1)
+    assert inter["mean_with_estimate"] == pytest.approx(with_estimate.mean())
+    women = (groups["gender"] == "kvinde").to_numpy()
+    cell = inter["groups"]["gender=kvinde"]
+    assert cell["with_estimate"]["value"] == pytest.approx(with_estimate[women].mean())
+    assert 0.6 < cell["with_estimate"]["value"] < 0.8
+    assert "programmes with an estimate" in (out / "fairness.md").read_text()
     md = (out / "fairness.md").read_text()
     assert "## 1. Historical hires" in md and "## 3. Intervention allocation" in md
     for png in ("historical_ratios.png", "skew_before_after.png", "exposure.png", "exposure_curves.png",
