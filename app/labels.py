@@ -159,6 +159,10 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
             "History: interviews and hires per application",
         ),
         "recommender": ("Forslagenes træfsikkerhed pr. gruppe", "How well suggestions hit, per group"),
+        "programmes": (
+            "Indsatser: dagens borgere fordelt på pladserne, pr. gruppe",
+            "Programmes: today's citizens allocated to the seats, per group",
+        ),
     },
     "fairness_metric": {
         "interview_rate": ("Andel ansøgninger til samtale", "Share of applications to interview"),
@@ -173,6 +177,20 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
         ),
         "recall@50": ("Genfundne ansøgninger i top 50", "Applications found in the top 50"),
         "ndcg@10": ("NDCG@10 (rækkefølge i top 10)", "NDCG@10 (order in the top 10)"),
+        "offered_any_share": ("Andel tilbudt en indsats", "Share offered a programme"),
+        "offered_any_ratio": (
+            "Andel tilbudt en indsats i forhold til referencegruppen",
+            "Share offered a programme relative to the reference group",
+        ),
+        "estimated_gain": (
+            "Anslået effekt af den tildelte indsats",
+            "Estimated effect of the assigned programme",
+        ),
+        "with_estimate": ("Andel indsatser med et skøn", "Share of programmes with an estimate"),
+        "with_estimate_difference": (
+            "Andel indsatser med et skøn, forskel til referencegruppen",
+            "Share of programmes with an estimate, difference to the reference group",
+        ),
     },
     "attribute": {
         "gender": ("Køn", "Gender"),
@@ -276,6 +294,7 @@ HEADERS: dict[str, tuple[str, str]] = {
     "prev_hash": ("Forrige kædeled", "Previous link"),
     "hash": ("Kædeled", "Link"),
     "episodes": ("Forløb", "Episodes"),
+    "with_estimate": ("Forløb med et skøn", "Episodes with an estimate"),
     "mean_effect_pp": ("Gns. effekt (procentpoint)", "Mean effect (percentage points)"),
     "e_value": ("E-værdi", "E-value"),
     "e_value_limit": ("E-værdi (intervallets nære ende)", "E-value (interval's near end)"),

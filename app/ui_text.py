@@ -80,10 +80,14 @@ TEXT: dict[str, dict[str, str]] = {
     "estimated": {"da": "anslået effekt", "en": "estimated effect"},
     "programme_evidence": {"da": "Indsatsernes evidens", "en": "Evidence behind the programme estimates"},
     "programme_evidence_caption": {
-        "da": "E-værdi: hvor stærkt en skjult faktor skulle hænge sammen med både indsats og job for at "
+        "da": "Forløb med et skøn: andel af de historiske forløb, hvor indsatsen har et skøn; i resten gives den "
+        "for sjældent til borgere som dem (eller de får næsten altid en indsats) til at kunne sammenlignes, så "
+        "den foreslås ikke. E-værdi: hvor stærkt en skjult faktor skulle hænge sammen med både indsats og job for at "
         "forklare effekten væk; dækning: andel sande effekter i intervallet, målt uden for stikprøven på "
         "syntetiske verdener (laveste og højeste af rapportens verdener, og gennemsnittet over mange).",
-        "en": "E-value: how strongly a hidden factor would have to be tied to both the programme and work to "
+        "en": "Episodes with an estimate: the share of past episodes for which the programme has an estimate; "
+        "in the rest it is too rarely given to citizens like them (or they almost always get one) to compare, "
+        "so it is not suggested. E-value: how strongly a hidden factor would have to be tied to both the programme and work to "
         "explain the effect away; coverage: share of true effects inside the interval, measured out of sample "
         "on synthetic worlds (lowest and highest of the report's worlds, and the mean over many).",
     },

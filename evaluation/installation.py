@@ -4,8 +4,10 @@ Real installations have no ground-truth tables, so everything here is measured o
 history. The served configuration of the hybrid (read from the live model) is retrained on the history before
 the last eight weeks (the served model has already seen those weeks) and ranks the vacancies live in them in
 each citizen's area; its lists are scored against the applications citizens actually made, beside popularity
-as a floor. The fairness part: interview and hire rates given an application per group (the historical audit)
-and the hybrid's recall@50 per group on the same test weeks. Cells under ``min_cell`` are suppressed.
+as a floor. The fairness part: interview and hire rates given an application per group (the historical audit),
+the hybrid's recall@50 per group on the same test weeks, and, where the build fitted a programme model, today's
+caseload allocated to programmes per group (offered one, estimated gain, share of programmes with an estimate).
+Cells under ``min_cell`` are suppressed.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from typing import Any
 import numpy as np
 import polars as pl
 
+from core.errors import ArtefactError
 from core.settings import Settings
 from data import columns as C
 from data.interactions import TimeSplitFrames, time_split, training_events
@@ -36,6 +39,9 @@ from recommender.service import context_with_vectors, model_root
 
 Progress = Callable[[str], None]
 HEADLINE = ("ndcg@10", "recall@50", "precision@10", "mrr@10", "coverage@10")
+# What the programme audit reports per group (the per-programme shares stay in `jobmatch fairness`).
+PROGRAMME_METRICS = ("offered_any_share", "offered_any_ratio", "estimated_gain", "with_estimate",
+                     "with_estimate_difference")  # fmt: skip
 
 
 def run_installation_report(
@@ -67,6 +73,10 @@ def run_installation_report(
         "historical": _historical(store, n_boot, seed, min_cell),
         "recommender": _recall_by_group(store, recs["hybrid"], truth, n_boot, seed, min_cell),
     }
+    say("fairness: today's caseload allocated to programmes, per group")
+    programmes = _programmes(settings, store, n_boot, seed, min_cell)
+    if programmes is not None:
+        audits["programmes"] = programmes
     return {
         "computed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "data_version": store.data_version,
@@ -152,6 +162,23 @@ def _recall_by_group(store: Store, recs: pl.DataFrame, truth: pl.DataFrame, n_bo
                     metric
                 ]
     return {"test_seekers": per_user.height, "groups": cells}
+
+
+def _programmes(
+    settings: Settings, store: Store, n_boot: int, seed: int, min_cell: int
+) -> dict[str, Any] | None:
+    """The programme allocation audit (``audit.intervention_audit``) with the build's model, reduced to
+    ``PROGRAMME_METRICS``; None where the build fitted none (too few episodes: suggestions are off)."""
+    from recommender.interventions import InterventionModel
+
+    try:
+        model = InterventionModel.load(settings.models_dir, data_version=store.data_version)
+    except ArtefactError:
+        return None
+    audit = A.intervention_audit(store, model, n_boot=n_boot, seed=seed, min_cell=min_cell)
+    groups = {g: {k: v for k, v in cell.items() if k in ("n", "suppressed", *PROGRAMME_METRICS)}
+              for g, cell in audit["groups"].items()}  # fmt: skip
+    return {"citizens": audit["citizens"], "seats_used": audit["seats_used"], "groups": groups}
 
 
 def report_markdown(report: dict[str, Any]) -> str:

@@ -51,7 +51,10 @@ def analyst_view(ws: Workspace, user: User) -> None:
             st.subheader(tr("programme_evidence"))
             st.caption(tr("programme_evidence_caption"))
             shown = labels.display_frame(
-                evidence, lang(), decimals=2, percents=("coverage_low", "coverage_high", "coverage_mean")
+                evidence,
+                lang(),
+                decimals=2,
+                percents=("with_estimate", "coverage_low", "coverage_high", "coverage_mean"),
             )
             st.dataframe(shown, hide_index=True)
             ranges = {

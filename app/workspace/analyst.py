@@ -33,10 +33,11 @@ class AnalystViews(WorkspaceBase):
         return pointer.read_text(encoding="utf-8").strip() if pointer.is_file() else ""
 
     def programme_evidence(self, user: User) -> pl.DataFrame:
-        """Per programme, what stands behind its estimates: episodes, the doubly robust average, how strong a
-        hidden confounder would have to be to explain it away (E-value, and for the interval's near end),
-        the measured coverage of its interval (lowest and highest over the report worlds, and the mean over
-        many worlds) and whether it may be called a 90 % interval."""
+        """Per programme, what stands behind its estimates: episodes, the share of them it has an estimate for
+        (the rest are below the overlap threshold), the doubly robust average, how strong a hidden confounder
+        would have to be to explain it away (E-value, and for the interval's near end), the measured coverage
+        of its interval (lowest and highest over the report worlds, and the mean over many worlds) and whether
+        it may be called a 90 % interval."""
         user.require(Role.ANALYST, Role.ADMIN)
         model = self.interventions
         if model is None:
@@ -49,6 +50,7 @@ class AnalystViews(WorkspaceBase):
             rows.append({
                 "programme": arm,
                 "episodes": m.get("episodes"),
+                "with_estimate": m.get("share_supported"),
                 "mean_effect_pp": None if m.get("dr_ate_supported") is None else 100 * m["dr_ate_supported"],
                 "e_value": m.get("e_value"),
                 "e_value_limit": m.get("e_value_limit"),

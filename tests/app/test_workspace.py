@@ -258,6 +258,7 @@ def test_analyst_sees_the_evidence_behind_each_programme_estimate(ws: Workspace)
     assert evidence.height == len(arms) > 0
     for row, (arm, m) in zip(evidence.iter_rows(named=True), arms.items(), strict=True):
         assert row["programme"] == arm and row["episodes"] == m["episodes"] and row["e_value"] == m["e_value"]
+        assert row["with_estimate"] == m["share_supported"] and 0 <= row["with_estimate"] <= 1
         level = ws.interventions.coverage_.get(arm, {}).get("level")
         assert row["called_90_interval"] == bool(level)
         if row["coverage_low"] is not None:

@@ -70,6 +70,7 @@ def test_analyst_sees_the_installation_report_with_its_time_in_danish(app_home: 
     assert audit.options == [
         "Historik: samtaler og ansættelser pr. ansøgning",
         "Forslagenes træfsikkerhed pr. gruppe",
+        "Indsatser: dagens borgere fordelt på pladserne, pr. gruppe",
     ]
     grouping = analyst.selectbox(key="fair_grouping")
     assert (
@@ -83,3 +84,15 @@ def test_analyst_sees_the_installation_report_with_its_time_in_danish(app_home: 
     assert set(table["Gruppe"]) <= {"Oprindelse: dansk", "Oprindelse: vestlig", "Oprindelse: ikke-vestlig"}
     headers = " ".join(str(c) for d in analyst.dataframe for c in d.value.columns)
     assert "_" not in headers and "Audit" not in headers and "Metric" not in headers
+    # The programme allocation per group, with the share of programmes a citizen has an estimate for.
+    analyst.selectbox(key="fair_audit").set_value("programmes").run()
+    metric = analyst.selectbox(key="fair_metric")
+    assert {"Andel tilbudt en indsats", "Andel indsatser med et skøn"} <= set(metric.options)
+    metric.set_value("with_estimate").run()
+    assert not analyst.exception, analyst.exception
+    table = next(d.value for d in analyst.dataframe if list(d.value.columns[:2]) == ["Gruppe", "Antal"])
+    cells = report["fairness"]["audits"]["programmes"]["groups"]  # type: ignore[index]
+    danish = cells["origin_group=dansk"]["with_estimate"]["value"]
+    assert 0 < danish <= 1  # the grouping chosen above stays
+    shown = table.loc[table["Gruppe"] == "Oprindelse: dansk", "Værdi"].tolist()
+    assert shown == [f"{danish:.3f}".replace(".", ",")]
