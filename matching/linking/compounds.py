@@ -15,7 +15,10 @@ only where it equals a label text, at a weight below the title's own exact match
   ``stålmontør``) an unchecked head overruled the right, more specific occupation;
 - ``field``: for ``Title, field`` (and a job ad's ``Title til field``, ``Kok til kantine``) the field joined
   to the title (with and without the linking ``s``), and to the title's own head, weight ``FIELD_WEIGHT``
-  (above the bare title's, which is less specific).
+  (above the bare title's, which is less specific);
+- ``join``: a compound written apart (særskrivning, common in job ads: ``Butiks assistent``, ``Lager
+  arbejder``; or an abbreviation spelt out: ``Pæd. medhjælper`` -> ``pædagog medhjælper``) joined, with and
+  without the linking ``s``, weight ``JOIN_WEIGHT``; the linker uses it like a field guess.
 """
 
 from __future__ import annotations
@@ -32,6 +35,8 @@ HEAD_MARGIN = 0.15  # ... and only for an occupation the title already scores wi
 HEAD_TIE_MARGIN = 0.01  # above the gate a head only breaks a near-tie: its occupation within this of the best
 FIELD_WEIGHT = 0.97
 FIELD_HEAD_WEIGHT = 0.96
+JOIN_WEIGHT = 0.97
+_LINKS = ("", "s")  # a compound's joining letter: "butik|s|assistent"
 
 Guess = tuple[str, float]
 
@@ -68,3 +73,18 @@ def field_guesses(title: str, is_label: Callable[[str], bool]) -> list[Guess]:
     if own_head:
         out += [(f"{fld}{link}{own_head}", FIELD_HEAD_WEIGHT) for link in ("", "s")]
     return [(text, weight) for text, weight in out if is_label(text)]
+
+
+def joined_guesses(text: str, is_label: Callable[[str], bool]) -> list[Guess]:
+    """A compound written apart (særskrivning, or an abbreviation spelt out): ``lager medarbejder`` ->
+    ``lagermedarbejder``, ``pædagog medhjælper`` -> ``pædagogmedhjælper``; only where the result is a label."""
+    words = text.split()
+    if len(words) < 2 or is_label(text):
+        return []
+    out = []
+    for i in range(len(words) - 1):
+        for link in _LINKS:
+            joined = " ".join([*words[:i], f"{words[i]}{link}{words[i + 1]}", *words[i + 2 :]])
+            if is_label(joined):
+                out.append((joined, JOIN_WEIGHT))
+    return out

@@ -27,7 +27,7 @@ from data.taxonomy import Taxonomy
 from embeddings.base import Encoder
 from embeddings.lexical import CharNgramEncoder
 from matching.linking import compounds
-from matching.linking.compounds import field_guesses, head_guesses
+from matching.linking.compounds import field_guesses, head_guesses, joined_guesses
 from matching.linking.danish import title_variants
 from matching.linking.labels import FIELDS, OTHER, PREFERRED, LabelIndex, build_label_index, taxonomy_texts
 from matching.linking.text import as_title_list, candidate_windows, normalise_text
@@ -279,8 +279,9 @@ class TitleLinker:
     ) -> list[tuple[str, float, str]]:
         """Compound guesses (:mod:`matching.linking.compounds`) that are labels: ``(text, weight, use)``.
 
-        ``use`` is ``field``, ``head`` (a title whose best score so far is below ``compounds.HEAD_GATE``) or
-        ``tie`` (a head of a title above the gate: it may only break a near-tie, see :meth:`_apply_guesses`)."""
+        ``use`` is ``field`` (also a compound written apart, joined), ``head`` (a title whose best score so
+        far is below ``compounds.HEAD_GATE``) or ``tie`` (a head of a title above the gate: it may only break
+        a near-tie, see :meth:`_apply_guesses`)."""
         if not self.rewrite:
             return []
         exact = self._index().exact
@@ -292,6 +293,9 @@ class TitleLinker:
 
         for text, weight in zip(rows, weights, strict=True):
             out += [(guess, float(weight) * w, use) for guess, w in head_guesses(text, is_preferred)]
+            out += [
+                (guess, float(weight) * w, "field") for guess, w in joined_guesses(text, exact.__contains__)
+            ]
         return out
 
     def _exact_tiers(self, index: LabelIndex, text: str, pooled: np.ndarray, text_scores: np.ndarray) -> None:

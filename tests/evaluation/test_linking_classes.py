@@ -35,6 +35,7 @@ CLASSES = {
     "seniority",
     "compound",
     "ad_phrasing",
+    "split_compound",
 }
 
 
