@@ -340,6 +340,12 @@ def evaluate_interventions(
     console.print(f"wrote {out / 'interventions.json'} and {out / 'interventions.md'}")
 
 
+def _world_name(path: Path, store: Any) -> str:
+    """``seed 2027`` for a generated world (its seed is in the store), else the file's folder and name."""
+    seed = store.meta("seed")
+    return f"seed {seed}" if seed else f"{path.parent.name}/{path.stem}"
+
+
 def _compare_worlds(
     home_db: Path, worlds: list[Path], out: Path, seed: int, record: bool, share_reps: int = 0
 ) -> None:
@@ -351,10 +357,11 @@ def _compare_worlds(
     from recommender.interventions.coverage import COVERAGE_FILE
 
     with ExitStack() as stack, steps("comparing programme effects across worlds") as step:
-        stores = {
-            f"{p.parent.name}/{p.stem}": stack.enter_context(Store(p, read_only=True))
-            for p in [home_db, *worlds]
-        }
+        opened = [(p, stack.enter_context(Store(p, read_only=True))) for p in [home_db, *worlds]]
+        names = [_world_name(p, store) for p, store in opened]
+        if len(set(names)) < len(names):  # two worlds of one seed: tell them apart by their files
+            names = [f"{p.parent.name}/{p.stem}" for p, _ in opened]
+        stores = {name: store for name, (_, store) in zip(names, opened, strict=True)}
         run_world_comparison(
             stores,
             out,

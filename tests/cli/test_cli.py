@@ -238,3 +238,15 @@ def test_generate_size_preset_with_explicit_counts_winning(tmp_path: Path) -> No
         )
     wrong = runner.invoke(app, ["--home", str(tmp_path), "generate", "--force", "--size", "aarhus"])
     assert wrong.exit_code == 2 and "aarhus" in wrong.output
+
+
+def test_worlds_compared_are_named_by_their_seed(writable_world: Store) -> None:
+    """`evaluate interventions --worlds`: a generated world is "seed N" in the report and the coverage record
+    (the store keeps its seed), a world without one is named by its folder and file."""
+    from cli.evaluate import _world_name
+
+    path = Path("/somewhere/w7/jobmatch.duckdb")
+    seed = writable_world.meta("seed")
+    assert seed is not None and _world_name(path, writable_world) == f"seed {seed}"
+    writable_world.execute("DELETE FROM meta WHERE key = 'seed'")
+    assert _world_name(path, writable_world) == "w7/jobmatch"
