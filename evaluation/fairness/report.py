@@ -282,9 +282,9 @@ def _markdown(r: dict[str, Any], plots: list[str]) -> str:
                  ("diff. to ref.", "with_estimate_difference", True)]  # fmt: skip
         lines += [
             "Share of the programmes a citizen has an estimate for (on average "
-            f"{inter['mean_with_estimate']:.0%}; none where the programme or no programme is rarely given to "
-            "citizens like them, below the overlap threshold). A programme without an estimate is never "
-            "suggested, so a group with fewer estimates is offered less:",
+            f"{inter['mean_with_estimate']:.0%}; a programme has none for a citizen when it, or no programme at "
+            "all, is rarely given to citizens like them: below the overlap threshold). A programme without an "
+            "estimate is never suggested, so a group with fewer estimates is offered less:",
             "",
             *_table(inter["groups"], ecols),
             "",
@@ -418,7 +418,7 @@ def _plots(r: dict[str, Any], out: Path) -> list[str]:
         ax = axes[0][1]
         _errorbars(ax, inter, "with_estimate", names, 0.0, "programmes with an estimate")
         ax.set_xticks(range(len(names)), names, rotation=45, ha="right")
-        ax.set_ylabel("share of programmes with an estimate (95% CI)")
+        ax.set_ylabel("with an estimate (95% CI)")
         ax.set_title("Programmes a citizen has an estimate for, per group")
     fig.tight_layout()
     fig.savefig(out / "interventions_gain.png", dpi=110)

@@ -77,12 +77,12 @@ def overlap_reason(e_k: float, e_0: float, thr: float) -> str:
     """Why a programme has no estimate for this citizen: one of the two assignment probabilities is too low."""
     if e_k < thr:
         return (
-            f"indsatsen gives praktisk talt aldrig til borgere som denne (estimeret sandsynlighed "
-            f"{pct(e_k, 1)} mod grænsen {pct(thr, 0)}): ingen sammenlignelige forløb, så intet skøn"
+            f"indsatsen gives sjældent til borgere som denne (estimeret sandsynlighed "
+            f"{pct(e_k, 1)} mod grænsen {pct(thr, 0)}): for få sammenlignelige forløb til et skøn"
         )
     return (
         f"borgere som denne får næsten altid en indsats (sandsynlighed for ingen indsats {pct(e_0, 1)} "
-        f"mod grænsen {pct(thr, 0)}): ingen sammenligningsgruppe, så intet skøn"
+        f"mod grænsen {pct(thr, 0)}): for få at sammenligne med, så intet skøn"
     )
 
 

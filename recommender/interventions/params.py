@@ -14,10 +14,12 @@ class DRParams(BaseModel):
 
     n_folds: int = Field(default=3, ge=2, le=10, description="Cross-fitting folds for the nuisance models.")
     min_propensity: float = Field(
-        default=0.02,
+        default=0.05,
         gt=0,
         lt=0.5,
-        description="Overlap threshold: no estimate where e_k(x) or e_0(x) is below.",
+        description="Overlap threshold: no estimate where e_k(x) or e_0(x) is below. 0.05, not the earlier "
+        "0.02: chosen on seeds 300-307 and confirmed on the 60 many-worlds seeds, it cut the excess bias of "
+        "the rarely given programmes (mentorstøtte +0.75 -> +0.03 pp) at the price of fewer estimates.",
     )
     min_arm_episodes: int = Field(
         default=30, ge=1, description="Arms with fewer historical episodes get no model."

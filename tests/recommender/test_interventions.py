@@ -47,6 +47,8 @@ from recommender.interventions.allocation import (
     total_gain,
 )
 from recommender.interventions.coverage import (
+    COVERAGE_FILE,
+    fingerprint,
     measured,
     probability_claims,
     record,
@@ -150,7 +152,7 @@ def test_no_estimate_where_overlap_fails(toy: dict) -> None:
     never = X[:, 1] == 0
     assert not eff.supported[never, 1].any()
     assert np.isnan(eff.tau[never, 1]).all()
-    assert all("aldrig" in r for r in eff.reason[never, 1])
+    assert all("gives sjældent" in r for r in eff.reason[never, 1])
     assert eff.supported[~never, 1].mean() > 0.9
     assert all(r == "" for r in eff.reason[eff.supported])
 
@@ -603,6 +605,15 @@ def test_posterior_intervals_vary_by_citizen_and_the_average_is_the_plain_dr_one
     mu = learner.oof_outcome_
     plain = float(np.mean(learner.pseudo_[rows, 0] - (mu[rows, 1] - mu[rows, 0])))
     assert learner.final_models_[1].intercepts_[0] == pytest.approx(plain)
+
+
+def test_the_shipped_coverage_record_belongs_to_the_default_model() -> None:
+    """A change of the model's defaults without rerunning the worlds would silently drop every level and
+    every stated chance (the record no longer matches): the shipped record must be for today's defaults."""
+    body = json.loads(COVERAGE_FILE.read_text(encoding="utf-8"))
+    assert body["params"] == fingerprint(DRParams())
+    assert set(body["coverage"]) == set(ARMS[1:]) == set(body["mean_coverage"])
+    assert set(body["probabilities"]) == set(body["mean_probabilities"]) == {"best", "as_good"}
 
 
 def test_an_interval_is_called_a_level_only_where_its_coverage_held(tmp_path: Path) -> None:
