@@ -68,16 +68,17 @@ def resolve_expected(cases: pl.DataFrame, labels: pl.DataFrame) -> pl.DataFrame:
 
 
 def shared_label_cases(labels: pl.DataFrame, occupation_ids: set[str]) -> pl.DataFrame:
-    """Labels preferred for one occupation and alternative for another: query -> the preferred owner."""
+    """Labels preferred for one occupation and alternative for another: query -> the preferred owner, in the
+    labels' order (a join does not keep it, so the report's list would change from run to run)."""
     known = labels.filter(pl.col("conceptUri").is_in(sorted(occupation_ids)))
     pref = known.filter(pl.col("labelIndex") == 0).select(
         "label", pl.col("conceptUri").alias(C.OCCUPATION_ID)
     )
     alt = known.filter(pl.col("labelIndex") >= 1).select("label", "conceptUri")
-    shared = pref.join(alt, on="label").filter(pl.col("conceptUri") != pl.col(C.OCCUPATION_ID))
+    shared = pref.join(alt, on="label", maintain_order="left").filter(pl.col("conceptUri") != pl.col(C.OCCUPATION_ID))
     once = pref.group_by("label").len().filter(pl.col("len") == 1).select("label")  # one preferred owner
     return (
-        shared.join(once, on="label")
+        shared.join(once, on="label", maintain_order="left")
         .unique("label", maintain_order=True)
         .select(pl.lit("shared_label").alias("class"), pl.col("label").alias("query"), C.OCCUPATION_ID)
     )
