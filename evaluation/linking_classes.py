@@ -75,7 +75,9 @@ def shared_label_cases(labels: pl.DataFrame, occupation_ids: set[str]) -> pl.Dat
         "label", pl.col("conceptUri").alias(C.OCCUPATION_ID)
     )
     alt = known.filter(pl.col("labelIndex") >= 1).select("label", "conceptUri")
-    shared = pref.join(alt, on="label", maintain_order="left").filter(pl.col("conceptUri") != pl.col(C.OCCUPATION_ID))
+    shared = pref.join(alt, on="label", maintain_order="left").filter(
+        pl.col("conceptUri") != pl.col(C.OCCUPATION_ID)
+    )
     once = pref.group_by("label").len().filter(pl.col("len") == 1).select("label")  # one preferred owner
     return (
         shared.join(once, on="label", maintain_order="left")

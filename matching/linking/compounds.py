@@ -68,10 +68,10 @@ def field_guesses(title: str, is_label: Callable[[str], bool]) -> list[Guess]:
     name, fld = normalise_text(head), normalise_text(fld)
     if not sep or not name or not fld or " " in name or " " in fld:
         return []
-    out = [(f"{fld}{link}{name}", FIELD_WEIGHT) for link in ("", "s")]
+    out = [(f"{fld}{link}{name}", FIELD_WEIGHT) for link in _LINKS]
     own_head = compound_head(name, is_label)
     if own_head:
-        out += [(f"{fld}{link}{own_head}", FIELD_HEAD_WEIGHT) for link in ("", "s")]
+        out += [(f"{fld}{link}{own_head}", FIELD_HEAD_WEIGHT) for link in _LINKS]
     return [(text, weight) for text, weight in out if is_label(text)]
 
 
