@@ -110,6 +110,10 @@ TEXT: dict[str, dict[str, str]] = {
         "en": "at least a 5% chance of being at least as good as the best",
     },
     "not_estimated": {"da": "Ikke estimeret", "en": "Not estimated"},
+    "not_estimated_group": {
+        "da": "Uden skøn: {n} indsatser (for få sammenlignelige forløb; kan stadig vælges nedenfor)",
+        "en": "Without an estimate: {n} programmes (too few comparable episodes; can still be chosen below)",
+    },
     "override_choice": {"da": "Dit valg i stedet", "en": "Your choice instead"},
     "note": {"da": "Note", "en": "Note"},
     "add_note": {"da": "Gem note", "en": "Save note"},

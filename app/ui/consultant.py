@@ -98,15 +98,19 @@ def programmes_tab(ws: Workspace, user: User, seeker_id: str) -> None:
     ranking = rec.ranking
     supported = ranking.filter(pl.col("supported"))
     st.altair_chart(effect_chart(supported), width="stretch")
-    for r in ranking.iter_rows(named=True):
+    for r in supported.iter_rows(named=True):
         with st.container(border=True):
-            if r["supported"]:
-                programme_card(r, drivers.get(r["programme"], []), rec.employers.get(r["programme"]))
-            else:
+            programme_card(r, drivers.get(r["programme"], []), rec.employers.get(r["programme"]))
+            if r["programme"] != "none":
+                decision_row(ws, user, seeker_id, f"p_{r['programme']}", programme=r["programme"])
+    # Programmes without an estimate (below the overlap threshold) together, after the ones with one: often
+    # half of them, each with its reason; the consultant may still choose one below.
+    unsupported = ranking.filter(~pl.col("supported"))
+    if unsupported.height:
+        with st.expander(tr("not_estimated_group").format(n=unsupported.height)):
+            for r in unsupported.iter_rows(named=True):
                 name = labels.value("programme", r["programme"], lang())
                 st.markdown(f"**{md(name)}**: {tr('not_estimated')}: {md(r['reason_da'])}")
-            if r["supported"] and r["programme"] != "none":
-                decision_row(ws, user, seeker_id, f"p_{r['programme']}", programme=r["programme"])
     with st.expander(tr("cards_full_text")):
         st.markdown(md(rec.text_da))
     st.divider()

@@ -89,4 +89,11 @@ def test_programmes_in_parts_with_danish_figures(app_home: Path) -> None:
     assert "true" not in lowered and "false" not in lowered and "bedste false" not in lowered
     for frame in at.dataframe:
         assert "reason_da" not in frame.value.columns and "name" not in frame.value.columns
+    # Programmes without an estimate come together after the cards, one line each with its reason.
+    grouped = [e for e in at.expander if e.label.startswith("Uden skøn:")]
+    assert len(grouped) == 1
+    n = int(re.search(r"Uden skøn: (\d+) indsatser", grouped[0].label).group(1))
+    lines = [m.value for m in grouped[0].markdown]
+    assert n == len(lines) > 0
+    assert all("Ikke estimeret:" in line and ("sjældent" in line or "næsten altid" in line) for line in lines)
     assert ops_rows(app_home, "SELECT count(*) FROM decisions") == [(0,)]
