@@ -343,7 +343,11 @@ def evaluate_interventions(
 def _world_name(path: Path, store: Any) -> str:
     """``seed 2027`` for a generated world (its seed is in the store), else the file's folder and name."""
     seed = store.meta("seed")
-    return f"seed {seed}" if seed else f"{path.parent.name}/{path.stem}"
+    return f"seed {seed}" if seed else _file_name(path)
+
+
+def _file_name(path: Path) -> str:
+    return f"{path.parent.name}/{path.stem}"
 
 
 def _compare_worlds(
@@ -360,7 +364,7 @@ def _compare_worlds(
         opened = [(p, stack.enter_context(Store(p, read_only=True))) for p in [home_db, *worlds]]
         names = [_world_name(p, store) for p, store in opened]
         if len(set(names)) < len(names):  # two worlds of one seed: tell them apart by their files
-            names = [f"{p.parent.name}/{p.stem}" for p, _ in opened]
+            names = [_file_name(p) for p, _ in opened]
         stores = {name: store for name, (_, store) in zip(names, opened, strict=True)}
         run_world_comparison(
             stores,

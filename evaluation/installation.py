@@ -39,7 +39,8 @@ from recommender.service import context_with_vectors, model_root
 
 Progress = Callable[[str], None]
 HEADLINE = ("ndcg@10", "recall@50", "precision@10", "mrr@10", "coverage@10")
-# What the programme audit reports per group (the per-programme shares stay in `jobmatch fairness`).
+# What the programme audit reports per group (the per-programme shares stay in `jobmatch fairness`, not computed
+# here).
 PROGRAMME_METRICS = ("offered_any_share", "offered_any_ratio", "estimated_gain", "with_estimate",
                      "with_estimate_difference")  # fmt: skip
 
@@ -175,7 +176,9 @@ def _programmes(
         model = InterventionModel.load(settings.models_dir, data_version=store.data_version)
     except ArtefactError:
         return None
-    audit = A.intervention_audit(store, model, n_boot=n_boot, seed=seed, min_cell=min_cell)
+    audit = A.intervention_audit(
+        store, model, n_boot=n_boot, seed=seed, min_cell=min_cell, per_programme=False
+    )
     groups = {g: {k: v for k, v in cell.items() if k in ("n", "suppressed", *PROGRAMME_METRICS)}
               for g, cell in audit["groups"].items()}  # fmt: skip
     return {"citizens": audit["citizens"], "seats_used": audit["seats_used"], "groups": groups}

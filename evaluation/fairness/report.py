@@ -88,7 +88,7 @@ def run_fairness_audit(
         from recommender.interventions import load_or_fit
 
         intervention_model, _ = load_or_fit(settings.models_dir, store)
-    inter = A.intervention_audit(store, intervention_model, **opts)
+    inter = A.intervention_audit(store, intervention_model, n_boot=n_boot, seed=seed, min_cell=min_cell)
     audits = {
         "historical": {"applications": hist["applications"], "groups": _historical_cells(hist)},
         **{
@@ -406,7 +406,7 @@ def _plots(r: dict[str, Any], out: Path) -> list[str]:
 
     inter = au["interventions"]["groups"]
     names = sorted(_single_groups(inter))
-    with_estimate = any("with_estimate" in c for c in inter.values())  # older reports lack it
+    with_estimate = "mean_with_estimate" in au["interventions"]  # older reports lack it
     panels = 2 if with_estimate else 1
     fig, axes = plt.subplots(1, panels, figsize=(8 * panels + 2, 4), squeeze=False)
     ax = axes[0][0]
