@@ -183,8 +183,8 @@ VALUES: dict[str, dict[str, tuple[str, str]]] = {
             "Share offered a programme relative to the reference group",
         ),
         "estimated_gain": (
-            "Anslået effekt af den tildelte indsats",
-            "Estimated effect of the assigned programme",
+            "Anslået effekt af den tildelte indsats (0,01 = 1 procentpoint)",
+            "Estimated effect of the assigned programme (0.01 = 1 percentage point)",
         ),
         "with_estimate": ("Andel indsatser med et skøn", "Share of programmes with an estimate"),
         "with_estimate_difference": (
