@@ -27,7 +27,13 @@ from data.taxonomy import Taxonomy
 from embeddings.base import Encoder
 from embeddings.lexical import CharNgramEncoder
 from matching.linking import compounds
-from matching.linking.compounds import field_guesses, head_guesses, joined_guesses
+from matching.linking.compounds import (
+    field_guesses,
+    head_guesses,
+    joined_guesses,
+    setting_guesses,
+    specialised_titles,
+)
 from matching.linking.danish import title_variants
 from matching.linking.labels import FIELDS, OTHER, PREFERRED, LabelIndex, build_label_index, taxonomy_texts
 from matching.linking.text import as_title_list, candidate_windows, normalise_text
@@ -177,6 +183,7 @@ class TitleLinker:
             batch_size=self.batch_size,
             progress=self.progress,
         )
+        self.specialised_ = specialised_titles(self.occupation_index_.exact)
         self.skill_index_: LabelIndex | None = None
         if self.index_skills and self.taxonomy.skills.height:
             self.skill_index_ = build_label_index(
@@ -279,13 +286,20 @@ class TitleLinker:
     ) -> list[tuple[str, float, str]]:
         """Compound guesses (:mod:`matching.linking.compounds`) that are labels: ``(text, weight, use)``.
 
-        ``use`` is ``field`` (also a compound written apart, joined), ``head`` (a title whose best score so
-        far is below ``compounds.HEAD_GATE``) or ``tie`` (a head of a title above the gate: it may only break
-        a near-tie, see :meth:`_apply_guesses`)."""
+        ``use`` is ``field`` (also a compound written apart, joined, and a title before its setting), ``head``
+        (a title whose best score so far is below ``compounds.HEAD_GATE``) or ``tie`` (a head of a title above
+        the gate: it may only break a near-tie, see :meth:`_apply_guesses`)."""
         if not self.rewrite:
             return []
         exact = self._index().exact
         out = [(text, weight, "field") for text, weight in field_guesses(title, exact.__contains__)]
+        specialised = getattr(self, "specialised_", None)
+        if specialised is None:  # a linker fitted before setting guesses existed
+            specialised = self.specialised_ = specialised_titles(exact)
+        out += [
+            (text, weight, "field")
+            for text, weight in setting_guesses(normalise_text(title), exact.__contains__, specialised)
+        ]
         use = "tie" if best >= compounds.HEAD_GATE else "head"
 
         def is_preferred(text: str) -> bool:

@@ -36,6 +36,7 @@ CLASSES = {
     "compound",
     "ad_phrasing",
     "split_compound",
+    "workplace",
 }
 
 

@@ -14,9 +14,12 @@ from matching.linking.compounds import (
     FIELD_WEIGHT,
     HEAD_WEIGHT,
     JOIN_WEIGHT,
+    SETTING_WEIGHT,
     field_guesses,
     head_guesses,
     joined_guesses,
+    setting_guesses,
+    specialised_titles,
 )
 from matching.linking.heads import HeadWords, head_token
 from matching.linking.labels import PREFERRED
@@ -242,6 +245,40 @@ def test_a_compound_written_apart_is_joined_where_the_result_is_a_label() -> Non
     assert joined_guesses("pædagog medhjælper", is_label) == [("pædagogmedhjælper", JOIN_WEIGHT)]
     assert joined_guesses("lager chef", is_label) == []  # no such label
     assert joined_guesses("lagermedarbejder", is_label) == []  # one word
+
+
+def test_a_title_before_where_the_job_is_is_guessed_unless_the_taxonomy_specialises_it_so() -> None:
+    labels = {"sygeplejerske", "tjener", "lektor", "sygeplejerske hos en dyrlæge"}
+    labels |= {f"lektor i {field}" for field in ("historie", "fysik", "kemi", "jura", "musik")}
+    specialised = specialised_titles(labels)
+    assert specialised == {"lektor"}  # one "sygeplejerske hos ..." label does not make a specialising title
+    is_label = labels.__contains__
+    assert setting_guesses("sygeplejerske til akutmodtagelsen", is_label, specialised) == [
+        ("sygeplejerske", SETTING_WEIGHT)
+    ]
+    assert setting_guesses("tjener på restaurant", is_label, specialised) == [("tjener", SETTING_WEIGHT)]
+    assert setting_guesses("lektor i astrofysik", is_label, specialised) == []  # a kind of lektor
+    assert setting_guesses("sygeplejerske hos en dyrlæge", is_label, specialised) == []  # a label itself
+    assert setting_guesses("kok til kantine", is_label, specialised) == []  # "kok" is no label here
+    assert setting_guesses("sygeplejerske til", is_label, specialised) == []  # no setting after the word
+    assert HEAD_WEIGHT < SETTING_WEIGHT < FIELD_WEIGHT  # above a head guess, below a field guess
+
+
+@pytest.mark.parametrize(
+    ("title", "expected"),
+    [
+        ("Tjener på restaurant", "dk.o.tjener"),  # without the guess: Restaurantchef
+        ("Smed til produktion", "dk.o.smed"),  # ... Produktionsmedarbejder
+        ("Kok til kantine", "dk.o.kok"),  # ... Kantinemedarbejder
+    ],
+)
+def test_a_title_followed_by_its_workplace_links_to_the_title(
+    linker: TitleLinker, title: str, expected: str
+) -> None:
+    top = linker.link([title], k=1).row(0, named=True)
+    assert top[C.OCCUPATION_ID] == expected
+    assert top["matched_label"].lower() == title.split()[0].lower()
+    assert top["score"] == pytest.approx(SETTING_WEIGHT, abs=1e-3)
 
 
 @pytest.mark.parametrize(
