@@ -5,7 +5,9 @@ char n-gram TF-IDF; any :class:`~embeddings.base.Encoder`, by default the projec
 one), plus a small bonus where the text's head word is the query's (:mod:`matching.linking.heads`). An
 occupation pools its texts' scores: ``max`` or ``lse`` (a soft maximum in which further matching labels add
 a little). A title is also scored through its Danish rewrites (:mod:`matching.linking.danish`), each
-weighted below 1, and keeps its best.
+weighted below 1, and keeps its best; a skill it names (``Java udvikler``) breaks near-ties
+(:mod:`matching.linking.named_skills`), and compound guesses that are labels come last
+(:mod:`matching.linking.compounds`).
 
 Scores shown lie in [0, 1]: a title equal to an occupation's label scores 1.0 for a preferred label and
 0.999 for a synonym (so a preferred label wins a shared label, whatever the number of other labels), and
@@ -36,6 +38,7 @@ from matching.linking.compounds import (
 )
 from matching.linking.danish import title_variants
 from matching.linking.labels import FIELDS, OTHER, PREFERRED, LabelIndex, build_label_index, taxonomy_texts
+from matching.linking.named_skills import SKILL_MARGIN, named_skill_users, skill_terms
 from matching.linking.text import as_title_list, candidate_windows, normalise_text
 
 # Output columns (link frames); occupation_id / skill_id come from data.columns.
@@ -104,7 +107,9 @@ class TitleLinker:
     label texts in :meth:`fit`. ``field_weights`` multiply text scores by field (``label_da``, ``synonym``,
     ``label_en``). ``rewrite`` scores Danish rewrites of each title too; ``exact_first`` puts occupations
     carrying the title as a label first (preferred before synonym); ``head_weight`` is the head-word bonus
-    (a share of the distance to 1; off by default: it did not help on the benchmark's dev split). Everything but ``encoder``, ``field_weights`` and ``index_skills`` is
+    (a share of the distance to 1; off by default: it did not help on the benchmark's dev split);
+    ``named_skills`` lets a skill the title names break near-ties (:mod:`matching.linking.named_skills`).
+    Everything but ``encoder``, ``field_weights`` and ``index_skills`` is
     read at link time, so a fitted linker can be re-weighted. ``index_skills`` also indexes skills for
     :meth:`link_skills`, lexical only by default (dense scores of short text windows are noisy).
     """
@@ -121,6 +126,7 @@ class TitleLinker:
         rewrite: bool = True,
         exact_first: bool = True,
         head_weight: float = 0.0,
+        named_skills: bool = True,
         index_skills: bool = True,
         skill_lexical_weight: float = 1.0,
         skill_threshold: float = 0.62,
@@ -137,6 +143,7 @@ class TitleLinker:
         self.rewrite = rewrite
         self.exact_first = exact_first
         self.head_weight = head_weight
+        self.named_skills = named_skills
         self.index_skills = index_skills
         self.skill_lexical_weight = skill_lexical_weight
         self.skill_threshold = skill_threshold
@@ -184,6 +191,9 @@ class TitleLinker:
             progress=self.progress,
         )
         self.specialised_ = specialised_titles(self.occupation_index_.exact)
+        self.skill_terms_ = skill_terms(
+            self.taxonomy, self.occupation_index_.ids, self.occupation_index_.texts
+        )
         self.skill_index_: LabelIndex | None = None
         if self.index_skills and self.taxonomy.skills.height:
             self.skill_index_ = build_label_index(
@@ -293,12 +303,9 @@ class TitleLinker:
             return []
         exact = self._index().exact
         out = [(text, weight, "field") for text, weight in field_guesses(title, exact.__contains__)]
-        specialised = getattr(self, "specialised_", None)
-        if specialised is None:  # a linker fitted before setting guesses existed
-            specialised = self.specialised_ = specialised_titles(exact)
         out += [
             (text, weight, "field")
-            for text, weight in setting_guesses(normalise_text(title), exact.__contains__, specialised)
+            for text, weight in setting_guesses(normalise_text(title), exact.__contains__, self.specialised_)
         ]
         use = "tie" if best >= compounds.HEAD_GATE else "head"
 
@@ -357,6 +364,18 @@ class TitleLinker:
                         hits[(t, occ)] = guess
         return hits
 
+    def _apply_named_skills(self, titles: list[str], scores: np.ndarray) -> None:
+        """Occupations using a skill the title names (:mod:`matching.linking.named_skills`) and scoring within
+        ``SKILL_MARGIN`` of the best go just above it, in their own order; not where the title is a label."""
+        for t, title in enumerate(titles):
+            users = named_skill_users(title, self.skill_terms_)
+            row = scores[t]
+            best = float(row.max()) if len(users) else 1.0
+            if best > CEILING:
+                continue
+            near = users[row[users] >= best - SKILL_MARGIN]
+            row[near] = best + TIE_SPAN * (1.0 - (best - row[near]) / SKILL_MARGIN)
+
     def _batches(self, titles: list[str]) -> Iterator[_Block]:
         """Occupation scores per batch of titles."""
         index = self._index()
@@ -387,6 +406,8 @@ class TitleLinker:
             row_scores *= weights[r0:r1, None]
             offsets = first[lo : hi + 1] - r0
             scores = np.maximum.reduceat(row_scores, offsets[:-1], axis=0)
+            if self.named_skills:  # before the guesses: a label the title names outranks a skill it names
+                self._apply_named_skills(titles[lo:hi], scores)
             lexicon = (
                 self._apply_guesses(titles[lo:hi], rows[r0:r1], weights[r0:r1], offsets, scores)
                 if self.exact_first

@@ -37,6 +37,7 @@ CLASSES = {
     "ad_phrasing",
     "split_compound",
     "workplace",
+    "named_skill",
 }
 
 

@@ -1,0 +1,91 @@
+"""Skills a title names break near-ties between occupations (``Python udvikler``: software, not building)."""
+
+from __future__ import annotations
+
+import numpy as np
+import polars as pl
+import pytest
+
+from data import columns as C
+from data.taxonomy import Taxonomy
+from matching.linking.linker import CEILING, TitleLinker
+from matching.linking.named_skills import named_skill_users, skill_terms
+
+OCCUPATIONS = pl.DataFrame(
+    {
+        C.OCCUPATION_ID: ["o.bygherre", "o.software", "o.data", "o.hr", "o.kok"],
+        C.LABEL_DA: ["Bygherre", "Softwareudvikler", "Dataanalytiker", "HR-konsulent", "Kok"],
+        C.LABEL_EN: ["property developer", "software developer", "data analyst", "HR consultant", "cook"],
+        C.SYNONYMS: [
+            ["udvikler", "ejendomsudvikler"],
+            ["programmør", "it-udvikler"],
+            ["dataudvikler"],
+            [],
+            [],
+        ],
+    }
+)
+SKILLS = pl.DataFrame(
+    {
+        C.SKILL_ID: ["s.python", "s.hr", "s.budget"],
+        C.LABEL_DA: [None, None, "Budgetlægning"],
+        C.LABEL_EN: ["Python (computer programming)", "HR", "budgeting"],
+        C.SYNONYMS: [[], [], []],
+    }
+)
+USES = pl.DataFrame(
+    {
+        C.OCCUPATION_ID: ["o.software", "o.data", "o.data", "o.bygherre", "o.kok"],
+        C.SKILL_ID: ["s.python", "s.python", "s.hr", "s.budget", "s.budget"],
+        C.RELATION: ["essential", "optional", "optional", "essential", "optional"],
+    }
+)
+
+
+@pytest.fixture(scope="module")
+def taxonomy() -> Taxonomy:
+    return Taxonomy.build("named-skills", OCCUPATIONS, SKILLS, USES)
+
+
+def test_skill_terms_map_a_label_to_the_occupations_using_it(taxonomy: Taxonomy) -> None:
+    ids = OCCUPATIONS[C.OCCUPATION_ID].to_list()
+    texts = [
+        "bygherre",
+        "udvikler",
+        "softwareudvikler",
+        "it udvikler",
+        "dataanalytiker",
+        "hr konsulent",
+        "kok",
+    ]
+    terms = skill_terms(taxonomy, ids, texts)
+    assert terms["python"].tolist() == [1, 2]  # the parenthesis dropped; software and data
+    assert terms["python computer programming"].tolist() == [1, 2]
+    assert "hr" not in terms  # a word of an occupation label: the title's own match weighs it
+    assert terms["budgetlægning"].tolist() == [0, 4]
+    assert named_skill_users("Python udvikler", terms).tolist() == [1, 2]
+    assert named_skill_users("Python", terms).size == 0  # the whole title: it names no occupation's skill
+    assert named_skill_users("Tømrer", terms).size == 0
+
+
+def test_a_named_skill_lifts_the_occupations_using_it_above_a_near_tie(taxonomy: Taxonomy) -> None:
+    linker = TitleLinker(taxonomy, None, lexical_weight=1.0, aggregate="max", index_skills=False).fit()
+    cols = {o: linker.occupation_ids.index(o) for o in ("o.bygherre", "o.software", "o.data")}
+    linker.named_skills = False
+    before = linker.score_matrix(["python udvikler"])[0]
+    assert before.argmax() == cols["o.bygherre"]  # "udvikler" is the property developer's synonym
+    linker.named_skills = True
+    after = linker.score_matrix(["python udvikler"])[0]
+    lifted = [c for c in (cols["o.software"], cols["o.data"]) if before[c] >= before.max() - 0.15]
+    assert lifted, "the test needs an occupation using Python within the margin"
+    assert after.argmax() in lifted
+    assert np.all(after[lifted] > after[cols["o.bygherre"]])
+    assert np.all(after[lifted] < CEILING)  # a lift is a tie-break, never an exact match's score
+    # order among the lifted is their own order
+    assert np.argsort(-after[lifted]).tolist() == np.argsort(-before[lifted]).tolist()
+
+
+def test_a_named_skill_never_overrules_an_exact_label(taxonomy: Taxonomy) -> None:
+    linker = TitleLinker(taxonomy, None, lexical_weight=1.0, aggregate="max", index_skills=False).fit()
+    top = linker.link(["Bygherre"], k=1).row(0, named=True)
+    assert top[C.OCCUPATION_ID] == "o.bygherre" and top["score"] == 1.0
