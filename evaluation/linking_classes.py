@@ -5,7 +5,7 @@ Test sets, all against ESCO v1.1.1 with the Danish labels file (``../shared/data
 - hand-written cases per class (``evaluation/data/linking_cases_da.csv``: trainee forms, gendered and old
   forms, abbreviations, English loanwords, "Title, field" qualifiers, seniority words, compounds, job-ad
   phrasing, compounds written apart, a title followed by its workplace: ``Tjener på restaurant``, a skill
-  named in the title: ``Java udvikler``), each
+  named in the title: ``Java udvikler``, plurals: ``Tømrere søges``), each
   naming the expected occupation by its Danish label (a preferred label, or a label only one occupation has);
 - ``shared_label``, derived at run time from the labels file: every Danish label that is the preferred label
   of one occupation and an alternative label of another; the query is the label, the answer its owner;
@@ -232,7 +232,8 @@ def class_markdown(report: dict[str, Any]) -> str:
         "titles that read as an ad, a title followed by where the job is taken as that title (`workplace`; the "
         "class was written before the rule, its threshold then chosen on it and the benchmark's dev split), "
         "a skill the title names breaking near-ties toward the occupations using it (`named_skill`, written "
-        "before the rule; the margin was not tuned), "
+        "before the rule; the margin was not tuned), plurals read as the singular label (`plural`, titles "
+        "written before the rule), "
         "and occupations sharing a label ordered by their own preferred label. "
         "Hand-written cases are in `evaluation/data/linking_cases_da.csv`; "
         "`shared_label`, `benchmark_*` and `english_only` are derived at run time from the ESCO files in "

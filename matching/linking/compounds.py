@@ -22,7 +22,10 @@ only where it equals a label text, at a weight below the title's own exact match
 - ``setting``: a job ad's title followed by where the job is (``Sygeplejerske til akutmodtagelsen``, ``Tjener
   på restaurant``) -> the title, where it is a label, weight ``SETTING_WEIGHT``; used like a field guess. Not
   for a title the taxonomy itself specialises by a setting in ``MIN_SPECIALISED`` or more labels (``lektor i
-  historie``, ``maskinarbejder til ...``): there the setting names the occupation.
+  historie``, ``maskinarbejder til ...``): there the setting names the occupation;
+- ``plural``: a title in the plural, as ads write it (``Tømrere søges``, ``Sosu-assistenter``) -> its last
+  word in the singular (``-ere``/``-er``/``-e`` off, a doubled consonant undone: ``kokke`` -> ``kok``), where
+  that makes a label, weight ``PLURAL_WEIGHT``; used like a field guess (the setting guess also tries it).
 """
 
 from __future__ import annotations
@@ -40,6 +43,7 @@ HEAD_TIE_MARGIN = 0.01  # above the gate a head only breaks a near-tie: its occu
 FIELD_WEIGHT = 0.97
 FIELD_HEAD_WEIGHT = 0.96
 JOIN_WEIGHT = 0.97
+PLURAL_WEIGHT = 0.97
 SETTING_WEIGHT = 0.9
 MIN_SPECIALISED = 5  # labels "<title> <setting word> ..." that make a title one the taxonomy specialises
 _SETTING_WORDS = ("til", "hos", "i", "på", "ved")  # "Tjener på restaurant"
@@ -97,6 +101,34 @@ def joined_guesses(text: str, is_label: Callable[[str], bool]) -> list[Guess]:
     return out
 
 
+def singulars(word: str) -> list[str]:
+    """Candidate singular forms of a Danish plural: ``tømrere`` -> ``tømrer``, ``pædagoger`` -> ``pædagog``,
+    ``sygeplejersker`` -> ``sygeplejerske``, ``smede`` -> ``smed``, ``kokke`` -> ``kok`` (unchecked)."""
+    out = []
+    if word.endswith("er") and len(word) > 4:
+        out += [word[:-2], word[:-1]]
+    elif word.endswith("e") and len(word) > 3:
+        stem = word[:-1]
+        out.append(stem)
+        if len(stem) > 2 and stem[-1] == stem[-2]:
+            out.append(stem[:-1])
+    return out
+
+
+def plural_guesses(text: str, is_label: Callable[[str], bool]) -> list[Guess]:
+    """A title in the plural, as job ads often write it (``Tømrere søges``, ``Sosu-assistenter``): its last
+    word in the singular, where that makes a label."""
+    words = text.split()
+    if not words or is_label(text):
+        return []
+    out = []
+    for singular in singulars(words[-1]):
+        guess = " ".join([*words[:-1], singular])
+        if is_label(guess):
+            out.append((guess, PLURAL_WEIGHT))
+    return out
+
+
 def specialised_titles(labels: Iterable[str]) -> frozenset[str]:
     """Titles the taxonomy itself specialises by a setting: ``lektor`` for ``lektor i historie``."""
     counts: dict[str, int] = {}
@@ -112,9 +144,11 @@ def setting_guesses(text: str, is_label: Callable[[str], bool], specialised: fro
     (``lektor i astrofysik`` is a kind of lektor, named so: on the benchmark's dev split, where such labels
     are the queries, guessing the bare title there cost MRR)."""
     title = _before_setting(text.split())
-    if not title or is_label(text) or title in specialised or not is_label(title):
+    if not title or is_label(text):
         return []
-    return [(title, SETTING_WEIGHT)]
+    words = title.split()
+    forms = [title, *(" ".join([*words[:-1], s]) for s in singulars(words[-1]))]  # "sygeplejersker til ..."
+    return [(form, SETTING_WEIGHT) for form in forms if is_label(form) and form not in specialised][:1]
 
 
 def _before_setting(words: list[str]) -> str | None:

@@ -33,6 +33,7 @@ from matching.linking.compounds import (
     field_guesses,
     head_guesses,
     joined_guesses,
+    plural_guesses,
     setting_guesses,
     specialised_titles,
 )
@@ -315,7 +316,11 @@ class TitleLinker:
         for text, weight in zip(rows, weights, strict=True):
             out += [(guess, float(weight) * w, use) for guess, w in head_guesses(text, is_preferred)]
             out += [
-                (guess, float(weight) * w, "field") for guess, w in joined_guesses(text, exact.__contains__)
+                (guess, float(weight) * w, "field")
+                for guess, w in [
+                    *joined_guesses(text, exact.__contains__),
+                    *plural_guesses(text, exact.__contains__),
+                ]
             ]
         return out
 

@@ -38,6 +38,7 @@ CLASSES = {
     "split_compound",
     "workplace",
     "named_skill",
+    "plural",
 }
 
 

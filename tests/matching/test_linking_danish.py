@@ -14,11 +14,14 @@ from matching.linking.compounds import (
     FIELD_WEIGHT,
     HEAD_WEIGHT,
     JOIN_WEIGHT,
+    PLURAL_WEIGHT,
     SETTING_WEIGHT,
     field_guesses,
     head_guesses,
     joined_guesses,
+    plural_guesses,
     setting_guesses,
+    singulars,
     specialised_titles,
 )
 from matching.linking.heads import HeadWords, head_token
@@ -247,6 +250,39 @@ def test_a_compound_written_apart_is_joined_where_the_result_is_a_label() -> Non
     assert joined_guesses("lagermedarbejder", is_label) == []  # one word
 
 
+def test_a_plural_title_is_guessed_as_its_singular_label() -> None:
+    assert singulars("tømrere") == ["tømrer"]
+    assert singulars("pædagoger") == ["pædagog", "pædagoge"]
+    assert "sygeplejerske" in singulars("sygeplejersker")
+    assert singulars("kokke") == ["kokk", "kok"]  # a doubled consonant before the plural -e
+    assert singulars("kok") == []
+    is_label = {
+        "tømrer",
+        "pædagog",
+        "sygeplejerske",
+        "kok",
+        "social og sundhedsassistent",
+        "bager",
+    }.__contains__
+    assert plural_guesses("tømrere", is_label) == [("tømrer", PLURAL_WEIGHT)]
+    assert plural_guesses("sygeplejersker", is_label) == [("sygeplejerske", PLURAL_WEIGHT)]
+    assert plural_guesses("kokke", is_label) == [("kok", PLURAL_WEIGHT)]
+    assert plural_guesses("social og sundhedsassistenter", is_label) == [
+        ("social og sundhedsassistent", PLURAL_WEIGHT)
+    ]
+    assert plural_guesses("bager", is_label) == []  # a label itself: no guess
+    assert plural_guesses("lærer", is_label) == []  # "lær", "lære": only labels count
+
+
+@pytest.mark.parametrize(("title", "expected"), [("Smede", "dk.o.smed"), ("Kokke", "dk.o.kok")])
+def test_a_plural_links_as_its_singular_label(linker: TitleLinker, title: str, expected: str) -> None:
+    """Without the guess these scored 0.55 (character overlap only): now the label, at the guess's weight."""
+    top = linker.link([title], k=1).row(0, named=True)
+    assert top[C.OCCUPATION_ID] == expected
+    assert top["matched_label"].lower() == expected.removeprefix("dk.o.")
+    assert top["score"] == pytest.approx(PLURAL_WEIGHT, abs=1e-3)
+
+
 def test_a_title_before_where_the_job_is_is_guessed_unless_the_taxonomy_specialises_it_so() -> None:
     labels = {"sygeplejerske", "tjener", "lektor", "sygeplejerske hos en dyrlæge"}
     labels |= {f"lektor i {field}" for field in ("historie", "fysik", "kemi", "jura", "musik")}
@@ -261,6 +297,9 @@ def test_a_title_before_where_the_job_is_is_guessed_unless_the_taxonomy_speciali
     assert setting_guesses("sygeplejerske hos en dyrlæge", is_label, specialised) == []  # a label itself
     assert setting_guesses("kok til kantine", is_label, specialised) == []  # "kok" is no label here
     assert setting_guesses("sygeplejerske til", is_label, specialised) == []  # no setting after the word
+    assert setting_guesses("sygeplejersker til plejecenter", is_label, specialised) == [  # in the plural
+        ("sygeplejerske", SETTING_WEIGHT)
+    ]
     assert HEAD_WEIGHT < SETTING_WEIGHT < FIELD_WEIGHT  # above a head guess, below a field guess
 
 
