@@ -5,7 +5,7 @@ Test sets, all against ESCO v1.1.1 with the Danish labels file (``../shared/data
 - hand-written cases per class (``evaluation/data/linking_cases_da.csv``: trainee forms, gendered and old
   forms, abbreviations, English loanwords, "Title, field" qualifiers, seniority words, compounds, job-ad
   phrasing, compounds written apart, a title followed by its workplace: ``Tjener på restaurant``, a skill
-  named in the title: ``Java udvikler``, plurals: ``Tømrere søges``), each
+  named in the title: ``Java udvikler``, plurals: ``Tømrere søges``, alternatives: ``Tømrer/snedker``), each
   naming the expected occupation by its Danish label (a preferred label, or a label only one occupation has);
 - ``shared_label``, derived at run time from the labels file: every Danish label that is the preferred label
   of one occupation and an alternative label of another; the query is the label, the answer its owner;
@@ -233,7 +233,9 @@ def class_markdown(report: dict[str, Any]) -> str:
         "class was written before the rule, its threshold then chosen on it and the benchmark's dev split), "
         "a skill the title names breaking near-ties toward the occupations using it (`named_skill`, written "
         "before the rule; the margin was not tuned), plurals read as the singular label (`plural`, titles "
-        "written before the rule), "
+        "written before the rule), two titles named as alternatives read as the first, then the second "
+        "(`alternatives`: the expected answer is the first named, which is what the rule picks; it checks "
+        "the rule works, not that it is right), "
         "and occupations sharing a label ordered by their own preferred label. "
         "Hand-written cases are in `evaluation/data/linking_cases_da.csv`; "
         "`shared_label`, `benchmark_*` and `english_only` are derived at run time from the ESCO files in "

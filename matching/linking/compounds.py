@@ -25,11 +25,14 @@ only where it equals a label text, at a weight below the title's own exact match
   historie``, ``maskinarbejder til ...``): there the setting names the occupation;
 - ``plural``: a title in the plural, as ads write it (``Tømrere søges``, ``Sosu-assistenter``) -> its last
   word in the singular (``-ere``/``-er``/``-e`` off, a doubled consonant undone: ``kokke`` -> ``kok``), where
-  that makes a label, weight ``PLURAL_WEIGHT``; used like a field guess (the setting guess also tries it).
+  that makes a label, weight ``PLURAL_WEIGHT``; used like a field guess (the setting guess also tries it);
+- ``alternatives``: two titles named as alternatives (``Tømrer/snedker``, ``Kok eller køkkenassistent``) ->
+  each that is a label, the first at the higher of ``ALTERNATIVE_WEIGHTS``; used like a field guess.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable
 
 from matching.linking.text import normalise_text
@@ -44,9 +47,11 @@ FIELD_WEIGHT = 0.97
 FIELD_HEAD_WEIGHT = 0.96
 JOIN_WEIGHT = 0.97
 PLURAL_WEIGHT = 0.97
+ALTERNATIVE_WEIGHTS = (0.97, 0.96)  # "Tømrer/snedker": the first named first, the second next
 SETTING_WEIGHT = 0.9
 MIN_SPECIALISED = 5  # labels "<title> <setting word> ..." that make a title one the taxonomy specialises
 _SETTING_WORDS = ("til", "hos", "i", "på", "ved")  # "Tjener på restaurant"
+_ALTERNATIVES = re.compile(r"\s*/\s*|\s+eller\s+", re.IGNORECASE)
 _LINKS = ("", "s")  # a compound's joining letter: "butik|s|assistent"
 
 Guess = tuple[str, float]
@@ -126,6 +131,20 @@ def plural_guesses(text: str, is_label: Callable[[str], bool]) -> list[Guess]:
         guess = " ".join([*words[:-1], singular])
         if is_label(guess):
             out.append((guess, PLURAL_WEIGHT))
+    return out
+
+
+def alternative_guesses(title: str, is_label: Callable[[str], bool]) -> list[Guess]:
+    """``Tømrer/snedker``, ``Kok eller køkkenassistent``: each of two named titles that is a label (or whose
+    plural is one), the first at the higher weight; not where the whole title is a label (``bager — konditor``)."""
+    parts = [normalise_text(part) for part in _ALTERNATIVES.split(title.strip())]
+    if len(parts) != 2 or not all(parts) or is_label(normalise_text(title)):
+        return []
+    out = []
+    for part, weight in zip(parts, ALTERNATIVE_WEIGHTS, strict=True):
+        words = part.split()
+        forms = [part, *(" ".join([*words[:-1], s]) for s in singulars(words[-1]))]
+        out += [(form, weight) for form in forms if is_label(form)][:1]
     return out
 
 

@@ -30,6 +30,7 @@ from embeddings.base import Encoder
 from embeddings.lexical import CharNgramEncoder
 from matching.linking import compounds
 from matching.linking.compounds import (
+    alternative_guesses,
     field_guesses,
     head_guesses,
     joined_guesses,
@@ -304,6 +305,7 @@ class TitleLinker:
             return []
         exact = self._index().exact
         out = [(text, weight, "field") for text, weight in field_guesses(title, exact.__contains__)]
+        out += [(text, weight, "field") for text, weight in alternative_guesses(title, exact.__contains__)]
         out += [
             (text, weight, "field")
             for text, weight in setting_guesses(normalise_text(title), exact.__contains__, self.specialised_)

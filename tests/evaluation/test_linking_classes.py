@@ -39,6 +39,7 @@ CLASSES = {
     "workplace",
     "named_skill",
     "plural",
+    "alternatives",
 }
 
 

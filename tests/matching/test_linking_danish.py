@@ -10,12 +10,14 @@ from data import columns as C
 from data.taxonomy import Taxonomy, load_builtin
 from matching.linking import TitleLinker, compounds, normalise_text, title_variants, write_links
 from matching.linking.compounds import (
+    ALTERNATIVE_WEIGHTS,
     FIELD_HEAD_WEIGHT,
     FIELD_WEIGHT,
     HEAD_WEIGHT,
     JOIN_WEIGHT,
     PLURAL_WEIGHT,
     SETTING_WEIGHT,
+    alternative_guesses,
     field_guesses,
     head_guesses,
     joined_guesses,
@@ -248,6 +250,34 @@ def test_a_compound_written_apart_is_joined_where_the_result_is_a_label() -> Non
     assert joined_guesses("pædagog medhjælper", is_label) == [("pædagogmedhjælper", JOIN_WEIGHT)]
     assert joined_guesses("lager chef", is_label) == []  # no such label
     assert joined_guesses("lagermedarbejder", is_label) == []  # one word
+
+
+def test_two_titles_named_as_alternatives_are_each_guessed_the_first_first() -> None:
+    is_label = {"tømrer", "snedker", "kok", "køkkenassistent", "bager konditor", "bager"}.__contains__
+    first, second = ALTERNATIVE_WEIGHTS
+    assert first > second
+    assert alternative_guesses("Tømrer/snedker", is_label) == [("tømrer", first), ("snedker", second)]
+    assert alternative_guesses("Kok eller køkkenassistent", is_label) == [
+        ("kok", first),
+        ("køkkenassistent", second),
+    ]
+    assert alternative_guesses("Tømrere / snedkere", is_label) == [("tømrer", first), ("snedker", second)]
+    assert alternative_guesses("Bager/konditor", is_label) == []  # the pair is a label itself
+    assert alternative_guesses("Tømrer", is_label) == []
+    assert alternative_guesses("Tømrer/snedker/maler", is_label) == []  # only a pair
+
+
+@pytest.mark.parametrize(
+    ("title", "first", "second"),
+    [
+        ("Smed/svejser", "dk.o.smed", "dk.o.svejser"),  # without the guess: Svejser first
+        ("Tjener/bartender", "dk.o.tjener", "dk.o.bartender"),  # ... Bartender first
+    ],
+)
+def test_alternatives_link_to_the_first_named_then_the_second(
+    linker: TitleLinker, title: str, first: str, second: str
+) -> None:
+    assert linker.link([title], k=2)[C.OCCUPATION_ID].to_list() == [first, second]
 
 
 def test_a_plural_title_is_guessed_as_its_singular_label() -> None:
