@@ -3,9 +3,10 @@
 Test sets, all against ESCO v1.1.1 with the Danish labels file (``../shared/data``):
 
 - hand-written cases per class (``evaluation/data/linking_cases_da.csv``: trainee forms, gendered and old
-  forms, abbreviations, English loanwords, "Title, field" qualifiers, seniority words, compounds, job-ad
-  phrasing, compounds written apart, a title followed by its workplace: ``Tjener på restaurant``, a skill
-  named in the title: ``Java udvikler``, plurals: ``Tømrere søges``, alternatives: ``Tømrer/snedker``), each
+  forms, abbreviations, English loanwords, "Title, field" and "Title (field)" qualifiers, seniority words,
+  compounds, job-ad phrasing, compounds written apart, a title followed by its workplace: ``Tjener på
+  restaurant``, a skill named in the title: ``Java udvikler``, plurals: ``Tømrere søges``, alternatives:
+  ``Tømrer/snedker``), each
   naming the expected occupation by its Danish label (a preferred label, or a label only one occupation has);
 - ``shared_label``, derived at run time from the labels file: every Danish label that is the preferred label
   of one occupation and an alternative label of another; the query is the label, the answer its owner;

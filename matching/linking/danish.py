@@ -2,7 +2,8 @@
 
 Each rule covers a regular pattern of Danish job titles, not single titles:
 
-- ``Title, field`` qualifiers: the part before the comma is the title (``Kontorassistent, løn``);
+- ``Title, field`` qualifiers: the part before the comma or parenthesis is the title (``Kontorassistent, løn``,
+  ``Elektriker (svend)``);
 - seniority words: ``senior``/``junior`` dropped, ``chef for X`` / ``leder af X`` -> ``Xchef`` / ``Xleder``;
 - trainee forms: ``Xelev``, ``Xlærling``, ``elev som X``, ``trainee X`` -> the occupation trained for, X
   (``butikselev`` -> ``butik``, ``butiksassistent``: a trade's name or its assistant);
@@ -113,9 +114,10 @@ def title_variants(title: str) -> list[Variant]:
     """The normalised title (weight 1) and its rewrites with their weights, best weight first, no repeats."""
     base = normalise_text(title)
     found: dict[str, float] = {base: 1.0} if base else {}
-    head, sep, _field = title.partition(",")
-    if sep and normalise_text(head) and normalise_text(head) != base:
-        _add(found, normalise_text(head), STEP_WEIGHT)
+    for mark in (",", "("):  # "Kontorassistent, løn", "Elektriker (svend)": the title comes first
+        head, sep, _field = title.partition(mark)
+        if sep and normalise_text(head) and normalise_text(head) != base:
+            _add(found, normalise_text(head), STEP_WEIGHT)
     for part, weight in _ad_parts(title):
         if part != base:
             _add(found, part, weight)

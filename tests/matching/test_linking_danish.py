@@ -69,6 +69,7 @@ def _texts(title: str) -> list[str]:
         ("Project manager", "project leder"),
         ("Kontorassistent, løn", "kontorassistent"),
         ("Teamleder, kundeservice", "teamleder"),
+        ("Elektriker (svend)", "elektriker"),
         ("Senior udvikler", "udvikler"),
         ("Junior konsulent", "konsulent"),
         ("Seniorkonsulent", "konsulent"),
