@@ -11,8 +11,9 @@ Each rule covers a regular pattern of Danish job titles, not single titles:
   ``-mand`` -> today's form;
 - abbreviations (``SOSU``, ``HK'er``, ``IT``) and English loanwords (``manager``, ``developer``) -> Danish;
 - job-ad phrasing: words that say how the job is offered, not what it is (``søges``, ``(m/k)``, ``deltid``,
-  ``barselsvikariat``) dropped; the workplace or place after ``til``/``hos``/``i <Place>``, what the ad asks
-  for (``med erfaring i``) and what follows a dash or colon cut off, where the title reads as an ad
+  ``barselsvikariat``, a scheme such as ``løntilskud`` or ``flexjob``) dropped; the workplace or place after
+  ``til``/``hos``/``i <Place>``, what the ad asks for (``med erfaring i``) and what follows a dash or colon
+  cut off, where the title reads as an ad
   (``Tømrer søges til byggeplads`` -> ``tømrer``, ``Barselsvikar: pædagog`` -> ``pædagog``).
 
 :func:`title_variants` returns the normalised title first (weight 1) and then its rewrites, each with a
@@ -47,9 +48,12 @@ _TRADE_HEADS = ("assistent", "medarbejder")  # what a trainee of a field (not a 
 _AD_WORDS_TEXT = (
     "søges søger mk km mkd deltid fuldtid deltidsstilling fuldtidsstilling vikariat barselsvikariat barselsvikar "
     "sommervikar vikar timelønnet tidsbegrænset midlertidig fastansat ny nye dygtig dygtige engageret "
-    "engagerede motiveret ufaglært ufaglærte stilling job timer"
+    "engagerede motiveret ufaglært ufaglærte stilling job timer "
+    # the job centre's schemes a job is offered under (subsidised, reduced hours), never what the job is
+    "løntilskud flexjob fleksjob seniorjob skånejob fritidsjob studiejob"
 )
 _AD_WORDS = frozenset(_AD_WORDS_TEXT.split())
+_DANGLING = frozenset(["i", "på", "til", "hos", "som", "med", "ved", "for", "og", "eller"])
 _GENDER_MARKS = frozenset("mkd")  # "(m/k)", "(m/k/d)" normalised: two or more of them in a row
 # Where a job ad names the workplace or place after the title (the title's own "i"/"på" stay: labels use them).
 _AD_PLACE = re.compile(r"^(.+?)\s+(?:i|på)\s+[A-ZÆØÅ].*$")
@@ -159,14 +163,18 @@ def _ad_parts(title: str) -> list[Variant]:
 
 
 def _without_ad_words(words: list[str]) -> list[str]:
-    """``words`` less job-ad words, numbers (``37 timer``) and gender marks (``m k``, ``m k d``)."""
+    """``words`` less job-ad words, numbers (``37 timer``) and gender marks (``m k``, ``m k d``), and less a
+    preposition left dangling at the end (``Rengøringsassistent i seniorjob`` -> ``rengøringsassistent``)."""
     marks = [w in _GENDER_MARKS for w in words]
     in_run = [
         m and ((i > 0 and marks[i - 1]) or (i + 1 < len(words) and marks[i + 1])) for i, m in enumerate(marks)
     ]
-    return [
+    kept = [
         w for w, run in zip(words, in_run, strict=True) if not run and w not in _AD_WORDS and not w.isdigit()
     ]
+    while len(kept) < len(words) and kept and kept[-1] in _DANGLING:
+        kept.pop()
+    return kept
 
 
 def _add(found: dict[str, float], text: str, weight: float) -> None:

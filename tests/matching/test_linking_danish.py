@@ -81,6 +81,8 @@ def _texts(title: str) -> list[str]:
         ("Frisør til salon i Aarhus", "frisør"),
         ("Ejendomsservicetekniker (m/k/d) til boligforening", "ejendomsservicetekniker"),
         ("Bogholder - 37 timer", "bogholder"),
+        ("Lagermedarbejder - løntilskud", "lagermedarbejder"),  # a job centre scheme, not the job
+        ("Rengøringsassistent i seniorjob", "rengøringsassistent"),  # no preposition left dangling
         ("Elektriker med erfaring i automation", "elektriker"),
     ],
 )
