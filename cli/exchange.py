@@ -80,7 +80,9 @@ def import_(
         say(f"linked label {quoted(label)} -> {concept}")
     for text, found in report.linked_by_linker.items():
         say(
-            f"linked {quoted(text)} -> {found.concept_id} (matched {quoted(found.matched_label)}, score {found.score:.2f})"
+            f"linked {quoted(text)} -> {found.concept_id} (matched {quoted(found.matched_label)}"
+            + (f", named skill {quoted(found.named_skill)}" if found.named_skill else "")
+            + f", score {found.score:.2f})"
         )
     say(refreshed)
     if report.masked_cpr_rows:

@@ -27,11 +27,13 @@ ID_COLUMNS: dict[str, dict[str, str]] = {
 
 @dataclass(frozen=True)
 class LinkedLabel:
-    """A cell the linker mapped: the concept, the label of it that matched, and the score in [0, 1]."""
+    """A cell the linker mapped: the concept, the label of it that matched, the score in [0, 1], and the skill
+    the text named that decided a near-tie (``Java udvikler``), if one did."""
 
     concept_id: str
     matched_label: str
     score: float
+    named_skill: str | None = None
 
 
 # (kind: "occupation" | "skill", values that are neither ids nor exact labels) -> the links it accepts

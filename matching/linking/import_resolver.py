@@ -34,7 +34,9 @@ def linker_resolver(
         if kind == "occupation":
             top = linker().link(values, k=1)
             return {
-                row["query"]: LinkedLabel(row["occupation_id"], row["matched_label"], float(row["score"]))
+                row["query"]: LinkedLabel(
+                    row["occupation_id"], row["matched_label"], float(row["score"]), row["named_skill"]
+                )
                 for row in top.iter_rows(named=True)
                 if row["score"] >= occupation_min
             }

@@ -40,7 +40,7 @@ from matching.linking.compounds import (
 )
 from matching.linking.danish import title_variants
 from matching.linking.labels import FIELDS, OTHER, PREFERRED, LabelIndex, build_label_index, taxonomy_texts
-from matching.linking.named_skills import SKILL_MARGIN, named_skill_users, skill_terms
+from matching.linking.named_skills import SKILL_MARGIN, named_skills, skill_terms
 from matching.linking.text import as_title_list, candidate_windows, normalise_text
 
 # Output columns (link frames); occupation_id / skill_id come from data.columns.
@@ -49,6 +49,7 @@ RANK = "rank"
 LABEL = "label"
 SCORE = "score"
 MATCHED_LABEL = "matched_label"
+NAMED_SKILL = "named_skill"
 SPAN = "span"
 START = "start"
 END = "end"
@@ -60,6 +61,7 @@ LINK_SCHEMA: dict[str, pl.DataType] = {
     LABEL: pl.String(),
     SCORE: pl.Float32(),
     MATCHED_LABEL: pl.String(),
+    NAMED_SKILL: pl.String(),
 }
 SKILL_LINK_SCHEMA: dict[str, pl.DataType] = {
     C.SKILL_ID: pl.String(),
@@ -100,6 +102,7 @@ class _Block:
     text_scores: np.ndarray  # (rows, label texts)
     first_row: np.ndarray  # (titles + 1,) row offsets of each title's variants
     lexicon: dict[tuple[int, int], str]  # (title in block, occupation) -> label text a compound guess hit
+    skills: dict[tuple[int, int], str]  # (title in block, occupation) -> the named skill that lifted it
 
 
 class TitleLinker:
@@ -371,17 +374,24 @@ class TitleLinker:
                         hits[(t, occ)] = guess
         return hits
 
-    def _apply_named_skills(self, titles: list[str], scores: np.ndarray) -> None:
+    def _apply_named_skills(self, titles: list[str], scores: np.ndarray) -> dict[tuple[int, int], str]:
         """Occupations using a skill the title names (:mod:`matching.linking.named_skills`) and scoring within
-        ``SKILL_MARGIN`` of the best go just above it, in their own order; not where the title is a label."""
+        ``SKILL_MARGIN`` of the best go just above it, in their own order; not where the title is a label.
+        Returns the skill text behind each lift (the first the title names that the occupation uses)."""
+        lifted: dict[tuple[int, int], str] = {}
         for t, title in enumerate(titles):
-            users = named_skill_users(title, self.skill_terms_)
+            found = named_skills(title, self.skill_terms_)
             row = scores[t]
-            best = float(row.max()) if len(users) else 1.0
+            best = float(row.max()) if found else 1.0
             if best > CEILING:
                 continue
+            users = np.unique(np.concatenate([cols for _, cols in found]))
             near = users[row[users] >= best - SKILL_MARGIN]
             row[near] = best + TIE_SPAN * (1.0 - (best - row[near]) / SKILL_MARGIN)
+            for text, cols in found:
+                for occ in np.intersect1d(cols, near).tolist():
+                    lifted.setdefault((t, occ), text)
+        return lifted
 
     def _batches(self, titles: list[str]) -> Iterator[_Block]:
         """Occupation scores per batch of titles."""
@@ -413,14 +423,18 @@ class TitleLinker:
             row_scores *= weights[r0:r1, None]
             offsets = first[lo : hi + 1] - r0
             scores = np.maximum.reduceat(row_scores, offsets[:-1], axis=0)
-            if self.named_skills:  # before the guesses: a label the title names outranks a skill it names
-                self._apply_named_skills(titles[lo:hi], scores)
+            skills = (  # before the guesses: a label the title names outranks a skill it names
+                self._apply_named_skills(titles[lo:hi], scores) if self.named_skills else {}
+            )
             lexicon = (
                 self._apply_guesses(titles[lo:hi], rows[r0:r1], weights[r0:r1], offsets, scores)
                 if self.exact_first
                 else {}
             )
-            yield _Block(lo, scores, row_scores, text_scores, offsets, lexicon)
+            skills = {
+                key: text for key, text in skills.items() if key not in lexicon
+            }  # a guess decided those
+            yield _Block(lo, scores, row_scores, text_scores, offsets, lexicon, skills)
             lo = hi
 
     def score_matrix(self, titles: Sequence[str]) -> np.ndarray:
@@ -436,9 +450,10 @@ class TitleLinker:
     def link(self, titles: Sequence[str], k: int = 10) -> pl.DataFrame:
         """Top-``k`` occupations per title, best first.
 
-        Columns ``query, rank, occupation_id, label, score, matched_label``: ``label`` is the occupation's
-        (Danish) label, ``matched_label`` the label text of it that matched the title best (through the
-        title's best rewrite), ``score`` in [0, 1]. Repeated titles are scored once.
+        Columns ``query, rank, occupation_id, label, score, matched_label, named_skill``: ``label`` is the
+        occupation's (Danish) label, ``matched_label`` the label text of it that matched the title best
+        (through the title's best rewrite), ``score`` in [0, 1], ``named_skill`` the skill the title names that
+        put the occupation above a near-tie (null where none did). Repeated titles are scored once.
         """
         index = self._index()
         titles = as_title_list(titles)
@@ -451,12 +466,15 @@ class TitleLinker:
         top = np.zeros((len(unique), k), dtype=np.int64)
         scores = np.zeros((len(unique), k), dtype=np.float32)
         matched = np.zeros((len(unique), k), dtype=np.int64)
+        skill = np.full((len(unique), k), None, dtype=object)
         for block in self._batches(unique):
             rows = slice(block.lo, block.lo + len(block.scores))
             top[rows] = _top_k(block.scores, k)
             scores[rows] = np.take_along_axis(block.scores, top[rows], axis=1)
             matched[rows] = _matched_texts(index, block, top[rows]).reshape(-1, k)
-        top, scores, matched = top[inverse], scores[inverse], matched[inverse]
+            for (t, occ), text in block.skills.items():
+                skill[block.lo + t, top[block.lo + t] == occ] = text
+        top, scores, matched, skill = top[inverse], scores[inverse], matched[inverse], skill[inverse]
         return pl.DataFrame(
             {
                 QUERY: np.repeat(np.asarray(titles, dtype=object), k).tolist(),
@@ -465,6 +483,7 @@ class TitleLinker:
                 LABEL: np.asarray(index.display, dtype=object)[top].ravel().tolist(),
                 SCORE: scores.ravel(),
                 MATCHED_LABEL: np.asarray(index.raw, dtype=object)[matched].ravel().tolist(),
+                NAMED_SKILL: skill.ravel().tolist(),
             },
             schema=LINK_SCHEMA,
         )

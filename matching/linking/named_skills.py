@@ -67,13 +67,12 @@ def skill_terms(
     return {text: np.asarray(sorted(cols), dtype=np.int64) for text, cols in terms.items()}
 
 
-def named_skill_users(title: str, terms: dict[str, np.ndarray]) -> np.ndarray:
-    """Columns of the occupations using a skill the title names in part (never the whole title)."""
+def named_skills(title: str, terms: dict[str, np.ndarray]) -> list[tuple[str, np.ndarray]]:
+    """The skill label texts the title names in part (never the whole title), each with its users' columns."""
     words = normalise_text(title).split()
-    found = [
-        terms[text]
+    return [
+        (text, terms[text])
         for size in range(1, min(MAX_SKILL_WORDS, len(words) - 1) + 1)
         for i in range(len(words) - size + 1)
         if (text := " ".join(words[i : i + size])) in terms
     ]
-    return np.unique(np.concatenate(found)) if found else np.zeros(0, dtype=np.int64)

@@ -78,7 +78,7 @@ def test_fusion_with_char_lsa_agrees(char_linker: TitleLinker, title: str, expec
 def test_link_frame_shape_and_order(linker: TitleLinker, taxonomy: Taxonomy) -> None:
     titles = ["tømrer", "murer", "kassedame"]
     out = linker.link(titles, k=4)
-    assert out.columns == ["query", "rank", "occupation_id", "label", "score", "matched_label"]
+    assert out.columns == ["query", "rank", "occupation_id", "label", "score", "matched_label", "named_skill"]
     assert dict(out.schema) == LINK_SCHEMA
     assert out.height == 12
     assert out["query"].to_list() == [t for t in titles for _ in range(4)]
@@ -230,7 +230,7 @@ def test_write_csv_and_jsonl(linker: TitleLinker, tmp_path) -> None:
     csv_path = tmp_path / "out" / "links.csv"
     write_links(frame, csv_path, fmt="csv")
     lines = csv_path.read_text(encoding="utf-8").splitlines()
-    assert lines[0] == "query,rank,occupation_id,label,score,matched_label"
+    assert lines[0] == "query,rank,occupation_id,label,score,matched_label,named_skill"
     assert len(lines) == 1 + frame.height
     assert lines[1].startswith("tømrer,1,dk.o.toemrer,Tømrer,")
     assert any(line.startswith("'=HYPERLINK(1),") for line in lines)  # formula guard
@@ -241,7 +241,15 @@ def test_write_csv_and_jsonl(linker: TitleLinker, tmp_path) -> None:
     write_links(frame, jsonl_path, fmt="jsonl")
     records = [json.loads(line) for line in jsonl_path.read_text(encoding="utf-8").splitlines()]
     assert len(records) == frame.height
-    assert list(records[0]) == ["query", "rank", "occupation_id", "label", "score", "matched_label"]
+    assert list(records[0]) == [
+        "query",
+        "rank",
+        "occupation_id",
+        "label",
+        "score",
+        "matched_label",
+        "named_skill",
+    ]
     assert records[0]["query"] == "tømrer" and records[0]["rank"] == 1
     assert records[0]["occupation_id"] == "dk.o.toemrer"
 
@@ -253,11 +261,11 @@ def test_write_to_stdout_and_stream(linker: TitleLinker, capsys: pytest.CaptureF
     assert json.loads(out.strip())["occupation_id"] == "dk.o.murer"
     write_links(frame, "-", fmt="csv")
     assert capsys.readouterr().out.startswith(
-        "query,rank,occupation_id,label,score,matched_label\nmurer,1,dk.o.murer,"
+        "query,rank,occupation_id,label,score,matched_label,named_skill\nmurer,1,dk.o.murer,"
     )
     buf = io.StringIO()
     write_links(linker.link([], k=1), buf, fmt="csv")
-    assert buf.getvalue().strip() == "query,rank,occupation_id,label,score,matched_label"
+    assert buf.getvalue().strip() == "query,rank,occupation_id,label,score,matched_label,named_skill"
     with pytest.raises(ValueError, match="format"):
         write_links(frame, buf, fmt="xml")  # type: ignore[arg-type]
 

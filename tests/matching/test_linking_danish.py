@@ -195,7 +195,7 @@ def test_link_shows_the_matched_label(linker: TitleLinker) -> None:
     assert out["matched_label"].to_list()[2] == "Tømrer"
     buf = __import__("io").StringIO()
     write_links(out, buf, fmt="csv")
-    assert buf.getvalue().splitlines()[0].endswith(",score,matched_label")
+    assert buf.getvalue().splitlines()[0].endswith(",score,matched_label,named_skill")
 
 
 def test_repeated_titles_give_the_same_rows(linker: TitleLinker) -> None:

@@ -8,8 +8,9 @@ import pytest
 
 from data import columns as C
 from data.taxonomy import Taxonomy
+from matching.linking.import_resolver import linker_resolver
 from matching.linking.linker import CEILING, TitleLinker
-from matching.linking.named_skills import named_skill_users, skill_terms
+from matching.linking.named_skills import named_skills, skill_terms
 
 OCCUPATIONS = pl.DataFrame(
     {
@@ -63,9 +64,11 @@ def test_skill_terms_map_a_label_to_the_occupations_using_it(taxonomy: Taxonomy)
     assert terms["python computer programming"].tolist() == [1, 2]
     assert "hr" not in terms  # a word of an occupation label: the title's own match weighs it
     assert terms["budgetlægning"].tolist() == [0, 4]
-    assert named_skill_users("Python udvikler", terms).tolist() == [1, 2]
-    assert named_skill_users("Python", terms).size == 0  # the whole title: it names no occupation's skill
-    assert named_skill_users("Tømrer", terms).size == 0
+    assert [(text, cols.tolist()) for text, cols in named_skills("Python udvikler", terms)] == [
+        ("python", [1, 2])
+    ]
+    assert named_skills("Python", terms) == []  # the whole title: it names no occupation's skill
+    assert named_skills("Tømrer", terms) == []
 
 
 def test_a_named_skill_lifts_the_occupations_using_it_above_a_near_tie(taxonomy: Taxonomy) -> None:
@@ -83,9 +86,23 @@ def test_a_named_skill_lifts_the_occupations_using_it_above_a_near_tie(taxonomy:
     assert np.all(after[lifted] < CEILING)  # a lift is a tie-break, never an exact match's score
     # order among the lifted is their own order
     assert np.argsort(-after[lifted]).tolist() == np.argsort(-before[lifted]).tolist()
+    # the link output names the skill behind a lift, and only there
+    out = linker.link(["Python udvikler"], k=3)
+    named = dict(zip(out[C.OCCUPATION_ID], out["named_skill"], strict=True))
+    assert named[linker.occupation_ids[after.argmax()]] == "python"
+    assert named["o.bygherre"] is None
 
 
 def test_a_named_skill_never_overrules_an_exact_label(taxonomy: Taxonomy) -> None:
     linker = TitleLinker(taxonomy, None, lexical_weight=1.0, aggregate="max", index_skills=False).fit()
     top = linker.link(["Bygherre"], k=1).row(0, named=True)
     assert top[C.OCCUPATION_ID] == "o.bygherre" and top["score"] == 1.0
+
+
+def test_the_import_report_carries_the_named_skill(taxonomy: Taxonomy) -> None:
+    linker = TitleLinker(taxonomy, None, lexical_weight=1.0, aggregate="max", index_skills=False).fit()
+    resolve = linker_resolver(lambda: linker, occupation_min=0.0)
+    found = resolve("occupation", ["Python udvikler", "Bygherre"])
+    assert found["Python udvikler"].concept_id in {"o.software", "o.data"}
+    assert found["Python udvikler"].named_skill == "python"
+    assert found["Bygherre"].named_skill is None
