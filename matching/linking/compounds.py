@@ -123,28 +123,20 @@ def singulars(word: str) -> list[str]:
 def plural_guesses(text: str, is_label: Callable[[str], bool]) -> list[Guess]:
     """A title in the plural, as job ads often write it (``Tømrere søges``, ``Sosu-assistenter``): its last
     word in the singular, where that makes a label."""
-    words = text.split()
-    if not words or is_label(text):
+    if is_label(text):
         return []
-    out = []
-    for singular in singulars(words[-1]):
-        guess = " ".join([*words[:-1], singular])
-        if is_label(guess):
-            out.append((guess, PLURAL_WEIGHT))
-    return out
+    return [(guess, PLURAL_WEIGHT) for guess in _singular_forms(text) if is_label(guess)]
 
 
 def alternative_guesses(title: str, is_label: Callable[[str], bool]) -> list[Guess]:
     """``Tømrer/snedker``, ``Kok eller køkkenassistent``: each of two named titles that is a label (or whose
-    plural is one), the first at the higher weight; not where the whole title is a label (``bager — konditor``)."""
+    singular is one), the first at the higher weight; not where the pair is a label (``bager — konditor``)."""
     parts = [normalise_text(part) for part in _ALTERNATIVES.split(title.strip())]
     if len(parts) != 2 or not all(parts) or is_label(normalise_text(title)):
         return []
     out = []
     for part, weight in zip(parts, ALTERNATIVE_WEIGHTS, strict=True):
-        words = part.split()
-        forms = [part, *(" ".join([*words[:-1], s]) for s in singulars(words[-1]))]
-        out += [(form, weight) for form in forms if is_label(form)][:1]
+        out += [(form, weight) for form in [part, *_singular_forms(part)] if is_label(form)][:1]
     return out
 
 
@@ -165,9 +157,14 @@ def setting_guesses(text: str, is_label: Callable[[str], bool], specialised: fro
     title = _before_setting(text.split())
     if not title or is_label(text):
         return []
-    words = title.split()
-    forms = [title, *(" ".join([*words[:-1], s]) for s in singulars(words[-1]))]  # "sygeplejersker til ..."
+    forms = [title, *_singular_forms(title)]  # "sygeplejersker til ..."
     return [(form, SETTING_WEIGHT) for form in forms if is_label(form) and form not in specialised][:1]
+
+
+def _singular_forms(text: str) -> list[str]:
+    """``text`` with its last word in each candidate singular form (:func:`singulars`)."""
+    words = text.split()
+    return [" ".join([*words[:-1], singular]) for singular in singulars(words[-1])] if words else []
 
 
 def _before_setting(words: list[str]) -> str | None:

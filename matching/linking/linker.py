@@ -431,10 +431,9 @@ class TitleLinker:
                 if self.exact_first
                 else {}
             )
-            skills = {
-                key: text for key, text in skills.items() if key not in lexicon
-            }  # a guess decided those
-            yield _Block(lo, scores, row_scores, text_scores, offsets, lexicon, skills)
+            # where a guess raised an occupation further, the guess decided, not the skill
+            decided = {key: text for key, text in skills.items() if key not in lexicon}
+            yield _Block(lo, scores, row_scores, text_scores, offsets, lexicon, decided)
             lo = hi
 
     def score_matrix(self, titles: Sequence[str]) -> np.ndarray:
