@@ -106,3 +106,14 @@ def test_the_import_report_carries_the_named_skill(taxonomy: Taxonomy) -> None:
     assert found["Python udvikler"].concept_id in {"o.software", "o.data"}
     assert found["Python udvikler"].named_skill == "python"
     assert found["Bygherre"].named_skill is None
+
+
+def test_a_skill_too_many_occupations_use_names_none(
+    taxonomy: Taxonomy, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The limit is a share of the occupations (5 %), at least ``MIN_USERS_LIMIT``: at 1, a skill of two
+    occupations no longer tells them apart from the rest."""
+    ids = OCCUPATIONS[C.OCCUPATION_ID].to_list()
+    assert "python" in skill_terms(taxonomy, ids, [])
+    monkeypatch.setattr("matching.linking.named_skills.MIN_USERS_LIMIT", 1)
+    assert "python" not in skill_terms(taxonomy, ids, [])
