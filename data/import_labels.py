@@ -28,7 +28,7 @@ ID_COLUMNS: dict[str, dict[str, str]] = {
 @dataclass(frozen=True)
 class LinkedLabel:
     """A cell the linker mapped: the concept, the label of it that matched, the score in [0, 1], and the skill
-    the text named that decided a near-tie (``Java udvikler``), if one did."""
+    the text named that lifted the concept among near-ties (``Java udvikler``), if one did."""
 
     concept_id: str
     matched_label: str

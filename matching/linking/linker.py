@@ -382,8 +382,8 @@ class TitleLinker:
         for t, title in enumerate(titles):
             found = named_skills(title, self.skill_terms_)
             row = scores[t]
-            best = float(row.max()) if found else 1.0
-            if best > CEILING:
+            best = float(row.max())
+            if not found or best > CEILING:
                 continue
             users = np.unique(np.concatenate([cols for _, cols in found]))
             near = users[row[users] >= best - SKILL_MARGIN]
@@ -452,7 +452,7 @@ class TitleLinker:
         Columns ``query, rank, occupation_id, label, score, matched_label, named_skill``: ``label`` is the
         occupation's (Danish) label, ``matched_label`` the label text of it that matched the title best
         (through the title's best rewrite), ``score`` in [0, 1], ``named_skill`` the skill the title names that
-        put the occupation above a near-tie (null where none did). Repeated titles are scored once.
+        lifted the occupation among near-ties (null where none did). Repeated titles are scored once.
         """
         index = self._index()
         titles = as_title_list(titles)
