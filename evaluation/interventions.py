@@ -352,11 +352,12 @@ def synthetic_evaluation(
     seed: int = 0,
     tree_depth: int = 2,
     share_reps: int = 0,
+    explain_shortfall: bool = False,
     progress: Progress | None = None,
 ) -> dict[str, Any]:
     """The model against the ground truth on one world; ``share_reps`` > 0 adds bootstrap intervals of the
     share of the oracle's gain over historical that refit the model on every resample (slow: one
-    cross-estimation each)."""
+    cross-estimation each); ``explain_shortfall`` adds :func:`shortfall_sources` (eleven more LPs)."""
     step = progress or (lambda _m: None)
     params = params or DRParams(seed=seed)
     tables = _tables(source)
@@ -505,8 +506,12 @@ def synthetic_evaluation(
         if share_reps
         else None
     )
+    shortfall = (
+        shortfall_sources(data, (base, E), est["tau"], s_all, capacity, groups) if explain_shortfall else None
+    )
     return {
         "share_intervals": share_ci,
+        "shortfall_sources": shortfall,
         "world": {
             "episodes": data.n,
             "seekers": len(np.unique(data.groups)),
@@ -548,6 +553,48 @@ def _gain_share(
     return {
         name: (value(allocate(g, groups, ARMS, capacity, "lp")) - historical) / over if over > 0 else np.nan
         for name, g in gains.items()
+    }
+
+
+def shortfall_sources(
+    data: EpisodeData, truth: tuple[np.ndarray, np.ndarray], tau: np.ndarray, supported: np.ndarray,
+    capacity: Capacity, groups: np.ndarray,
+) -> dict[str, Any]:  # fmt: skip
+    """Where the model's shortfall from the oracle comes from: the LP rerun on the estimates ``tau`` (n, K)
+    with one part replaced by the truth (evaluation only; shares of the oracle's gain over historical).
+
+    - ``true_averages``: each programme's estimates shifted so that their average over the citizens with an
+      estimate is the true one (the per-citizen differences stay estimated);
+    - ``true_differences``: each programme's estimated average kept, the differences around it true;
+    - ``one_programme_true``: per programme, only that programme's differences true.
+
+    Why: with every seat used, the LP turns a programme's average into its seat's shadow price, so errors
+    in the averages hardly move the allocation; the per-citizen differences decide it, and this shows
+    which programme's differences cost the most."""
+    T = truth[1][:, 1:]
+    est = np.where(supported, tau, np.nan)
+
+    def averages(values: np.ndarray) -> np.ndarray:
+        return np.array([values[s, k].mean() if s.any() else 0.0 for k, s in enumerate(supported.T)])
+
+    est_mean, true_mean = averages(est), averages(T)
+    true_diff = np.where(supported, est_mean + T - true_mean, np.nan)
+    zero = np.zeros((data.n, 1))
+    gains = {
+        "model": np.column_stack([zero, est]),
+        "true_averages": np.column_stack([zero, est - est_mean + true_mean]),
+        "true_differences": np.column_stack([zero, true_diff]),
+    }
+    for k, arm in enumerate(TREATED):
+        g = gains["model"].copy()
+        g[:, k + 1] = true_diff[:, k]
+        gains[f"only:{arm}"] = g
+    shares = _gain_share(data, truth, gains, capacity, groups)
+    return {
+        "model": shares["model"],
+        "true_averages": shares["true_averages"],
+        "true_differences": shares["true_differences"],
+        "one_programme_true": {arm: shares[f"only:{arm}"] for arm in TREATED},
     }
 
 
@@ -795,7 +842,7 @@ def run_intervention_evaluation(
     t0 = time.perf_counter()
     data_version = store_or_world.data_version if isinstance(store_or_world, Store) else "in-memory world"
     synthetic = synthetic_evaluation(
-        store_or_world, taxonomy=taxonomy, params=params, seed=seed, progress=step
+        store_or_world, taxonomy=taxonomy, params=params, seed=seed, explain_shortfall=True, progress=step
     )
     step("IHDP")
     ihdp: dict[str, Any] = ihdp_evaluation(ihdp_reps, seed=seed) if ihdp_reps > 0 else {"status": "skipped"}
@@ -973,6 +1020,29 @@ def _tie_lines(ties: Mapping[str, Any]) -> list[str]:
     return [*lines, ""]
 
 
+def _shortfall_lines(src: Mapping[str, Any] | None) -> list[str]:
+    """The shortfall table: the model's share of the oracle's gain with parts of its estimates made true."""
+    if not src:
+        return []
+    lines = [
+        "",
+        "**Where the shortfall comes from.** The LP rerun on the model's estimates with one part replaced by "
+        "the truth (share of the oracle's gain over historical). *True averages*: each programme's estimates "
+        "shifted to its true average; *true differences*: the estimated averages kept, each citizen's "
+        "difference from them true. With every seat used, a programme's average becomes its seats' shadow "
+        "price, so the allocation turns on the per-citizen differences.",
+        "",
+        "| estimates | share of the oracle's gain over historical |",
+        "| --- | ---: |",
+        f"| the model's | {_pct(src['model'], 0)} |",
+        f"| true averages | {_pct(src['true_averages'], 0)} |",
+        f"| true differences | {_pct(src['true_differences'], 0)} |",
+    ]
+    for arm, share in src["one_programme_true"].items():
+        lines.append(f"| true differences for {arm} only | {_pct(share, 0)} |")
+    return lines
+
+
 def _markdown(result: dict[str, Any], plots: Mapping[str, str]) -> str:
     syn = result["synthetic"]
     w = syn["world"]
@@ -1070,6 +1140,7 @@ def _markdown(result: dict[str, Any], plots: Mapping[str, str]) -> str:
             f"| {key.removeprefix('model_minus_')} | {100 * dif['difference']:+.2f} pp "
             f"| {100 * lo:+.2f} to {100 * hi:+.2f} pp |"
         )
+    lines += _shortfall_lines(syn.get("shortfall_sources"))
     lines += [
         "",
         f"![policy value]({plots['policy_value']})",

@@ -66,6 +66,11 @@ def test_synthetic_report_shape_and_sanity(small_world: dict, tmp_path: Path) ->
         assert (tmp_path / name).stat().st_size > 0, name
     md = (tmp_path / "interventions.md").read_text(encoding="utf-8")
     assert "| model |" in md and "Policy tree" in md
+    shortfall = syn["shortfall_sources"]
+    assert shortfall["model"] == pytest.approx(
+        syn["policies"]["model"]["share_of_oracle_gain_over_historical"]
+    )
+    assert "Where the shortfall comes from" in md and "| true differences |" in md
 
 
 @pytest.mark.skipif(
@@ -245,6 +250,34 @@ def test_share_intervals_refit_on_resamples(small_world: dict) -> None:
     shares = _gain_share(data, truth, {"oracle": truth[1], "historical": zero}, capacity, groups)
     assert shares["oracle"] == pytest.approx(1.0)
     assert shares["historical"] == pytest.approx(0.0)  # history fits its seats, so the LP repeats it
+
+
+def test_shortfall_sources_swap_in_the_true_averages_or_differences(small_world: dict) -> None:
+    from evaluation.interventions import _history_periods, shortfall_sources
+    from recommender.interventions.allocation import capacity_from_table
+
+    data = load_episodes(small_world, load_builtin())
+    truth = _truth(data, small_world["gt_episode_effects"])
+    capacity = capacity_from_table(
+        small_world["programme_capacity"], _history_periods(data, small_world["programme_capacity"])
+    )
+    groups = data.frame["jobcenter_id"].to_numpy()
+    T = truth[1][:, 1:]
+    supported = np.ones_like(T, dtype=bool)
+    # Right differences, wrong averages: either swap makes the estimates the truth, so the LP is the oracle.
+    shifted = T + np.linspace(-0.04, 0.04, T.shape[1])
+    src = shortfall_sources(data, truth, shifted, supported, capacity, groups)
+    assert src["true_averages"] == pytest.approx(1.0) and src["true_differences"] == pytest.approx(1.0)
+    assert set(src["one_programme_true"]) == set(TREATED)
+    # Right averages, noisy differences: true averages change nothing; true differences make it the oracle.
+    noise = np.random.default_rng(0).normal(0.0, 0.05, T.shape)
+    noisy = T.mean(axis=0) + noise - noise.mean(axis=0)
+    src = shortfall_sources(data, truth, noisy, supported, capacity, groups)
+    assert src["true_averages"] == pytest.approx(src["model"])
+    assert src["true_differences"] == pytest.approx(1.0)
+    assert src["model"] < 0.9
+    one = src["one_programme_true"]
+    assert max(one.values()) > src["model"]  # the truth for one programme's differences helps
 
 
 def test_probability_calibration_compares_stated_with_observed() -> None:
