@@ -570,7 +570,8 @@ def shortfall_sources(
 
     Why: with every seat used, the LP turns a programme's average into its seat's shadow price, so errors
     in the averages hardly move the allocation; the per-citizen differences decide it, and this shows
-    which programme's differences cost the most."""
+    which programme's differences cost the most (one programme's truth alone can also cost: its errors no
+    longer cancel against the other programmes' shared ones)."""
     T = truth[1][:, 1:]
     est = np.where(supported, tau, np.nan)
 
@@ -1030,7 +1031,9 @@ def _shortfall_lines(src: Mapping[str, Any] | None) -> list[str]:
         "the truth (share of the oracle's gain over historical). *True averages*: each programme's estimates "
         "shifted to its true average; *true differences*: the estimated averages kept, each citizen's "
         "difference from them true. With every seat used, a programme's average becomes its seats' shadow "
-        "price, so the allocation turns on the per-citizen differences.",
+        "price, so the allocation turns on the per-citizen differences. Made true for one programme only, "
+        "they can also lower the share: the programmes' estimates come from one outcome model, so part of "
+        "their errors is shared and cancels when the LP compares programmes for a citizen.",
         "",
         "| estimates | share of the oracle's gain over historical |",
         "| --- | ---: |",
