@@ -21,6 +21,7 @@ from data.taxonomy import Taxonomy, load_builtin
 from embeddings.lexical import CharNgramEncoder
 from matching.linking import encoder as label_encoder
 from matching.linking.linker import Aggregate, TitleLinker
+from matching.linking.usage import catalogue_usage
 
 log = logging.getLogger(__name__)
 
@@ -98,16 +99,26 @@ def make_linker(
     """A fitted linker. ``trained`` (default) is the benchmark's winner: the cross-lingual label encoder
     trained on this taxonomy (cached in ``model_dir``), soft max over labels, Danish rewrites.
     ``lexical``: char TF-IDF only; ``char``: lexical + untrained char-LSA; ``minilm``: lexical + MiniLM.
+    Every method indexes the built-in catalogue's Danish everyday titles for the taxonomy's occupations
+    (:mod:`matching.linking.usage`).
     """
+    usage = catalogue_usage(taxonomy)  # Danish everyday titles for ESCO occupations (none for the catalogue)
     if method == "lexical":
-        return TitleLinker(taxonomy, None, lexical_weight=1.0, index_skills=index_skills).fit()
+        return TitleLinker(taxonomy, None, lexical_weight=1.0, usage=usage, index_skills=index_skills).fit()
     if method == "char":
-        return TitleLinker(taxonomy, CharNgramEncoder(), lexical_weight=0.7, index_skills=index_skills).fit()
+        return TitleLinker(
+            taxonomy, CharNgramEncoder(), lexical_weight=0.7, usage=usage, index_skills=index_skills
+        ).fit()
     if method == "minilm":
         from embeddings.sentence import bundled_minilm
 
         return TitleLinker(
-            taxonomy, bundled_minilm(), lexical_weight=0.7, index_skills=index_skills, progress=progress
+            taxonomy,
+            bundled_minilm(),
+            lexical_weight=0.7,
+            usage=usage,
+            index_skills=index_skills,
+            progress=progress,
         ).fit()
     if method != "trained":
         raise ValueError(f"unknown linker method {method!r}")
@@ -117,5 +128,6 @@ def make_linker(
         lexical_weight=DEFAULT_LEXICAL_WEIGHT,
         aggregate=DEFAULT_AGGREGATE,
         temperature=DEFAULT_TEMPERATURE,
+        usage=usage,
         index_skills=index_skills,
     ).fit()

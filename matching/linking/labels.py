@@ -1,7 +1,8 @@
 """The label index: every concept's label texts, grouped by concept, with lexical and dense vectors.
 
-Each concept (occupation or skill) contributes its Danish preferred label, synonyms and English label, each
-also without a parenthesis. Texts ``starts[j]`` up to ``starts[j + 1]`` belong to concept ``j``; scoring is
+Each concept (occupation or skill) contributes its Danish preferred label, synonyms, English label and
+usage labels (an occupation's Danish everyday titles from the built-in catalogue, :mod:`usage`), each also
+without a parenthesis. Texts ``starts[j]`` up to ``starts[j + 1]`` belong to concept ``j``; scoring is
 matrix products over all texts and pooling one ``reduceat`` per concept (no Python loop over concepts).
 """
 
@@ -22,8 +23,12 @@ from embeddings.lexical import char_ngram_tfidf, fit_idf
 from matching.linking.heads import HeadWords
 from matching.linking.text import label_variants, normalise_text
 
-FIELDS = ("label_da", "synonym", "label_en")
-PREFERRED, OTHER = 0, 1  # label types: a preferred label (Danish or English) outranks a synonym on a tie
+FIELDS = ("label_da", "synonym", "label_en", "usage", "usage_synonym")
+# Label types, best first on an exact tie: a preferred label (Danish or English), a Danish everyday title
+# from the built-in catalogue (:mod:`matching.linking.usage`), a synonym.
+PREFERRED, USAGE, OTHER = 0, 1, 2
+USAGE_COLUMN = "usage_da"  # optional list columns of an occupations frame: its usage labels (titles)
+USAGE_SYNONYM_COLUMN = "usage_synonyms_da"  # ... and the catalogue's synonyms for it
 # Char n-gram features this frequent among label texts are scored as a small dense block (BLAS) and the
 # rest as a sparse product: the same cosine, several times faster than one sparse product.
 _DENSE_FEATURES = 256
@@ -60,11 +65,23 @@ class LabelIndex:
 
 def _label_texts(frame: pl.DataFrame, key: str) -> Iterator[tuple[int, str, str, str, str]]:
     """``(concept row, concept id, field, raw text, normalised text)`` per unique text of each concept."""
-    for row, (cid, da, en, syns) in enumerate(
-        frame.select(key, C.LABEL_DA, C.LABEL_EN, C.SYNONYMS).iter_rows()
+
+    def column(name: str) -> list[list[str] | None]:
+        return frame[name].to_list() if name in frame.columns else [None] * frame.height
+
+    usage = zip(column(USAGE_COLUMN), column(USAGE_SYNONYM_COLUMN), strict=True)
+    for row, ((cid, da, en, syns), (use, use_syns)) in enumerate(
+        zip(frame.select(key, C.LABEL_DA, C.LABEL_EN, C.SYNONYMS).iter_rows(), usage, strict=True)
     ):
         seen: set[str] = set()
-        for fld, values in (("label_da", [da]), ("synonym", syns or []), ("label_en", [en])):
+        fields = (
+            ("label_da", [da]),
+            ("synonym", syns or []),
+            ("label_en", [en]),
+            ("usage", use or []),
+            ("usage_synonym", use_syns or []),
+        )
+        for fld, values in fields:
             for value in values:
                 for variant in label_variants(value) if value else []:
                     norm = normalise_text(variant)
@@ -96,14 +113,31 @@ def taxonomy_texts(taxonomy: Taxonomy, *, skills: bool = True) -> list[str]:
     return texts
 
 
+def _usage_pairs(frame: pl.DataFrame) -> set[tuple[int, str]]:
+    """(concept row, normalised text) of every usage label, also those another field already carries."""
+    if USAGE_COLUMN not in frame.columns:
+        return set()
+    return {
+        (row, normalise_text(variant))
+        for row, titles in enumerate(frame[USAGE_COLUMN].to_list())
+        for title in titles or []
+        for variant in label_variants(title)
+    }
+
+
 def _exact_table(
-    rows: list[tuple[int, str, str, str, str]], weights: np.ndarray
+    rows: list[tuple[int, str, str, str, str]], weights: np.ndarray, usage: set[tuple[int, str]]
 ) -> dict[str, list[tuple[int, int]]]:
-    """Normalised text -> the concepts that carry it, preferred labels first; down-weighted fields left out."""
+    """Normalised text -> the concepts that carry it, preferred labels first; down-weighted fields left out,
+    except usage labels (their weight only scales what they add to similarity). A synonym that is also a
+    usage label of the same concept ranks as usage (the text is indexed once, as the synonym)."""
     table: dict[str, list[tuple[int, int]]] = {}
     for (row, _, fld, _, norm), weight in zip(rows, weights, strict=True):
-        if weight >= 1.0:
-            table.setdefault(norm, []).append((row, OTHER if fld == "synonym" else PREFERRED))
+        if weight >= 1.0 or fld.startswith("usage"):
+            kind = {"synonym": OTHER, "usage": USAGE, "usage_synonym": OTHER}.get(fld, PREFERRED)
+            if kind == OTHER and (row, norm) in usage:
+                kind = USAGE
+            table.setdefault(norm, []).append((row, kind))
     for entries in table.values():
         entries.sort(key=lambda e: (e[1], e[0]))
     return table
@@ -148,7 +182,7 @@ def build_label_index(
         owner=owner,
         field_weight=weights,
         starts=starts,
-        exact=_exact_table(rows, weights),
+        exact=_exact_table(rows, weights, _usage_pairs(frame)),
         heads=heads,
         head_words=head_words,
         texts_by_head=[order[a:b] for a, b in itertools.pairwise(bounds)],

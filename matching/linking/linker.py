@@ -39,9 +39,18 @@ from matching.linking.compounds import (
     specialised_titles,
 )
 from matching.linking.danish import title_variants
-from matching.linking.labels import FIELDS, OTHER, PREFERRED, LabelIndex, build_label_index, taxonomy_texts
+from matching.linking.labels import (
+    FIELDS,
+    OTHER,
+    PREFERRED,
+    USAGE,
+    LabelIndex,
+    build_label_index,
+    taxonomy_texts,
+)
 from matching.linking.named_skills import SKILL_MARGIN, named_skills, skill_terms
 from matching.linking.text import as_title_list, candidate_windows, normalise_text
+from matching.linking.usage import CatalogueUsage, with_usage_columns
 
 # Output columns (link frames); occupation_id / skill_id come from data.columns.
 QUERY = "query"
@@ -75,7 +84,13 @@ SKILL_LINK_SCHEMA: dict[str, pl.DataType] = {
 Aggregate = Literal["max", "lse"]
 DEFAULT_TEMPERATURE = 0.05
 EXACT_PREFERRED = 1.0  # a title equal to a preferred label
+EXACT_USAGE = 0.9995  # ... to a Danish everyday title from the built-in catalogue (:mod:`usage`)
 EXACT_OTHER = 0.999  # ... to a synonym only
+EXACT_TIERS = {PREFERRED: EXACT_PREFERRED, USAGE: EXACT_USAGE, OTHER: EXACT_OTHER}
+# Usage labels decide exact matches (and compound guesses that are labels) and add nothing to similarity:
+# scored like other labels they gave their occupations more texts to pool over, which pulled the benchmark's
+# unrelated queries toward them (test MRR 0.575 without usage labels, 0.572 with them scored, 0.573 at 0).
+USAGE_SIMILARITY = 0.0
 TIE_SPAN = 1e-4  # occupations sharing the title as a label of one type are ordered within this (_exact_tiers)
 CEILING = 0.998  # every other score stays below both
 KNEE = 0.9  # pooled scores above this are bent smoothly towards the ceiling (order kept)
@@ -110,11 +125,14 @@ class TitleLinker:
 
     ``encoder=None`` is lexical only; an unfitted :class:`CharNgramEncoder` is fitted on the taxonomy's
     label texts in :meth:`fit`. ``field_weights`` multiply text scores by field (``label_da``, ``synonym``,
-    ``label_en``). ``rewrite`` scores Danish rewrites of each title too; ``exact_first`` puts occupations
-    carrying the title as a label first (preferred before synonym); ``head_weight`` is the head-word bonus
+    ``label_en``, ``usage``, ``usage_synonym``; the last two default to ``USAGE_SIMILARITY``). ``usage``
+    (the built-in catalogue's Danish titles per occupation, :func:`matching.linking.usage.catalogue_usage`)
+    adds those titles as labels.
+    ``rewrite`` scores Danish rewrites of each title too; ``exact_first`` puts occupations
+    carrying the title as a label first (preferred, then usage, then synonym); ``head_weight`` is the head-word bonus
     (a share of the distance to 1; off by default: it did not help on the benchmark's dev split);
     ``named_skills`` lets a skill the title names break near-ties (:mod:`matching.linking.named_skills`).
-    Everything but ``encoder``, ``field_weights`` and ``index_skills`` is
+    Everything but ``encoder``, ``field_weights``, ``usage`` and ``index_skills`` is
     read at link time, so a fitted linker can be re-weighted. ``index_skills`` also indexes skills for
     :meth:`link_skills`, lexical only by default (dense scores of short text windows are noisy).
     """
@@ -128,6 +146,7 @@ class TitleLinker:
         aggregate: Aggregate = "max",
         temperature: float = DEFAULT_TEMPERATURE,
         field_weights: dict[str, float] | None = None,
+        usage: CatalogueUsage | None = None,
         rewrite: bool = True,
         exact_first: bool = True,
         head_weight: float = 0.0,
@@ -144,7 +163,12 @@ class TitleLinker:
         self.lexical_weight = lexical_weight
         self.aggregate = aggregate
         self.temperature = temperature
-        self.field_weights = dict(field_weights or {})
+        self.field_weights = {
+            "usage": USAGE_SIMILARITY,
+            "usage_synonym": USAGE_SIMILARITY,
+            **(field_weights or {}),
+        }
+        self.usage = usage or CatalogueUsage()
         self.rewrite = rewrite
         self.exact_first = exact_first
         self.head_weight = head_weight
@@ -187,8 +211,11 @@ class TitleLinker:
         encoder = self.encoder
         if isinstance(encoder, CharNgramEncoder) and encoder.idf_ is None:
             encoder.fit(taxonomy_texts(self.taxonomy, skills=self.index_skills))
+        occupations = self.taxonomy.occupations
+        if self.usage:
+            occupations = with_usage_columns(occupations, self.usage)
         self.occupation_index_ = build_label_index(
-            self.taxonomy.occupations,
+            occupations,
             C.OCCUPATION_ID,
             encoder,
             self.field_weights,
@@ -334,13 +361,17 @@ class TitleLinker:
         ``text`` matches each one's own (first, preferred) label: pooling over all labels would favour the
         occupation with the most labels (``lagermedarbejder``, a synonym of four: Lagerarbejder first)."""
         entries = index.exact.get(text, ())
-        for kind, tier in ((PREFERRED, EXACT_PREFERRED), (OTHER, EXACT_OTHER)):
+        for kind, tier in EXACT_TIERS.items():
             occs = [occ for occ, k in entries if k == kind]
             if len(occs) == 1:
                 pooled[occs[0]] = tier
             elif occs:
                 own = text_scores[index.starts[occs]]
                 pooled[occs] = tier - TIE_SPAN * (1.0 - np.clip(own, 0.0, 1.0))
+        for occ, _ in entries:  # the label that matched is the equal one, also where its weight is 0 (usage)
+            lo = int(index.starts[occ])
+            hi = int(index.starts[occ + 1]) if occ + 1 < len(index.starts) else len(index.texts)
+            text_scores[lo + index.texts[lo:hi].index(text)] = 1.0
 
     def _apply_guesses(
         self, titles: list[str], rows: list[str], weights: np.ndarray, first: np.ndarray, scores: np.ndarray
@@ -366,7 +397,7 @@ class TitleLinker:
                     if use == "tie":
                         value = min(best + TIE_SPAN, EXACT_PREFERRED)
                     else:
-                        value = weight * (EXACT_PREFERRED if kind == PREFERRED else EXACT_OTHER)
+                        value = weight * EXACT_TIERS[kind]
                         # occupations one guess names keep the order of their own scores, not a tie
                         value -= TIE_SPAN * (1.0 - min(float(scores[t, occ]), 1.0))
                     if value > scores[t, occ]:

@@ -40,6 +40,7 @@ CLASSES = {
     "named_skill",
     "plural",
     "alternatives",
+    "everyday",
 }
 
 
