@@ -226,9 +226,10 @@ def test_shape_told_learns_size_and_level_of_the_true_shape() -> None:
     assert np.isnan(shape_told(np.zeros(0), np.zeros(0), fresh)).all()
 
 
-def test_share_intervals_refit_on_resamples(small_world: dict) -> None:
-    from evaluation.interventions import _gain_share, _history_periods
-    from recommender.interventions import ARMS
+@pytest.fixture(scope="module")
+def allocation_inputs(small_world: dict) -> tuple:
+    """(episodes, truth, seats, job centres) of the small world, as the evaluation allocates them."""
+    from evaluation.interventions import _history_periods
     from recommender.interventions.allocation import capacity_from_table
 
     data = load_episodes(small_world, load_builtin())
@@ -236,7 +237,14 @@ def test_share_intervals_refit_on_resamples(small_world: dict) -> None:
     capacity = capacity_from_table(
         small_world["programme_capacity"], _history_periods(data, small_world["programme_capacity"])
     )
-    groups = data.frame["jobcenter_id"].to_numpy()
+    return data, truth, capacity, data.frame["jobcenter_id"].to_numpy()
+
+
+def test_share_intervals_refit_on_resamples(allocation_inputs: tuple) -> None:
+    from evaluation.interventions import _gain_share
+    from recommender.interventions import ARMS
+
+    data, truth, capacity, groups = allocation_inputs
     out = share_intervals(data, truth, capacity, groups, FAST, seed=1, reps=3)
     assert out["reps"] == 3 and out["level"] == 0.95
     for name in ("model", "shape_told"):
@@ -252,16 +260,10 @@ def test_share_intervals_refit_on_resamples(small_world: dict) -> None:
     assert shares["historical"] == pytest.approx(0.0)  # history fits its seats, so the LP repeats it
 
 
-def test_shortfall_sources_swap_in_the_true_averages_or_differences(small_world: dict) -> None:
-    from evaluation.interventions import _history_periods, shortfall_sources
-    from recommender.interventions.allocation import capacity_from_table
+def test_shortfall_sources_swap_in_the_true_averages_or_differences(allocation_inputs: tuple) -> None:
+    from evaluation.interventions import shortfall_sources
 
-    data = load_episodes(small_world, load_builtin())
-    truth = _truth(data, small_world["gt_episode_effects"])
-    capacity = capacity_from_table(
-        small_world["programme_capacity"], _history_periods(data, small_world["programme_capacity"])
-    )
-    groups = data.frame["jobcenter_id"].to_numpy()
+    data, truth, capacity, groups = allocation_inputs
     T = truth[1][:, 1:]
     supported = np.ones_like(T, dtype=bool)
     # Right differences, wrong averages: either swap makes the estimates the truth, so the LP is the oracle.
