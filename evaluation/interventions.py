@@ -357,7 +357,8 @@ def synthetic_evaluation(
 ) -> dict[str, Any]:
     """The model against the ground truth on one world; ``share_reps`` > 0 adds bootstrap intervals of the
     share of the oracle's gain over historical that refit the model on every resample (slow: one
-    cross-estimation each); ``explain_shortfall`` adds :func:`shortfall_sources` (eleven more LPs)."""
+    cross-estimation each); ``explain_shortfall`` adds :func:`shortfall_sources` (twelve more LPs: eleven
+    estimate variants and the oracle)."""
     step = progress or (lambda _m: None)
     params = params or DRParams(seed=seed)
     tables = _tables(source)
