@@ -13,6 +13,7 @@ from cli.context import settings
 from cli.progress import steps
 from cli.render import ci, console, show_table
 from core.reporting import write_text_atomic
+from core.settings import WorldSizeName
 from data.synthetic.world_forms import WorldForm as WorldFormName
 
 commands = typer.Typer()
@@ -259,6 +260,14 @@ def evaluate_interventions(
             "a programme's or no programme's propensity is below it).",
         ),
     ] = None,
+    size: Annotated[
+        WorldSizeName,
+        typer.Option(
+            "--size",
+            help="With --many-worlds: the worlds' size (default: 20,000 citizens, 25,000 episodes; "
+            "copenhagen: 60,000 citizens, 75,000 episodes, about three times as long per world).",
+        ),
+    ] = "default",
 ) -> None:
     """Effects vs the synthetic ground truth, policy value under capacity, IHDP and NSW + CPS benchmarks."""
     from data.store import Store
@@ -267,7 +276,7 @@ def evaluate_interventions(
     s = settings(ctx)
     out = report or s.reports_dir / "interventions"
     if many_worlds:
-        from evaluation.intervention_many_worlds import many_worlds_study
+        from evaluation.intervention_many_worlds import many_worlds_study, study_size
         from recommender.interventions.coverage import COVERAGE_FILE
         from recommender.interventions.params import DRParams
 
@@ -285,6 +294,7 @@ def evaluate_interventions(
                 params=params,
                 seed=seed,
                 first_seed=first_seed,
+                size=study_size(size),
                 progress=step,
                 coverage_path=COVERAGE_FILE if record_coverage else None,
             )

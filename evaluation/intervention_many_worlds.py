@@ -14,7 +14,8 @@ worlds the noise averages out, so the questions behind those targets get answers
   bin of the stated chance: the mean over worlds of how often they did. With ``coverage_path`` these means
   decide which chances a card may state (``coverage.probability_claims``), in place of three worlds'.
 
-Worlds are the default world's form and size (20,000 citizens, 25,000 episodes), seeds ``FIRST_SEED`` on:
+Worlds are the default world's form and size (20,000 citizens, 25,000 episodes; ``study_size("copenhagen")``:
+three times that, as much history as a Copenhagen-sized job centre has), seeds ``FIRST_SEED`` on:
 neither the report worlds (42, 2027, 31337) nor the tuning worlds (7, 8, 9). They are generated with
 1,000 job-search interactions instead of 150,000, which the programme model does not read, to save time.
 """
@@ -29,6 +30,7 @@ from typing import Any
 import numpy as np
 
 from core.reporting import write_results
+from core.settings import WORLD_SIZES, WorldSizeName
 from data.synthetic.generate import WorldSize, generate_world
 from data.taxonomy import load_builtin
 from evaluation.intervention_worlds import PROBABILITY_KEYS
@@ -39,7 +41,25 @@ from recommender.interventions.coverage import LEVEL_RANGE
 
 FIRST_SEED = 100
 STEM = "many_worlds"
-DEFAULT_SIZE = WorldSize(interactions=1_000)  # the default world, less the interactions the model never reads
+STUDY_INTERACTIONS = 1_000  # the model never reads the job-search interactions: a token number saves time
+
+
+def study_size(preset: WorldSizeName) -> WorldSize:
+    """A size preset's worlds for the study: its citizens and episodes, a token number of interactions."""
+    counts = WORLD_SIZES[preset]
+    return WorldSize(seekers=counts["seekers"], vacancies=counts["vacancies"], episodes=counts["episodes"],
+                     interactions=STUDY_INTERACTIONS)  # fmt: skip
+
+
+DEFAULT_SIZE = study_size("default")
+
+
+def _preset_of(size: Mapping[str, int]) -> WorldSizeName | None:
+    """The size preset with these citizens and episodes, if any (None: counts of one's own)."""
+    for name, counts in WORLD_SIZES.items():
+        if (counts["seekers"], counts["episodes"]) == (size["citizens"], size["episodes"]):
+            return name
+    return None
 
 
 def many_worlds_study(
@@ -176,6 +196,9 @@ def _command(c: Mapping[str, Any]) -> str:
         command += f" --first-seed {seeds[0]}"
     if threshold != DRParams().min_propensity:
         command += f" --min-propensity {threshold:g}"
+    preset = _preset_of(c["size"])
+    if preset not in (None, "default"):
+        command += f" --size {preset}"
     return command
 
 
@@ -189,7 +212,8 @@ def _markdown(c: Mapping[str, Any]) -> str:
         f"{len(seeds)} worlds of the default form with {c['size']['citizens']:,} citizens and "
         f"{c['size']['episodes']:,} programme episodes (seeds {seeds[0]}-{seeds[-1]}: neither the report "
         "nor the tuning worlds), each estimated out of sample like `worlds.md` (two halves of the citizens). "
-        f"Means over worlds with 95 % intervals over worlds. Reproduce with `{_command(c)}`.",
+        f"Means over worlds with 95 % intervals over worlds. Reproduce with `{_command(c)}`"
+        + ("." if _preset_of(c["size"]) else " and `many_worlds_study(..., size=...)` for this size."),
         "",
         "## Bias of the average effects",
         "",

@@ -82,6 +82,7 @@ def compare_worlds(results: Mapping[str, Mapping[str, Any]]) -> dict[str, Any]:
     }
     return {
         "worlds": list(results),
+        "sizes": {w: {k: r["world"][k] for k in ("seekers", "episodes")} for w, r in results.items() if "world" in r},
         "per_programme": arms,
         "share_of_oracle_gain_over_historical": shares,
         "share_intervals": {w: r.get("share_intervals") for w, r in results.items()},
@@ -157,6 +158,14 @@ def probability_bins(results: Mapping[str, Mapping[str, Any]]) -> dict[str, list
     return out
 
 
+def _size_lines(sizes: Mapping[str, Mapping[str, int]]) -> list[str]:
+    """One line of each world's size: the noise every figure below carries falls with the episodes."""
+    if not sizes:
+        return []
+    parts = [f"{w}: {s['seekers']:,} citizens, {s['episodes']:,} episodes" for w, s in sizes.items()]
+    return ["Sizes: " + "; ".join(parts) + ".", ""]
+
+
 def _markdown(c: Mapping[str, Any]) -> str:
     worlds = c["worlds"]
     lo, hi = LEVEL_RANGE
@@ -165,6 +174,7 @@ def _markdown(c: Mapping[str, Any]) -> str:
         "",
         f"Worlds: {', '.join(worlds)}. Reproduce with `evaluation.intervention_worlds.run_world_comparison`.",
         "",
+        *_size_lines(c.get("sizes", {})),
         "## Average effects: bias",
         "",
         "Estimated minus true average effect over the citizens with an estimate (out of sample), per world; the "

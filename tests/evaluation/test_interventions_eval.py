@@ -181,7 +181,11 @@ def test_world_comparison_reports_bias_coverage_shares_and_records_coverage(
     assert ideal["unbiased_estimator_meets_bias_target"] == pytest.approx(np.prod(chances))
     recorded = measured(FAST, path)
     assert set(recorded) == set(summary["per_programme"])
-    assert (tmp_path / "worlds.md").read_text(encoding="utf-8").count("| w5 |") >= 2
+    report = (tmp_path / "worlds.md").read_text(encoding="utf-8")
+    assert report.count("| w5 |") >= 2
+    # Each world's size is stated: the noise in every figure depends on it.
+    assert summary["sizes"]["w6"] == {"seekers": 1500, "episodes": 2500}
+    assert "w6: 1,500 citizens, 2,500 episodes" in report
 
 
 def test_calibrated_coverage_chance_matches_simulated_worlds() -> None:
@@ -396,6 +400,20 @@ def test_many_worlds_study_writes_bias_and_calibration_over_worlds(tmp_path: Pat
     text = (tmp_path / "many_worlds.md").read_text(encoding="utf-8")
     assert summary["per_programme"] and all(f"| {arm} |" in text for arm in summary["per_programme"])
     assert "`jobmatch evaluate interventions --many-worlds 2 --first-seed 21`" in text  # how to reproduce
+    assert "`many_worlds_study(..., size=...)` for this size" in text  # a size no preset names
+
+
+def test_many_worlds_at_a_size_preset_say_how_to_reproduce_it() -> None:
+    from evaluation.intervention_many_worlds import _command, study_size
+
+    size = study_size("copenhagen")
+    assert (size.seekers, size.episodes) == (60_000, 75_000) and size.interactions < 10_000
+    study = {"worlds": [100, 101], "params": DRParams().model_dump(),
+             "size": {"citizens": size.seekers, "episodes": size.episodes}}  # fmt: skip
+    assert _command(study) == "jobmatch evaluate interventions --many-worlds 2 --size copenhagen"
+    default = study_size("default")
+    study["size"] = {"citizens": default.seekers, "episodes": default.episodes}
+    assert _command(study) == "jobmatch evaluate interventions --many-worlds 2"
 
 
 def test_many_world_summary_finds_a_bias_the_noise_hides_in_one_world() -> None:
