@@ -7,6 +7,8 @@ import socket
 import time
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -57,6 +59,20 @@ def commit(page, field, text: str) -> None:  # type: ignore[no-untyped-def]
     field.fill(text)
     field.press("Tab")
     idle(page)
+
+
+def choose(page, label: str, option: str, *, exact: bool = False, attempts: int = 5) -> None:  # type: ignore[no-untyped-def]
+    """Pick ``option`` in the select box ``label``. A rerun that starts late (a loaded machine) redraws the
+    box and closes its open list before the option is clicked; then wait for the app and open it again."""
+    for attempt in range(attempts):
+        idle(page)
+        page.get_by_label(label).click()
+        try:
+            page.get_by_text(option, exact=exact).click(timeout=20_000)
+            return
+        except PlaywrightTimeoutError:
+            if attempt == attempts - 1:
+                raise
 
 
 def idle(page, timeout_ms: float = 180_000) -> None:  # type: ignore[no-untyped-def]

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.dashboard.browser import commit, idle, shots, sign_in
+from tests.dashboard.browser import choose, commit, idle, shots, sign_in
 
 
 @pytest.fixture()
@@ -44,11 +44,9 @@ def test_admin_saves_the_switch_twice_and_analyst_reads_the_installation_report(
     page.get_by_text("Grupper efter").wait_for()
     page.screenshot(path=str(out / "analyst_fairness.png"), full_page=True)
     # The programme allocation per group: the share of programmes each group has an estimate for.
-    page.get_by_label("Analyse").click()
-    page.get_by_text("Indsatser: dagens borgere fordelt på pladserne, pr. gruppe").click()
-    idle(page)  # the page reruns with this audit's measures; a click during it would close the list again
-    page.get_by_label("Mål").click()
-    page.get_by_text("Andel indsatser med et skøn", exact=True).click()
+    choose(page, "Analyse", "Indsatser: dagens borgere fordelt på pladserne, pr. gruppe")
+    # The page reruns with this audit's measures; a click during it would close the list again.
+    choose(page, "Mål", "Andel indsatser med et skøn", exact=True)
     idle(page)
     page.screenshot(path=str(out / "analyst_programmes.png"), full_page=True)
     page.get_by_role("tab", name="Datadrift").click()
