@@ -7,8 +7,6 @@ import socket
 import time
 from pathlib import Path
 
-from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-
 ROOT = Path(__file__).resolve().parents[2]
 CHROMIUM_FLAGS = ["--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
                   "--disable-background-networking", "--disable-component-update", "--disable-sync"]  # fmt: skip
@@ -64,6 +62,8 @@ def commit(page, field, text: str) -> None:  # type: ignore[no-untyped-def]
 def choose(page, label: str, option: str, *, exact: bool = False, attempts: int = 5) -> None:  # type: ignore[no-untyped-def]
     """Pick ``option`` in the select box ``label``. A rerun that starts late (a loaded machine) redraws the
     box and closes its open list before the option is clicked; then wait for the app and open it again."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError  # where the browser fixture is
+
     for attempt in range(attempts):
         idle(page)
         page.get_by_label(label).click()
