@@ -265,7 +265,7 @@ def evaluate_interventions(
         typer.Option(
             "--size",
             help="With --many-worlds: the worlds' size (default: 20,000 citizens, 25,000 episodes; "
-            "copenhagen: 60,000 citizens, 75,000 episodes, about three times as long per world).",
+            "copenhagen: 60,000 citizens, 75,000 episodes, about 70 s per world).",
         ),
     ] = "default",
 ) -> None:
