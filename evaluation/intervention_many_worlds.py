@@ -87,6 +87,7 @@ def many_worlds_study(
     summary = summarize(results)
     summary["params"] = params.model_dump()
     summary["size"] = {"citizens": size.seekers, "episodes": size.episodes, "interactions": size.interactions}
+    summary["recorded"] = coverage_path is not None  # whether cards follow this study's "shown" column
     write_results(_jsonable(summary), out_dir, STEM, md=_markdown(summary), figures={"png": _plot(summary)})
     if coverage_path is not None:
         means = {arm: {**r["coverage"], "worlds": r["worlds"]} for arm, r in summary["per_programme"].items()}
@@ -280,7 +281,13 @@ def _markdown(c: Mapping[str, Any]) -> str:
             "how often it came true, with its 95 % interval over worlds. *shown*: a card states the number "
             f"only where it came true at least as often as stated less "
             f"{_pct(coverage_file.PROBABILITY_TOLERANCE, 0)} and the interval reaches what was stated "
-            "(`coverage.probability_claims`).",
+            "(`coverage.probability_claims`)"
+            + (
+                "."
+                if c.get("recorded", True)
+                else "; here what that rule gives on these worlds: cards follow only a study run with "
+                "`--record-coverage`, and this one was not."
+            ),
             "",
             "| stated | worlds | options | mean stated | mean observed | shown |",
             "| --- | ---: | ---: | ---: | ---: | --- |",

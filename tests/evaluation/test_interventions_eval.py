@@ -401,6 +401,7 @@ def test_many_worlds_study_writes_bias_and_calibration_over_worlds(tmp_path: Pat
     assert summary["per_programme"] and all(f"| {arm} |" in text for arm in summary["per_programme"])
     assert "`jobmatch evaluate interventions --many-worlds 2 --first-seed 21`" in text  # how to reproduce
     assert "`many_worlds_study(..., size=...)` for this size" in text  # a size no preset names
+    assert summary["recorded"] and "this one was not" not in text  # its "shown" column is what cards follow
 
 
 def test_many_worlds_at_a_size_preset_say_how_to_reproduce_it() -> None:
@@ -414,6 +415,15 @@ def test_many_worlds_at_a_size_preset_say_how_to_reproduce_it() -> None:
     default = study_size("default")
     study["size"] = {"citizens": default.seekers, "episodes": default.episodes}
     assert _command(study) == "jobmatch evaluate interventions --many-worlds 2"
+
+
+def test_many_worlds_not_recorded_say_cards_do_not_follow_them(tmp_path: Path) -> None:
+    from evaluation.intervention_many_worlds import many_worlds_study
+
+    size = WorldSize(seekers=1500, vacancies=300, interactions=500, episodes=2500)
+    summary = many_worlds_study(1, tmp_path, params=FAST, first_seed=23, size=size)
+    assert summary["recorded"] is False
+    assert "and this one was not" in (tmp_path / "many_worlds.md").read_text(encoding="utf-8")
 
 
 def test_many_world_summary_finds_a_bias_the_noise_hides_in_one_world() -> None:
